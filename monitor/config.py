@@ -1,0 +1,213 @@
+"""alerts.yaml → typed, validated configuration. The one loader for every command.
+
+Errors are collected (not stop-at-first) and each names the file, line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.yaml_lines import Location, YamlSyntaxError, load_with_locations, locate
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(value: Any) -> dt.timedelta:
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    raise ValueError(f"bad duration {value!r}: use a number and a unit, e.g. 30m, 4h, 1d")
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sentinels(Strict):
+    """Values the broken worker wrote as defaults (seed, commit ea88e526)."""
+
+    has_vegas_line: float = 0.0
+    ppm_avg_last_10: float = 0.4
+
+
+class Settings(Strict):
+    edge_threshold: float = Field(3.0, gt=0, description="high edge: |predicted - line| >= this")
+    hit_rate_windows_days: list[Annotated[int, Field(ge=1, le=120)]] = [7, 28]
+    coverage_baseline_days: int = Field(7, ge=1, le=60)
+    prediction_lookback_days: int = Field(3, ge=0, le=30)
+    execution_lookback_days: int = Field(2, ge=0, le=30)
+    sentinels: Sentinels = Sentinels()
+
+
+class Resolve(Strict):
+    announce: bool = True
+    after_runs: int = Field(2, ge=1, le=100)
+
+
+class Silence(Strict):
+    matchers: dict[str, str] = Field(min_length=1)
+    expires_at: dt.datetime
+    comment: str = ""
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("expires_at needs a time zone, e.g. 2026-02-01T00:00:00Z")
+        return value
+
+    def matches(self, labels: dict[str, str], now: dt.datetime) -> bool:
+        return now < self.expires_at and all(labels.get(k) == v for k, v in self.matchers.items())
+
+
+class Rule(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    metric: str
+    description: str = ""
+    below: float | None = None
+    above: float | None = None
+    drop_from_baseline: float | None = Field(None, gt=0)
+    # interval: fire only when the whole interval is past the threshold (strong
+    # evidence); point: the value alone decides (counts, deltas).
+    evidence: Literal["interval", "point"] = "interval"
+    min_sample: int = Field(0, ge=0)
+    severity: Literal["warning", "critical"]
+    group_by: list[str] = Field(min_length=1)
+    repeat_interval: Duration = dt.timedelta(hours=24)
+    resolve: Resolve = Resolve()
+    runbook_url: str | None = None
+    silences: list[Silence] = []
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Rule:
+        conditions = ("below", "above", "drop_from_baseline")
+        given = [c for c in conditions if getattr(self, c) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one condition: below, above or drop_from_baseline")
+        return self
+
+    @property
+    def threshold(self) -> float:
+        for value in (self.below, self.above, self.drop_from_baseline):
+            if value is not None:
+                return value
+        raise AssertionError("validated rule has a condition")
+
+
+class BigQuerySettings(Strict):
+    location: str | None = None
+    maximum_bytes_billed: int = Field(20 * 1024**3, gt=0)
+    job_timeout_seconds: float = Field(120.0, gt=0)
+
+
+class Schedule(Strict):
+    """Cron expressions (US/Eastern unless timezone says otherwise). Use day names."""
+
+    cycle: str = "15 * * * *"
+    validate_daily: str = "0 10 * * *"
+    timezone: str = "America/New_York"
+    misfire_grace_seconds: int = Field(600, ge=1)
+
+
+class MonitorConfig(Strict):
+    version: Literal[1] = 1
+    dataset: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "nba_predictions"
+    settings: Settings = Settings()
+    bigquery: BigQuerySettings = BigQuerySettings()
+    schedule: Schedule = Schedule()
+    rules: list[Rule] = []
+
+    def rules_for(self, metrics: set[str]) -> list[Rule]:
+        return [r for r in self.rules if r.metric in metrics]
+
+
+class ConfigError(ValueError):
+    """All problems found in a config file, each with its location."""
+
+    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{loc}: {msg}" for loc, msg in problems))
+
+
+def default_config_path() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (Path("alerts.yaml"), here.parent / "alerts.yaml", here / "_alerts.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("alerts.yaml not found; pass --config FILE")
+
+
+def load_config(path: Path | None = None) -> MonitorConfig:
+    path = path or default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([(Location(str(path), 1, 1), f"cannot read: {exc.strerror}")]) from exc
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, filename: str) -> MonitorConfig:
+    from monitor.checks import known_labels, known_metrics
+
+    try:
+        data, locations = load_with_locations(text, filename)
+    except YamlSyntaxError as exc:
+        raise ConfigError([(exc.location, exc.message)]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([(Location(filename, 1, 1), "top level must be a mapping")])
+    problems: list[tuple[Location, str]] = []
+    try:
+        config = MonitorConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = tuple(err["loc"])
+            unknown = err["type"] == "extra_forbidden"
+            loc = locate(locations, path, filename, key=unknown)
+            where = ".".join(str(p) for p in path) or "(top level)"
+            msg = "unknown key" if unknown else err["msg"]
+            problems.append((loc, f"{where}: {msg}"))
+        raise ConfigError(problems) from None
+
+    metrics = known_metrics()
+    labels = known_labels()
+    seen: set[str] = set()
+    for i, rule in enumerate(config.rules):
+        if rule.name in seen:
+            problems.append((locate(locations, ("rules", i, "name"), filename),
+                             f"rules.{i}.name: duplicate rule name {rule.name!r}"))
+        seen.add(rule.name)
+        if rule.metric not in metrics:
+            problems.append((locate(locations, ("rules", i, "metric"), filename),
+                             f"rules.{i}.metric: unknown metric {rule.metric!r}; known: "
+                             + ", ".join(sorted(metrics))))
+            continue
+        for j, label in enumerate(rule.group_by):
+            if label not in labels[rule.metric]:
+                problems.append((locate(locations, ("rules", i, "group_by", j), filename),
+                                 f"rules.{i}.group_by: metric {rule.metric!r} has no label "
+                                 f"{label!r}; it has: {', '.join(sorted(labels[rule.metric]))}"))
+    if problems:
+        raise ConfigError(problems)
+    return config

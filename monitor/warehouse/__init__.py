@@ -1,0 +1,55 @@
+"""Warehouse selection from a URL: the composition root for storage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from monitor.warehouse.base import Warehouse, WarehouseError
+
+DEFAULT_DATA_DIR = Path(os.environ.get("MONITOR_DATA_DIR", "data"))
+
+
+def default_warehouse_url() -> str:
+    return f"duckdb:///{(DEFAULT_DATA_DIR / 'demo.duckdb').resolve()}"
+
+
+class WarehouseURLError(ValueError):
+    pass
+
+
+def parse_duckdb_path(url: str) -> Path:
+    if url.startswith("duckdb:///"):
+        return Path("/" + url[len("duckdb:///"):])
+    if url.startswith("duckdb:"):
+        rest = url[len("duckdb:"):]
+        if rest.startswith("//"):
+            raise WarehouseURLError(
+                f"{url!r}: use duckdb:///absolute/path.duckdb or duckdb:relative.duckdb"
+            )
+        return Path(rest)
+    raise WarehouseURLError(f"{url!r} is not a duckdb: URL")
+
+
+def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
+                   read_only: bool = False, location: str | None = None,
+                   maximum_bytes_billed: int | None = None) -> Warehouse:
+    """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET."""
+    url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
+    if url.startswith("duckdb:"):
+        from monitor.warehouse.duckdb import DuckDBWarehouse
+
+        path = parse_duckdb_path(url)
+        if read_only and not path.exists():
+            raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
+        return DuckDBWarehouse(path, dataset, read_only=read_only)
+    if url.startswith("bigquery://"):
+        raise WarehouseURLError(f"{url!r}: the BigQuery warehouse is not available yet")
+    raise WarehouseURLError(
+        f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
+        "or bigquery://PROJECT/DATASET"
+    )
+
+
+__all__ = ["Warehouse", "WarehouseError", "WarehouseURLError", "open_warehouse",
+           "default_warehouse_url"]

@@ -1,0 +1,62 @@
+"""The one interface every warehouse backend implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+ParamValue = str | int | float | bool | dt.date | dt.datetime | Sequence[str] | None
+Params = Mapping[str, ParamValue]
+Record = dict[str, Any]
+
+
+class WarehouseError(RuntimeError):
+    """A query failed inside the warehouse; carries the query name for the report."""
+
+    def __init__(self, query: str, message: str) -> None:
+        super().__init__(f"query {query!r} failed: {message}")
+        self.query = query
+
+
+class Warehouse(Protocol):
+    """Runs named queries from queries/ with typed parameters.
+
+    Values only ever travel as query parameters; the SQL text is the file's.
+    """
+
+    dataset: str
+    kind: str
+
+    def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
+        list[Record]
+    ): ...
+
+    def execute_statements(self, sql: str, *, source: str) -> int:
+        """Run DDL/DML statements (BigQuery dialect) from a schema file; returns the count."""
+        ...
+
+    def schema_statements(self, sql: str) -> list[str]:
+        """The statements `execute_statements` would run, as this backend would run them."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def bigquery_type(value: ParamValue) -> str:
+    """BigQuery Standard SQL type of a Python parameter value."""
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, str):
+        return "STRING"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, list | tuple):
+        return "ARRAY<STRING>"
+    raise TypeError(f"unsupported parameter type {type(value).__name__}")

@@ -1,0 +1,101 @@
+"""The embedded default warehouse: a DuckDB file, dataset = schema of the same name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from monitor.queries import load_query
+from monitor.warehouse.base import Params, Record, WarehouseError
+from monitor.warehouse.sql_dialect import to_duckdb
+
+
+class DuckDBWarehouse:
+    kind = "duckdb"
+
+    def __init__(self, path: Path | str, dataset: str = "nba_predictions", *,
+                 read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.dataset = dataset
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(str(self.path), read_only=read_only)
+        # TIMESTAMP_TRUNC and DATE(ts) match BigQuery only with the session in UTC.
+        self._con.execute("SET TimeZone = 'UTC'")
+        # One connection shared by threads (scheduler, health endpoint) needs a lock.
+        self._lock = threading.Lock()
+        if not read_only:
+            self._con.execute(f'CREATE SCHEMA IF NOT EXISTS "{_ident(dataset)}"')
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
+    def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
+        list[Record]
+    ):
+        statements = to_duckdb(load_query(name), self.dataset)
+        return self._run(name, statements, params)
+
+    def run_sql(self, name: str, sql: str, params: Params) -> list[Record]:
+        """Run BigQuery-dialect SQL that is not a named file (investigation, tests)."""
+        return self._run(name, to_duckdb(sql, self.dataset), params)
+
+    def _run(self, name: str, statements: tuple[str, ...], params: Params) -> list[Record]:
+        with self._lock:
+            try:
+                rows: list[Record] = []
+                for stmt in statements:
+                    used = {k: _to_duckdb_value(v) for k, v in params.items()
+                            if f"${k}" in stmt}
+                    cur = self._con.execute(stmt, used)
+                    if cur.description:
+                        cols = [d[0] for d in cur.description]
+                        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+                return rows
+            except duckdb.Error as exc:
+                raise WarehouseError(name, str(exc).splitlines()[0]) from exc
+
+    def schema_statements(self, sql: str) -> list[str]:
+        return list(to_duckdb(sql, self.dataset))
+
+    def execute_statements(self, sql: str, *, source: str) -> int:
+        statements = to_duckdb(sql, self.dataset)
+        self._run(source, statements, {})
+        return len(statements)
+
+    def insert_arrow(self, table: str, data: Any) -> None:
+        """Append an Arrow table (demo generator, provenance writers)."""
+        with self._lock:
+            self._con.register("_incoming", data)
+            try:
+                cols = ", ".join(f'"{_ident(c)}"' for c in data.column_names)
+                self._con.execute(
+                    f'INSERT INTO "{_ident(self.dataset)}"."{_ident(table)}" ({cols}) '
+                    f"SELECT {cols} FROM _incoming"
+                )
+            finally:
+                self._con.unregister("_incoming")
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _ident(name: str) -> str:
+    """Identifiers come from config and code, never from data; refuse anything odd."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"invalid identifier {name!r}")
+    return name
+
+
+def _to_duckdb_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,123 @@
+"""BigQuery SQL → other engines. The single place where engine differences are fixed.
+
+queries/ is written in BigQuery Standard SQL. Each backend asks this module for
+the statement it should run; nothing else in the monitor names an engine.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+
+
+def parse_bigquery(sql: str) -> list[exp.Expr]:
+    return [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
+
+
+def _cte_names(tree: exp.Expr) -> set[str]:
+    return {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+
+
+def qualify_dataset(tree: exp.Expr, dataset: str) -> exp.Expr:
+    """Put unqualified table names into `dataset` (a DuckDB schema or a BigQuery dataset).
+
+    Done on the AST so a dataset name never reaches the SQL through string formatting.
+    """
+    ctes = _cte_names(tree)
+    for table in tree.find_all(exp.Table):
+        if not table.args.get("db") and table.name and table.name not in ctes:
+            table.set("db", exp.to_identifier(dataset))
+    return tree
+
+
+def _json_guard(arg: exp.Expr, then: exp.Expr) -> exp.Expr:
+    return exp.Case(
+        ifs=[exp.If(this=exp.Anonymous(this="json_valid", expressions=[arg.copy()]), true=then)]
+    )
+
+
+def _fix_json_for_duckdb(tree: exp.Expr) -> exp.Expr:
+    """Make JSON functions total on DuckDB.
+
+    BigQuery's JSON column cannot hold malformed text, so JSON_VALUE / JSON_QUERY /
+    JSON_TYPE never fail there. A DuckDB VARCHAR column can, and DuckDB's json
+    functions then raise, failing the whole check. Guard them with json_valid():
+    JSON_TYPE reports 'malformed', the extractors return NULL.
+    sqlglot also renders JSON_VALUE as `JSON_VALUE(x, p) ->> '$'`, which DuckDB
+    rejects for non-scalars; json_extract_string is the DuckDB equivalent.
+    """
+
+    def rewrite(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.JSONType):
+            arg = node.this
+            typed = exp.Lower(this=exp.Anonymous(this="json_type", expressions=[arg.copy()]))
+            return exp.Case(
+                ifs=[
+                    exp.If(this=exp.Is(this=arg.copy(), expression=exp.Null()), true=exp.Null()),
+                    exp.If(
+                        this=exp.Anonymous(this="json_valid", expressions=[arg.copy()]),
+                        true=typed,
+                    ),
+                ],
+                default=exp.Literal.string("malformed"),
+            )
+        if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
+            path = node.expression
+            path_sql = exp.Literal.string(path.sql("bigquery").strip("'"))
+            scalar = isinstance(node, exp.JSONExtractScalar)
+            fn = "json_extract_string" if scalar else "json_extract"
+            return _json_guard(
+                node.this, exp.Anonymous(this=fn, expressions=[node.this.copy(), path_sql])
+            )
+        return node
+
+    return tree.transform(rewrite)
+
+
+def _strip_bigquery_storage_options(tree: exp.Expr) -> exp.Expr:
+    """PARTITION BY / CLUSTER BY / OPTIONS are BigQuery storage layout; DuckDB has no
+    equivalent (it prunes by zone maps when rows arrive in date order)."""
+    props = tree.args.get("properties")
+    if isinstance(props, exp.Properties):
+        keep = [
+            p
+            for p in props.expressions
+            if not isinstance(p, exp.PartitionedByProperty | exp.ClusterProperty | exp.Property)
+        ]
+        props.set("expressions", keep)
+        if not keep:
+            tree.set("properties", None)
+    return tree
+
+
+def _split_alter(tree: exp.Expr) -> list[exp.Expr]:
+    """DuckDB accepts one action per ALTER TABLE; BigQuery's seed DDL adds several."""
+    if isinstance(tree, exp.Alter) and len(tree.args.get("actions") or []) > 1:
+        parts: list[exp.Expr] = []
+        for action in tree.args["actions"]:
+            single = tree.copy()
+            single.set("actions", [action.copy()])
+            parts.append(single)
+        return parts
+    return [tree]
+
+
+@lru_cache(maxsize=512)
+def to_duckdb(sql: str, dataset: str) -> tuple[str, ...]:
+    """BigQuery SQL text → DuckDB statements. Cached: each query is transpiled once."""
+    out: list[str] = []
+    for tree in parse_bigquery(sql):
+        tree = qualify_dataset(tree, dataset)
+        tree = _fix_json_for_duckdb(tree)
+        tree = _strip_bigquery_storage_options(tree)
+        for part in _split_alter(tree):
+            out.append(part.sql("duckdb"))
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def to_bigquery(sql: str, dataset: str) -> tuple[str, ...]:
+    """BigQuery SQL with tables qualified by the dataset (project from the job)."""
+    return tuple(qualify_dataset(t, dataset).sql("bigquery") for t in parse_bigquery(sql))

@@ -1,0 +1,85 @@
+"""YAML loading that remembers where every value came from, so config errors can
+name the file and line (PyYAML's plain loaders forget positions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(f"{location}: {message}")
+        self.location = location
+        self.message = message
+
+
+def load_with_locations(text: str, filename: str) -> tuple[Any, dict[PathKey, Location]]:
+    """Parse YAML; return the data and a map from each value's path to its location."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(
+            filename, 1, 1)
+        raise YamlSyntaxError(loc, str(exc.problem or exc)) from exc
+    locations: dict[PathKey, Location] = {}
+    if root is None:
+        return None, locations
+    constructor = yaml.SafeLoader("")
+
+    def walk(node: yaml.Node, path: PathKey) -> Any:
+        locations[path] = Location(filename, node.start_mark.line + 1,
+                                   node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = constructor.construct_object(key_node, deep=True)
+                if key in out:
+                    raise YamlSyntaxError(
+                        Location(filename, key_node.start_mark.line + 1,
+                                 key_node.start_mark.column + 1),
+                        f"duplicate key {key!r}",
+                    )
+                out[key] = walk(value_node, (*path, key))
+                # Errors about a key (unknown key) point at the key itself.
+                locations[(*path, key, "<key>")] = Location(
+                    filename, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [walk(child, (*path, i)) for i, child in enumerate(node.value)]
+        return constructor.construct_object(node, deep=True)
+
+    return walk(root, ()), locations
+
+
+def locate(locations: dict[PathKey, Location], path: PathKey, filename: str,
+           *, key: bool = False) -> Location:
+    """Closest known location for `path` (walks up to the parent when unknown)."""
+    if key and (*path, "<key>") in locations:
+        return locations[(*path, "<key>")]
+    probe = tuple(path)
+    while probe:
+        if probe in locations:
+            return locations[probe]
+        probe = probe[:-1]
+    return locations.get((), Location(filename, 1, 1))
+
+
+def read_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
