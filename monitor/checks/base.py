@@ -1,0 +1,55 @@
+"""What a check is: a declaration of the metrics it measures plus a measure step
+that runs one aggregate query and turns its rows into observations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from monitor.config import MonitorConfig
+from monitor.model import Observation
+from monitor.warehouse.base import Warehouse
+
+EASTERN = ZoneInfo("America/New_York")
+
+
+def eastern_date(moment: dt.datetime) -> dt.date:
+    """Game dates are US/Eastern calendar dates."""
+    return moment.astimezone(EASTERN).date()
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """When and what a cycle looks at.
+
+    mode "cycle": the scheduled run at `as_of` (today's and tomorrow's slates, the
+    days before, outcome windows ending at the latest graded date).
+    mode "daily": validate-daily for one game date with all data present.
+    """
+
+    as_of: dt.datetime
+    config: MonitorConfig
+    mode: Literal["cycle", "daily"] = "cycle"
+    target_date: dt.date | None = None
+    run_id: str = ""
+
+    @property
+    def today(self) -> dt.date:
+        return eastern_date(self.as_of)
+
+    def slate_window(self, lookback_days: int) -> tuple[dt.date, dt.date]:
+        if self.mode == "daily" and self.target_date:
+            return self.target_date, self.target_date
+        today = self.today
+        return today - dt.timedelta(days=lookback_days), today + dt.timedelta(days=1)
+
+
+class Check(Protocol):
+    name: str
+    description: str
+    # metric name → the label names its observations carry
+    metrics: dict[str, tuple[str, ...]]
+
+    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]: ...

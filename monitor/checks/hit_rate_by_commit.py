@@ -1,0 +1,95 @@
+"""Outcome quality per system and build commit: the seed's tables, with intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from monitor.checks.base import CheckContext
+from monitor.model import Observation, make_labels
+from monitor.stats import mean_interval, safe_ratio, wilson_interval
+from monitor.warehouse.base import Warehouse
+
+LABELS: tuple[str, ...] = ("system_id", "build_commit_sha", "window")
+
+
+class HitRateByCommit:
+    name = "hit_rate_by_commit"
+    description = "Hit rate, MAE and error spread per system and commit over graded windows"
+    metrics: dict[str, tuple[str, ...]] = {m: LABELS for m in (
+        "hit_rate", "picks", "mae", "error_std", "mean_signed_error",
+        "direction_accuracy", "high_edge_hit_rate",
+    )}
+
+    def window_end(self, warehouse: Warehouse, ctx: CheckContext) -> dt.date | None:
+        if ctx.mode == "daily" and ctx.target_date:
+            return ctx.target_date
+        # Grading lands the morning after the games: end at the newest graded date.
+        longest = max(ctx.config.settings.hit_rate_windows_days)
+        rows = warehouse.query("latest_graded_date", {
+            "start_date": ctx.today - dt.timedelta(days=longest + 30),
+            "end_date": ctx.today,
+            "as_of": ctx.as_of,
+        })
+        latest = rows[0]["latest_graded_date"] if rows else None
+        return _as_date(latest)
+
+    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]:
+        end = self.window_end(warehouse, ctx)
+        if end is None:
+            return []
+        observations: list[Observation] = []
+        for days in ctx.config.settings.hit_rate_windows_days:
+            rows = warehouse.query(self.name, {
+                "start_date": end - dt.timedelta(days=days - 1),
+                "end_date": end,
+                "as_of": ctx.as_of,
+                "edge_threshold": float(ctx.config.settings.edge_threshold),
+            })
+            for row in rows:
+                observations.extend(self.observe(row, f"{days}d"))
+        return observations
+
+    def observe(self, row: dict[str, Any], window: str) -> list[Observation]:
+        labels = make_labels(system_id=row["system_id"],
+                             build_commit_sha=row["build_commit_sha"], window=window)
+        context = (("first_game_date", str(row["first_game_date"])),
+                   ("last_game_date", str(row["last_game_date"])),
+                   ("graded", str(row["graded"])))
+        graded, picks, hits = int(row["graded"]), int(row["picks"]), int(row["hits"])
+        he_picks, he_hits = int(row["high_edge_picks"]), int(row["high_edge_hits"])
+        dir_n, dir_hits = int(row["direction_n"]), int(row["direction_hits"])
+        mae = _float(row["mae"])
+        signed = _float(row["mean_signed_error"])
+        error_std = _float(row["error_std"])
+
+        def obs(metric: str, value: float | None, n: int,
+                interval: tuple[float, float] | None = None) -> Observation:
+            return Observation(self.name, metric, labels, value, n, interval, None, context)
+
+        return [
+            obs("hit_rate", safe_ratio(hits, picks), picks, wilson_interval(hits, picks)),
+            obs("picks", float(picks), picks),
+            obs("mae", mae, graded,
+                mean_interval(mae, _float(row["absolute_error_std"]), graded)),
+            obs("error_std", error_std, graded),
+            obs("mean_signed_error", signed, graded, mean_interval(signed, error_std, graded)),
+            obs("direction_accuracy", safe_ratio(dir_hits, dir_n), dir_n,
+                wilson_interval(dir_hits, dir_n)),
+            obs("high_edge_hit_rate", safe_ratio(he_hits, he_picks), he_picks,
+                wilson_interval(he_hits, he_picks)),
+        ]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

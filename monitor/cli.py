@@ -1,0 +1,196 @@
+"""prediction-monitor command line. Imports stay inside commands so `--help` and a
+DuckDB run load nothing they do not use."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
+    from monitor.warehouse.base import Warehouse
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a timestamp (e.g. 2026-01-10T15:15:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", metavar="URL",
+                   help="duckdb:///abs/path.duckdb, duckdb:rel.duckdb or "
+                        "bigquery://PROJECT/DATASET (default: $MONITOR_WAREHOUSE, else the "
+                        "demo warehouse)")
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="alerts.yaml to use (default: ./alerts.yaml, else the packaged one)")
+
+
+def load_config_or_exit(path: Path | None) -> MonitorConfig:
+    from monitor.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+    except FileNotFoundError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+
+
+def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
+                           read_only: bool = False) -> Warehouse:
+    from monitor.warehouse import WarehouseURLError, default_warehouse_url, open_warehouse
+
+    url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
+    if url is None:
+        url = default_warehouse_url()
+        if not Path(url[len("duckdb:///") - 1:]).exists():
+            print("no warehouse given and the demo warehouse does not exist yet: run "
+                  "`prediction-monitor demo` or pass --warehouse", file=sys.stderr)
+            raise SystemExit(ExitCode.MONITOR_ERROR)
+    try:
+        return open_warehouse(url, dataset=config.dataset, read_only=read_only,
+                              location=config.bigquery.location,
+                              maximum_bytes_billed=config.bigquery.maximum_bytes_billed)
+    except (WarehouseURLError, OSError) as exc:
+        print(f"warehouse error: {exc}", file=sys.stderr)
+        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+    except Exception as exc:  # duckdb.IOException (file locked) and similar
+        print(f"warehouse error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = load_config_or_exit(args.config)
+    print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
+    for rule in config.rules:
+        print(f"  {rule.name}: {rule.metric} ({rule.severity}) by {', '.join(rule.group_by)}")
+    return ExitCode.OK
+
+
+def render_report(report: object, fmt: str) -> str:
+    from monitor.report.markdown import render_markdown
+    from monitor.report.text import render_json, render_text
+    from monitor.validate import DailyReport
+
+    assert isinstance(report, DailyReport)
+    renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    return renderers[fmt](report)
+
+
+def cmd_validate_daily(args: argparse.Namespace) -> int:
+    from monitor.validate import default_date, validate_daily
+
+    config = load_config_or_exit(args.config)
+    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        report = validate_daily(warehouse, config, args.date or default_date(now), now)
+    finally:
+        warehouse.close()
+    sys.stdout.write(render_report(report, args.format))
+    return int(report.exit_code)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import HEALTHY_DATE, build_demo_warehouse, incident_first_date
+    from monitor.demo.generator import DemoOptions
+    from monitor.validate import validate_daily
+    from monitor.warehouse import DEFAULT_DATA_DIR
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+
+    config = load_config_or_exit(args.config)
+    path = (args.path or DEFAULT_DATA_DIR / "demo.duckdb").resolve()
+    opts = DemoOptions(seed=args.seed, scale=args.scale,
+                       start=args.start or DemoOptions.start, end=args.end or DemoOptions.end)
+    if args.rebuild or not path.exists():
+        rows = build_demo_warehouse(path, opts, show_progress=sys.stderr.isatty())
+        print(f"built demo warehouse {path} ({rows:,} prediction rows)\n")
+    else:
+        print(f"using demo warehouse {path} (--rebuild to regenerate)\n")
+    warehouse = DuckDBWarehouse(path, config.dataset, read_only=True)
+    try:
+        for title, date in (("healthy date", HEALTHY_DATE),
+                            ("first date of the incident", incident_first_date(opts))):
+            report = validate_daily(warehouse, config, date)
+            print(f"=== {title}: {date.isoformat()} ===")
+            sys.stdout.write(render_report(report, args.format))
+            print()
+    finally:
+        warehouse.close()
+    print(f"warehouse URL for other commands: duckdb://{path}")
+    return ExitCode.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prediction-monitor",
+        description="Monitors prediction quality and alerts when predictions go bad.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate-daily", help="run every check for one game date; exit 0/1/2")
+    _add_common(p)
+    p.add_argument("--date", type=_date, help="game date (default: yesterday, US/Eastern)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(handler=cmd_validate_daily)
+
+    p = sub.add_parser("demo", help="build the demo warehouse and validate two dates")
+    p.add_argument("--config", metavar="FILE", type=Path)
+    p.add_argument("--path", type=Path, help="DuckDB file (default: data/demo.duckdb)")
+    p.add_argument("--rebuild", action="store_true", help="regenerate even when present")
+    p.add_argument("--seed", type=int, default=64)
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiplies the number of systems (1.0 ≈ 240k prediction rows)")
+    p.add_argument("--start", type=_date, help="first game date of the season")
+    p.add_argument("--end", type=_date, help="last game date of the season")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("check-config", help="validate alerts.yaml with the loader `run` uses")
+    p.add_argument("--config", metavar="FILE", type=Path)
+    p.set_defaults(handler=cmd_check_config)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
+                                       None]]:
+    """Commands defined in their own modules (kept small; imported lazily when run)."""
+    from monitor import commands
+
+    return commands.REGISTER
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else ExitCode.MONITOR_ERROR
+    except KeyboardInterrupt:
+        return ExitCode.MONITOR_ERROR

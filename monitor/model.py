@@ -1,0 +1,82 @@
+"""Plain data passed between checks, rules and reports. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    NO_DATA = "no-data"
+    ERROR = "error"
+
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def make_labels(**values: object) -> Labels:
+    return tuple(sorted((k, "" if v is None else str(v)) for k, v in values.items()))
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One measured number with the evidence needed to judge it."""
+
+    check: str
+    metric: str
+    labels: Labels
+    value: float | None
+    sample_size: int
+    interval: tuple[float, float] | None = None
+    baseline: float | None = None
+    # Facts about the group that help a reader find the cause (first prediction
+    # time, deployment revision, feature source mode...). Never used to decide.
+    context: tuple[tuple[str, str], ...] = ()
+
+    def label(self, name: str) -> str:
+        return dict(self.labels).get(name, "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "labels": dict(self.labels),
+            "value": self.value,
+            "sample_size": self.sample_size,
+            "interval": list(self.interval) if self.interval else None,
+            "baseline": self.baseline,
+            "context": dict(self.context),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule's verdict on one observation."""
+
+    rule: str
+    severity: str
+    observation: Observation
+    state: str  # "firing" | "clear" | "insufficient" | "no-value"
+    threshold: float
+    reason: str
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: Status
+    summary: str
+    observations: list[Observation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "summary": self.summary,
+            "observations": [o.to_json() for o in self.observations],
+        }

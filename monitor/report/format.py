@@ -1,0 +1,42 @@
+"""How numbers are written for people. Every rate goes out with n and its interval."""
+
+from __future__ import annotations
+
+from monitor.model import Observation
+
+RATE_METRICS = frozenset({
+    "hit_rate", "mismatch_share", "ppm_default_share", "features_missing_share",
+    "direction_accuracy", "high_edge_hit_rate", "vegas_coverage", "ppm_coverage",
+    "players_predicted_ratio", "coverage_delta", "unknown_commit_share",
+})
+
+
+def format_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if metric in RATE_METRICS:
+        return f"{value * 100:.1f}%"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{int(value)}"
+    return f"{value:.2f}"
+
+
+def format_interval(metric: str, interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return ""
+    return f"95% CI {format_value(metric, interval[0])}–{format_value(metric, interval[1])}"
+
+
+def describe_labels(obs: Observation) -> str:
+    return ", ".join(f"{k}={v}" for k, v in obs.labels)
+
+
+def describe_observation(obs: Observation) -> str:
+    """e.g. hit_rate 50.2% (n=612, 95% CI 46.3%–54.2%) [system_id=..., window=7d]"""
+    facts = [f"n={obs.sample_size}"]
+    if obs.interval:
+        facts.append(format_interval(obs.metric, obs.interval))
+    if obs.baseline is not None:
+        facts.append(f"baseline {format_value(obs.metric, obs.baseline)}")
+    return (f"{obs.metric} {format_value(obs.metric, obs.value)} ({', '.join(facts)}) "
+            f"[{describe_labels(obs)}]")

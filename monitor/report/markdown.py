@@ -1,0 +1,56 @@
+"""validate-daily --format markdown: fits a chat reply (the /validate-daily skill)."""
+
+from __future__ import annotations
+
+from monitor.model import CheckResult, Status
+from monitor.validate import DailyReport
+
+ICONS = {Status.OK: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.NO_DATA: "❔",
+         Status.ERROR: "💥"}
+
+NEXT_STEPS = {
+    "feature_defaults": "Find the commit's predictions with default features: "
+                        "`prediction-monitor query feature_values_at_prediction_time "
+                        "--param game_date={date}`; do not backfill until "
+                        "`prediction-monitor check-deployment` passes.",
+    "hit_rate_by_commit": "Compare commits: `prediction-monitor query "
+                          "predictions_by_code_version --param start_date={date}`.",
+    "vegas_coverage_trend": "Check the Vegas line feed and failed batches in "
+                            "prediction_execution_log for {date}.",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: DailyReport) -> str:
+    failing = [r for r in report.results if r.status not in (Status.OK, Status.WARN)]
+    verdict = ("all checks passed" if not failing
+               else ", ".join(f"{r.name} {r.status.value}" for r in failing))
+    lines = [
+        f"**{ICONS[report.status]} validate-daily {report.date.isoformat()}: "
+        f"{report.status.value.upper()}** — {verdict}",
+        "",
+        "| check | status | evidence |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {r.name} | {ICONS[r.status]} {r.status.value} | {_cell(r.summary)} |"
+              for r in report.results]
+    steps = [_next_step(r, report) for r in report.results
+             if r.status in (Status.FAIL, Status.WARN, Status.NO_DATA, Status.ERROR)]
+    if steps:
+        lines += ["", "**Next steps**", ""] + [f"- {s}" for s in steps]
+    return "\n".join(lines) + "\n"
+
+
+def _next_step(result: CheckResult, report: DailyReport) -> str:
+    date = report.date.isoformat()
+    if result.status is Status.ERROR:
+        return f"`{result.name}`: the monitor could not run this check — {_cell(result.summary)}"
+    if result.status is Status.NO_DATA:
+        return (f"`{result.name}`: no data for {date} — confirm the prediction batches "
+                "and grading ran.")
+    runbooks = sorted({f.rule for f in result.findings if f.state == "firing"})
+    step = NEXT_STEPS.get(result.name, "Investigate the evidence above.").format(date=date)
+    return f"`{result.name}` ({', '.join(runbooks)}): {step}"

@@ -1,0 +1,86 @@
+"""Rules judge observations. Pure functions over plain values: no I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from monitor.config import Rule
+from monitor.model import CheckResult, Finding, Observation, Status
+from monitor.report.format import describe_observation, format_value
+
+FIRING, CLEAR, INSUFFICIENT, NO_VALUE = "firing", "clear", "insufficient", "no-value"
+
+
+def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
+    """One rule on one observation.
+
+    With evidence "interval" a rate fires only when the whole interval is past the
+    threshold: a 41-pick sample at 45% has an interval reaching above 55%, so it is
+    not evidence of anything.
+    """
+    def finding(state: str, reason: str) -> Finding:
+        return Finding(rule.name, rule.severity, obs, state, rule.threshold, reason)
+
+    if obs.value is None:
+        return finding(NO_VALUE, f"{obs.metric} has no value (n={obs.sample_size})")
+    if obs.sample_size < rule.min_sample:
+        return finding(INSUFFICIENT, f"sample too small: n={obs.sample_size} < "
+                                     f"{rule.min_sample} required")
+    use_interval = rule.evidence == "interval" and obs.interval is not None
+    low, high = obs.interval if use_interval and obs.interval else (obs.value, obs.value)
+    shown = format_value(obs.metric, rule.threshold)
+    if rule.below is not None:
+        if high < rule.below:
+            bound = "upper bound" if use_interval else "value"
+            return finding(FIRING, f"{bound} {format_value(obs.metric, high)} < {shown}")
+        return finding(CLEAR, f"not below {shown}")
+    if rule.above is not None:
+        if low > rule.above:
+            bound = "lower bound" if use_interval else "value"
+            return finding(FIRING, f"{bound} {format_value(obs.metric, low)} > {shown}")
+        return finding(CLEAR, f"not above {shown}")
+    assert rule.drop_from_baseline is not None
+    if obs.baseline is None:
+        return finding(INSUFFICIENT, "no baseline to compare with")
+    drop = obs.baseline - high
+    if drop >= rule.drop_from_baseline:
+        return finding(FIRING, f"dropped {format_value(obs.metric, drop)} from baseline "
+                               f"{format_value(obs.metric, obs.baseline)} (limit {shown})")
+    return finding(CLEAR, f"within {shown} of baseline")
+
+
+def evaluate_check(name: str, metrics: Iterable[str], observations: Sequence[Observation],
+                   rules: Sequence[Rule], empty_reason: str) -> CheckResult:
+    """All rules on one check's observations → the check's status and summary."""
+    metric_set = set(metrics)
+    if not observations:
+        return CheckResult(name, Status.NO_DATA, empty_reason, [], [])
+    findings = [evaluate_rule(rule, obs) for rule in rules if rule.metric in metric_set
+                for obs in observations if obs.metric == rule.metric]
+    firing = [f for f in findings if f.state == FIRING]
+    status = Status.OK
+    if any(f.severity == "critical" for f in firing):
+        status = Status.FAIL
+    elif firing:
+        status = Status.WARN
+    return CheckResult(name, status, summarize(findings, observations), list(observations),
+                       findings)
+
+
+def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) -> str:
+    firing = [f for f in findings if f.state == FIRING]
+    insufficient = [f for f in findings if f.state == INSUFFICIENT]
+    judged = [f for f in findings if f.state in (FIRING, CLEAR)]
+    parts: list[str] = []
+    for f in sorted(firing, key=lambda f: (f.severity != "critical", f.rule))[:5]:
+        parts.append(f"{f.rule}: {describe_observation(f.observation)} — {f.reason}")
+    if len(firing) > 5:
+        parts.append(f"and {len(firing) - 5} more firing")
+    if not firing:
+        groups = len({o.labels for o in observations})
+        parts.append(f"{len(judged)} rule evaluations clear over {groups} label sets")
+    if insufficient:
+        worst = min(insufficient, key=lambda f: f.observation.sample_size)
+        parts.append(f"{len(insufficient)} not judged, sample too small "
+                     f"(e.g. {describe_observation(worst.observation)}; {worst.reason})")
+    return "; ".join(parts)
