@@ -1,0 +1,47 @@
+"""The demo warehouse: a season with the seed's incident, in a DuckDB file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from monitor.demo.generator import DayTables, DemoOptions, generate_season
+from monitor.schema import apply_schema
+from monitor.warehouse.duckdb import DuckDBWarehouse
+
+# A healthy date, and the first game date the broken commit predicted.
+HEALTHY_DATE = dt.date(2025, 12, 15)
+
+
+def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
+                         show_progress: bool = True) -> int:
+    """Create the DuckDB file at `path` (replacing a partial one) and fill it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    opts = opts or DemoOptions()
+    tmp = path.with_suffix(".partial.duckdb")
+    tmp.unlink(missing_ok=True)
+    warehouse = DuckDBWarehouse(tmp, "nba_predictions")
+    try:
+        apply_schema(warehouse)
+        days = (opts.end - opts.start).days + 1
+
+        def write(tables: DayTables) -> None:
+            warehouse.insert_arrow("player_prop_predictions", tables.predictions)
+            warehouse.insert_arrow("prediction_accuracy", tables.accuracy)
+            warehouse.insert_arrow("prediction_execution_log", tables.execution_log)
+
+        with Progress(TextColumn("building demo season"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[day]}"), disable=not show_progress) as bar:
+            task = bar.add_task("days", total=days, day="")
+            rows = generate_season(opts, write,
+                                   lambda d: bar.update(task, advance=1, day=d.isoformat()))
+        warehouse.connection.execute("CHECKPOINT")
+    finally:
+        warehouse.close()
+    tmp.replace(path)
+    return rows
+
+
+def incident_first_date(opts: DemoOptions | None = None) -> dt.date:
+    return (opts or DemoOptions()).incident_start

@@ -1,0 +1,354 @@
+"""A seeded, realistic season in the data contract's tables, with the seed's incident.
+
+Vectorised with numpy and written day by day in date order, so DuckDB's zone maps
+keep a date window cheap to read. Scenarios other than the incident exist for the
+detection benchmark (clean season, hit-rate-only regression, coverage drop, a day
+with no batch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Scenario = Literal["incident", "clean", "hit_rate_regression", "coverage_drop",
+                   "missing_batch"]
+SCENARIOS: tuple[str, ...] = ("incident", "clean", "hit_rate_regression", "coverage_drop",
+                              "missing_batch")
+
+MAIN_SYSTEM = "catboost_v8"
+OTHER_SYSTEMS = ("ensemble_v1", "moving_average_baseline", "similarity_balanced_v1")
+# Prediction noise per system (points): the main model is the sharpest.
+SYSTEM_NOISE = {MAIN_SYSTEM: 2.4, "ensemble_v1": 2.9, "moving_average_baseline": 3.4,
+                "similarity_balanced_v1": 3.1}
+BROKEN_COMMIT = "0b5e11ad"
+FIXED_COMMIT = "ea88e526"
+N_TEAMS, PLAYERS_PER_TEAM, ACTIVE_PER_TEAM = 30, 15, 13
+PASS_EDGE = 1.0
+LINE_NOISE, OUTCOME_NOISE = 2.5, 5.2
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    start: dt.date = dt.date(2025, 11, 1)
+    end: dt.date = dt.date(2026, 2, 28)
+    seed: int = 64
+    scale: float = 1.0  # multiplies the number of systems (shadow variants)
+    scenario: Scenario = "incident"
+    # The incident (seed): broken commit in backfill mode from this game date...
+    incident_start: dt.date = dt.date(2026, 1, 9)
+    # ...until the fixed commit takes over on this one.
+    incident_end: dt.date = dt.date(2026, 1, 30)
+    # Days at the season start written by code that recorded no commit.
+    legacy_days: int = 5
+    systems: tuple[str, ...] = field(default=())
+
+    def system_ids(self) -> tuple[str, ...]:
+        if self.systems:
+            return self.systems
+        base = (MAIN_SYSTEM, *OTHER_SYSTEMS)
+        extra = max(0, int(np.ceil(len(base) * self.scale)) - len(base))
+        return base + tuple(f"shadow_{i:03d}" for i in range(1, extra + 1))
+
+    def affected(self, day: dt.date) -> bool:
+        return self.scenario != "clean" and self.incident_start <= day < self.incident_end
+
+
+@dataclass
+class DayTables:
+    predictions: pa.Table
+    accuracy: pa.Table
+    execution_log: pa.Table
+
+
+@dataclass
+class _League:
+    player_ids: list[str]
+    team_of: np.ndarray
+    base_points: np.ndarray
+    line_propensity: np.ndarray
+    team_win_pct: np.ndarray
+
+
+def _league(rng: np.random.Generator) -> _League:
+    n = N_TEAMS * PLAYERS_PER_TEAM
+    base = np.clip(rng.gamma(shape=2.2, scale=5.0, size=n) + 3.0, 3.0, 34.0)
+    # Stars get lines far more often; average propensity is ~0.40.
+    rank = base.argsort().argsort() / (n - 1)
+    propensity = np.clip(0.05 + 0.75 * rank**1.3, 0.02, 0.95)
+    propensity *= 0.40 / propensity.mean()
+    return _League(
+        player_ids=[f"player_{i:04d}" for i in range(n)],
+        team_of=np.repeat(np.arange(N_TEAMS), PLAYERS_PER_TEAM),
+        base_points=base,
+        line_propensity=np.clip(propensity, 0.0, 0.98),
+        team_win_pct=rng.uniform(0.2, 0.8, size=N_TEAMS),
+    )
+
+
+def commit_schedule(opts: DemoOptions, rng: np.random.Generator) -> dict[dt.date, str]:
+    """Healthy deploys every 5-10 days; the fix lands on incident_end."""
+    commits: dict[dt.date, str] = {}
+    day, sha = opts.start, f"{rng.integers(16**8):08x}"
+    next_deploy = day + dt.timedelta(days=int(rng.integers(5, 11)))
+    while day <= opts.end:
+        if day >= next_deploy:
+            sha = f"{rng.integers(16**8):08x}"
+            next_deploy = day + dt.timedelta(days=int(rng.integers(5, 11)))
+        if opts.scenario == "incident" and day == opts.incident_end:
+            sha = FIXED_COMMIT
+            next_deploy = day + dt.timedelta(days=int(rng.integers(5, 11)))
+        commits[day] = sha
+        day += dt.timedelta(days=1)
+    return commits
+
+
+def _utc(day: dt.date, hour: float) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(hours=hour)
+
+
+def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict[dt.date, str],
+                 revisions: dict[str, str], rng: np.random.Generator,
+                 id_offset: int) -> DayTables:
+    n_games = int(np.clip(rng.poisson(8), 2, 14))
+    teams = rng.choice(N_TEAMS, size=2 * n_games, replace=False)
+    players = np.concatenate([
+        rng.choice(np.flatnonzero(league.team_of == t), ACTIVE_PER_TEAM, replace=False)
+        for t in teams
+    ])
+    game_of = np.repeat(np.arange(n_games), 2 * ACTIVE_PER_TEAM)
+    n = players.size
+    mu = league.base_points[players] * rng.normal(1.0, 0.08, n)
+    affected = opts.affected(day)
+    propensity = league.line_propensity[players]
+    if affected and opts.scenario == "incident":
+        # Backfill mode read lines from raw tables: coverage was *higher* (seed).
+        propensity = np.clip(propensity * 1.13, 0, 1)
+    if affected and opts.scenario == "coverage_drop":
+        propensity = propensity * 0.55
+    has_line = rng.random(n) < propensity
+    integer_line = rng.random(n) < 0.5
+    raw_line = mu + rng.normal(0, LINE_NOISE, n)
+    line = np.where(integer_line, np.round(raw_line), np.floor(raw_line) + 0.5)
+    line = np.maximum(line, 0.5)
+    actual = np.maximum(0, np.round(mu + rng.normal(0, OUTCOME_NOISE, n)))
+    ppm = np.clip(mu / 32.0 * rng.normal(1.0, 0.1, n), 0.05, 1.6)
+    game_ids = np.array([f"{day:%Y%m%d}_G{g:02d}" for g in range(n_games)])[game_of]
+    player_lookup = np.array(league.player_ids)[players]
+    win_pct = league.team_win_pct[league.team_of[players]]
+
+    pred_cols: dict[str, list[pa.Array]] = {}
+    acc_cols: dict[str, list[pa.Array]] = {}
+    log_rows: list[dict[str, object]] = []
+    next_id = id_offset
+    for s_index, system in enumerate(opts.system_ids()):
+        if opts.scenario == "missing_batch" and day == opts.incident_start:
+            continue  # the day no batch ran for any system
+        broken = affected and system == MAIN_SYSTEM and opts.scenario == "incident"
+        regressed = affected and system == MAIN_SYSTEM and opts.scenario == "hit_rate_regression"
+        commit = BROKEN_COMMIT if broken else commits[day]
+        legacy = (day - opts.start).days < opts.legacy_days
+        revision = revisions.setdefault(commit, f"prediction-worker-{len(revisions) + 1:05d}-"
+                                        f"{commit[:3]}")
+        noise = SYSTEM_NOISE.get(system, 2.0 + 0.01 * (s_index % 50))
+        n_batches = int(rng.integers(2, 4))
+        default_filled = broken & (rng.random(n) < 0.85) if broken else np.zeros(n, bool)
+        for batch in range(n_batches):
+            final = batch == n_batches - 1
+            started = _utc(day, 13.0 + 4.0 * batch + float(rng.uniform(0, 0.5)))
+            roll = rng.random()
+            status = "failed" if roll < 0.02 else ("partial" if roll < 0.05 else "success")
+            if final and status == "failed":
+                status = "success"  # the slate's last batch is the retry that worked
+            keep = np.ones(n, bool) if status == "success" else (
+                rng.random(n) < rng.uniform(0.91, 0.98) if status == "partial"
+                else np.zeros(n, bool))
+            if final:
+                keep = np.ones(n, bool) if status != "partial" else keep
+            idx = np.flatnonzero(keep)
+            m = idx.size
+            if broken:
+                pred = np.where(has_line[idx], line[idx] + rng.normal(0, 4.4, m),
+                                mu[idx] + rng.normal(0, 6.0, m))
+            elif regressed:
+                pred = np.where(has_line[idx], line[idx] + rng.normal(0, 2.0, m),
+                                mu[idx] + rng.normal(0, noise, m))
+            else:
+                pred = mu[idx] + rng.normal(0, noise, m)
+            pred = np.round(np.maximum(pred, 0.0), 1)
+            li = np.where(has_line[idx], line[idx], np.nan)
+            edge = pred - li
+            rec = np.where(~has_line[idx] | (np.abs(edge) < PASS_EDGE), "PASS",
+                           np.where(edge > 0, "OVER", "UNDER"))
+            filled = default_filled[idx]
+            has_vegas = np.where(has_line[idx] & ~filled, 1.0, 0.0)
+            vegas_points = np.where(has_line[idx] & ~filled, line[idx], np.nan)
+            feat_ppm = np.where(filled, 0.4, ppm[idx])
+            predicted_at = started + dt.timedelta(minutes=float(rng.uniform(2, 20)))
+            features = _features_json(vegas_points, has_vegas, feat_ppm, win_pct[idx])
+            ids = np.array([f"pred_{i:09d}" for i in range(next_id, next_id + m)])
+            next_id += m
+            commit_col = _commit_column(commit, legacy, m, rng)
+            _append(pred_cols, {
+                "prediction_id": pa.array(ids),
+                "system_id": pa.array(np.full(m, system)),
+                "player_lookup": pa.array(player_lookup[idx]),
+                "game_id": pa.array(game_ids[idx]),
+                "game_date": pa.array(np.full(m, day), pa.date32()),
+                "predicted_points": pa.array(pred),
+                "line_value": pa.array(li, from_pandas=True),
+                "recommendation": pa.array(rec),
+                "confidence_score": pa.array(np.round(np.clip(
+                    0.5 + np.nan_to_num(np.abs(edge), nan=0.0) / 12, 0.5, 0.95), 3)),
+                "is_active": pa.array(np.full(m, final)),
+                "superseded": pa.array(np.full(m, not final)),
+                "build_commit_sha": commit_col,
+                "deployment_revision": pa.array(np.full(m, revision)),
+                "predicted_at": pa.array(np.full(m, predicted_at), pa.timestamp("us", "UTC")),
+                "critical_features": features,
+            })
+            ended = predicted_at + dt.timedelta(minutes=float(rng.uniform(1, 4)))
+            log_rows.append({
+                "execution_id": f"exec_{day:%Y%m%d}_{system}_{batch}",
+                "batch_id": f"batch_{day:%Y%m%d}_{batch}",
+                "build_commit_sha": commit if not legacy else "unknown",
+                "deployment_revision": revision,
+                "execution_start_timestamp": started,
+                "execution_end_timestamp": ended,
+                "duration_seconds": (ended - started).total_seconds(),
+                "game_date": day,
+                "system_id": system,
+                "players_requested": n,
+                "players_predicted": m,
+                "status": status,
+                "error_message": "feature store timeout" if status == "failed" else (
+                    f"{n - m} players without features" if status == "partial" else None),
+                "error_count": n - m,
+                "avg_feature_quality_score": round(float(
+                    rng.uniform(68, 74) if broken else rng.uniform(86, 94)), 2) if m else None,
+                "pct_with_vegas_line": round(100 * float(has_line[idx].sum()) / m, 2)
+                if m else None,
+                "pct_with_ppm": round(100 * float((~filled).sum()) / m, 2) if m else None,
+                "pct_with_shot_zones": round(float(rng.uniform(92, 99)), 2) if m else None,
+                "feature_store_snapshot_time": started - dt.timedelta(minutes=30),
+                "feature_source_mode": "backfill" if broken else "daily",
+                "orchestration_run_id": f"orch_{day:%Y%m%d}_{batch}",
+            })
+            if final:
+                graded_at = _utc(day + dt.timedelta(days=1), 9.0 + float(rng.uniform(0, 1)))
+                act = actual[idx]
+                correct = np.where(rec == "OVER", act > li, act < li).astype(object)
+                push = has_line[idx] & (act == li)
+                correct[(rec == "PASS") | push] = None
+                _append(acc_cols, {
+                    "prediction_id": pa.array(ids),
+                    "system_id": pa.array(np.full(m, system)),
+                    "player_lookup": pa.array(player_lookup[idx]),
+                    "game_id": pa.array(game_ids[idx]),
+                    "game_date": pa.array(np.full(m, day), pa.date32()),
+                    "predicted_points": pa.array(pred),
+                    "line_value": pa.array(li, from_pandas=True),
+                    "recommendation": pa.array(rec),
+                    "confidence_score": pred_cols["confidence_score"][-1],
+                    "actual_points": pa.array(act.astype(float)),
+                    "prediction_correct": pa.array(list(correct), pa.bool_()),
+                    "absolute_error": pa.array(np.round(np.abs(pred - act), 2)),
+                    "signed_error": pa.array(np.round(pred - act, 2)),
+                    "graded_at": pa.array(np.full(m, graded_at), pa.timestamp("us", "UTC")),
+                    "build_commit_sha": commit_col,
+                    "critical_features": features,
+                })
+    return DayTables(_concat(pred_cols), _concat(acc_cols), _log_table(log_rows))
+
+
+def _commit_column(commit: str, legacy: bool, m: int, rng: np.random.Generator) -> pa.Array:
+    if not legacy:
+        return pa.array(np.full(m, commit))
+    # Older code wrote no commit: NULL or 'unknown', as the seed describes.
+    values = np.where(rng.random(m) < 0.5, "unknown", "")
+    return pa.array([None if v == "" else v for v in values], pa.string())
+
+
+def _features_json(vegas: np.ndarray, has_vegas: np.ndarray, ppm: np.ndarray,
+                   win_pct: np.ndarray) -> pa.Array:
+    """critical_features as JSON text, built column-wise (no per-row Python)."""
+    def num(values: np.ndarray, digits: int) -> pa.Array:
+        arr = pa.array(np.round(values, digits), from_pandas=True)
+        return pc.fill_null(pc.cast(arr, pa.string()), "null")
+
+    has = pc.if_else(pa.array(has_vegas == 1.0), "1.0", "0.0")
+    parts = ['{"vegas_points_line": ', num(vegas, 1), ', "has_vegas_line": ', has,
+             ', "ppm_avg_last_10": ', num(ppm, 4), ', "team_win_pct": ', num(win_pct, 3),
+             "}"]
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _append(cols: dict[str, list[pa.Array]], values: dict[str, pa.Array]) -> None:
+    for name, arr in values.items():
+        cols.setdefault(name, []).append(arr)
+
+
+_TYPES = {
+    "prediction_id": pa.string(), "system_id": pa.string(), "player_lookup": pa.string(),
+    "game_id": pa.string(), "game_date": pa.date32(), "predicted_points": pa.float64(),
+    "line_value": pa.float64(), "recommendation": pa.string(),
+    "confidence_score": pa.float64(), "is_active": pa.bool_(), "superseded": pa.bool_(),
+    "build_commit_sha": pa.string(), "deployment_revision": pa.string(),
+    "predicted_at": pa.timestamp("us", "UTC"), "critical_features": pa.string(),
+    "actual_points": pa.float64(), "prediction_correct": pa.bool_(),
+    "absolute_error": pa.float64(), "signed_error": pa.float64(),
+    "graded_at": pa.timestamp("us", "UTC"),
+}
+
+
+def _concat(cols: dict[str, list[pa.Array]]) -> pa.Table:
+    # An empty batch (a failed one) gives numpy arrays of no dtype: cast by name.
+    return pa.table({name: pa.concat_arrays([a.cast(_TYPES[name]) for a in parts])
+                     for name, parts in cols.items()}) if cols else pa.table({})
+
+
+def _log_table(rows: list[dict[str, object]]) -> pa.Table:
+    schema = pa.schema([
+        ("execution_id", pa.string()), ("batch_id", pa.string()),
+        ("build_commit_sha", pa.string()), ("deployment_revision", pa.string()),
+        ("execution_start_timestamp", pa.timestamp("us", "UTC")),
+        ("execution_end_timestamp", pa.timestamp("us", "UTC")),
+        ("duration_seconds", pa.float64()), ("game_date", pa.date32()),
+        ("system_id", pa.string()), ("players_requested", pa.int64()),
+        ("players_predicted", pa.int64()), ("status", pa.string()),
+        ("error_message", pa.string()), ("error_count", pa.int64()),
+        ("avg_feature_quality_score", pa.float64()), ("pct_with_vegas_line", pa.float64()),
+        ("pct_with_ppm", pa.float64()), ("pct_with_shot_zones", pa.float64()),
+        ("feature_store_snapshot_time", pa.timestamp("us", "UTC")),
+        ("feature_source_mode", pa.string()), ("orchestration_run_id", pa.string()),
+    ])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def generate_season(opts: DemoOptions,
+                    write: Callable[[DayTables], None],
+                    progress: Callable[[dt.date], None] | None = None) -> int:
+    """Generate day by day in date order; `write` receives each day's tables.
+
+    Returns the number of prediction rows written.
+    """
+    rng = np.random.default_rng(opts.seed)
+    league = _league(rng)
+    commits = commit_schedule(opts, rng)
+    revisions: dict[str, str] = {}
+    total = 0
+    day = opts.start
+    while day <= opts.end:
+        tables = generate_day(day, opts, league, commits, revisions, rng, total)
+        total += tables.predictions.num_rows
+        write(tables)
+        if progress:
+            progress(day)
+        day += dt.timedelta(days=1)
+    return total
