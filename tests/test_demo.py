@@ -1,0 +1,106 @@
+"""The demo season: realistic numbers, and the seed's incident caught before grading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.demo import build_demo_warehouse
+from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.warehouse.duckdb import DuckDBWarehouse
+
+OPTS = DemoOptions(start=dt.date(2025, 12, 1), end=dt.date(2026, 1, 16))
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo_warehouse(path, OPTS, show_progress=False)
+    yield path
+
+
+def sql(path: Path, query: str) -> list[tuple[object, ...]]:
+    wh = DuckDBWarehouse(path, read_only=True)
+    try:
+        return list(wh.connection.execute(query).fetchall())
+    finally:
+        wh.close()
+
+
+def test_demo_is_realistic(demo_path: Path) -> None:
+    (mae, hit, picks), = sql(demo_path, f"""
+        SELECT avg(absolute_error), avg(prediction_correct::INT), count(prediction_correct)
+        FROM nba_predictions.prediction_accuracy
+        WHERE system_id = '{MAIN_SYSTEM}' AND game_date < DATE '{OPTS.incident_start}'""")
+    assert 3.9 < float(mae) < 4.8  # type: ignore[arg-type]
+    assert 0.57 < float(hit) < 0.68  # type: ignore[arg-type]
+    (bmae, bhit), = sql(demo_path, f"""
+        SELECT avg(absolute_error), avg(prediction_correct::INT)
+        FROM nba_predictions.prediction_accuracy WHERE build_commit_sha = '{BROKEN_COMMIT}'""")
+    assert 5.3 < float(bmae) < 6.4  # type: ignore[arg-type]
+    assert 0.42 < float(bhit) < 0.56  # type: ignore[arg-type]
+    (lines,), = sql(demo_path, "SELECT avg((line_value IS NOT NULL)::INT) "
+                               "FROM nba_predictions.player_prop_predictions")
+    assert 0.35 < float(lines) < 0.47  # type: ignore[arg-type]
+    (superseded, statuses, modes), = sql(demo_path, """
+        SELECT (SELECT count(*) FROM nba_predictions.player_prop_predictions WHERE superseded),
+               (SELECT list(DISTINCT status ORDER BY status)
+                FROM nba_predictions.prediction_execution_log),
+               (SELECT list(DISTINCT feature_source_mode ORDER BY feature_source_mode)
+                FROM nba_predictions.prediction_execution_log)""")
+    assert int(superseded) > 0  # type: ignore[call-overload]
+    assert statuses == ["failed", "partial", "success"]
+    assert modes == ["backfill", "daily"]
+
+
+def test_demo_is_written_in_date_order_and_is_reproducible(demo_path: Path,
+                                                           tmp_path: Path) -> None:
+    (ordered,), = sql(demo_path, """
+        SELECT bool_and(game_date >= prev) FROM (
+          SELECT game_date, lag(game_date, 1, game_date) OVER (ORDER BY rowid) AS prev
+          FROM nba_predictions.player_prop_predictions)""")
+    assert ordered is True
+    small = DemoOptions(start=dt.date(2025, 12, 1), end=dt.date(2025, 12, 3))
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    assert build_demo_warehouse(a, small, show_progress=False) == \
+        build_demo_warehouse(b, small, show_progress=False)
+    q = "SELECT sum(predicted_points), count(*) FROM nba_predictions.prediction_accuracy"
+    assert sql(a, q) == sql(b, q)
+
+
+def test_incident_fails_before_grading_and_names_the_commit(
+        demo_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ungraded = tmp_path / "ungraded.duckdb"
+    ungraded.write_bytes(demo_path.read_bytes())
+    wh = DuckDBWarehouse(ungraded)
+    wh.connection.execute("DELETE FROM nba_predictions.prediction_accuracy "
+                          "WHERE game_date >= ?", [OPTS.incident_start])
+    wh.close()
+    code = main(["validate-daily", "--warehouse", f"duckdb:///{ungraded}",
+                 "--date", OPTS.incident_start.isoformat(), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert code == 1
+    assert checks["feature_defaults"]["status"] == "fail"
+    assert BROKEN_COMMIT in checks["feature_defaults"]["summary"]
+    # Earlier graded days in the window are healthy: hit rate alone would not see it.
+    assert checks["hit_rate_by_commit"]["status"] == "ok"
+
+
+def test_demo_command_prints_a_passing_and_a_failing_report(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cmd.duckdb"
+    assert main(["demo", "--path", str(path), "--start", "2025-12-01",
+                 "--end", "2026-01-10"]) == 0
+    out = capsys.readouterr().out
+    assert "validate-daily 2025-12-15: OK" in out
+    assert "validate-daily 2026-01-09: FAIL" in out
+    assert BROKEN_COMMIT in out
+    # Reused when present.
+    assert main(["demo", "--path", str(path)]) == 0
+    assert "using demo warehouse" in capsys.readouterr().out
