@@ -3,6 +3,8 @@
 CREATE TABLE IF NOT EXISTS monitor_alert_events (
   event_id STRING NOT NULL,
   event_time TIMESTAMP NOT NULL,
+  recorded_at TIMESTAMP NOT NULL,
+  seq INT64 NOT NULL,
   run_id STRING NOT NULL,
   event_type STRING NOT NULL,
   rule STRING NOT NULL,
@@ -18,7 +20,8 @@ CREATE TABLE IF NOT EXISTS monitor_alert_events (
   summary STRING,
   slack_ts STRING,
   slack_channel STRING,
-  detail STRING
+  detail STRING,
+  evidence JSON
 )
 PARTITION BY DATE(event_time)
 CLUSTER BY fingerprint;

@@ -1,0 +1,219 @@
+"""Alert state: an append-only event log folded into current state, and the pure
+transition from (state, this run's findings) to new events.
+
+Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed.
+No I/O and no clock here: `now` and `run_id` are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from monitor.config import Rule
+from monitor.model import Finding, Labels
+from monitor.rules.evaluate import FIRING
+
+EVENT_TYPES = ("fired", "silenced", "repeated", "clear", "resolved", "notified",
+               "notify_failed")
+
+
+def fingerprint(rule: str, labels: Labels) -> str:
+    """Identity of an alert: the rule and its group labels."""
+    text = rule + "\x1f" + "\x1f".join(f"{k}={v}" for k, v in sorted(labels))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a message shows about an alert: the strongest firing observation."""
+
+    metric: str
+    value: float | None
+    sample_size: int
+    interval: tuple[float, float] | None
+    baseline: float | None
+    threshold: float
+    reason: str
+    dates: tuple[str, ...] = ()
+    context: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    event_id: str
+    event_time: dt.datetime
+    run_id: str
+    event_type: str
+    rule: str
+    fingerprint: str
+    severity: str
+    labels: Labels
+    evidence: Evidence | None = None
+    slack_ts: str | None = None
+    slack_channel: str | None = None
+    detail: str | None = None  # notification kind, silence comment, delivery error
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One rule on one group of labels in this run."""
+
+    rule: str
+    severity: str
+    labels: Labels
+    firing: bool
+    evidence: Evidence | None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule, self.labels)
+
+
+@dataclass(frozen=True)
+class AlertState:
+    fingerprint: str
+    rule: str
+    severity: str
+    labels: Labels
+    active: bool = False
+    silenced: bool = False
+    clear_runs: int = 0
+    notified_at: dt.datetime | None = None
+    slack_ts: str | None = None
+    slack_channel: str | None = None
+    pending: str | None = None  # "firing" | "repeat" | "resolved": a message still owed
+    evidence: Evidence | None = None
+    runs: frozenset[str] = field(default_factory=frozenset)
+
+
+def group_findings(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Candidate]:
+    """Findings → one candidate per (rule, group_by labels)."""
+    groups: dict[tuple[str, Labels], list[Finding]] = {}
+    for f in findings:
+        rule = rules[f.rule]
+        labels = tuple((k, f.observation.label(k)) for k in sorted(rule.group_by))
+        groups.setdefault((f.rule, labels), []).append(f)
+    out = []
+    for (rule_name, labels), members in sorted(groups.items()):
+        firing = [f for f in members if f.state == FIRING]
+        rule = rules[rule_name]
+        out.append(Candidate(rule_name, rule.severity, labels, bool(firing),
+                             _evidence(firing) if firing else None))
+    return out
+
+
+def _evidence(firing: Sequence[Finding]) -> Evidence:
+    best = max(firing, key=lambda f: (f.observation.sample_size, f.observation.label("game_date")))
+    obs = best.observation
+    dates = tuple(sorted({f.observation.label("game_date") for f in firing} - {""}))
+    return Evidence(obs.metric, obs.value, obs.sample_size, obs.interval, obs.baseline,
+                    best.threshold, best.reason, dates, obs.context)
+
+
+def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
+    """Current state of every alert, derived from its events.
+
+    Events must come in the order they were written; the sort is stable, so
+    events of one cycle (same event_time) keep that order."""
+    states: dict[str, AlertState] = {}
+    for e in sorted(events, key=lambda e: e.event_time):
+        st = states.get(e.fingerprint) or AlertState(e.fingerprint, e.rule, e.severity, e.labels)
+        st = replace(st, runs=st.runs | {e.run_id})
+        kind = e.event_type
+        if kind == "fired":
+            refire = e.detail == "refire"
+            st = replace(st, active=True, clear_runs=0, evidence=e.evidence or st.evidence,
+                         silenced=False if not refire else st.silenced,
+                         pending=st.pending if refire else "firing",
+                         slack_ts=st.slack_ts if refire else None)
+        elif kind == "silenced":
+            st = replace(st, silenced=True, pending=None)
+        elif kind == "repeated":
+            st = replace(st, pending="repeat", evidence=e.evidence or st.evidence)
+        elif kind == "clear":
+            st = replace(st, clear_runs=st.clear_runs + 1)
+        elif kind == "resolved":
+            announce = e.detail == "announce" and st.slack_ts is not None
+            st = replace(st, active=False, silenced=False, clear_runs=0,
+                         pending="resolved" if announce else None)
+        elif kind == "notified":
+            st = replace(st, pending=None)
+            if e.detail in ("firing", "repeat"):
+                st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
+                             slack_channel=e.slack_channel)
+        elif kind == "notify_failed":
+            st = replace(st, pending=e.detail or st.pending)
+        states[e.fingerprint] = st
+    return states
+
+
+def make_event(now: dt.datetime, run_id: str, kind: str, rule: str, severity: str,
+               labels: Labels, *, evidence: Evidence | None = None, detail: str | None = None,
+               slack_ts: str | None = None, slack_channel: str | None = None) -> AlertEvent:
+    fp = fingerprint(rule, labels)
+    # Deterministic: the same run re-executed produces the same ids.
+    key = f"{run_id}|{fp}|{kind}|{detail or ''}|{slack_ts or ''}"
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
+    return AlertEvent(event_id, now, run_id, kind, rule, fp, severity, labels, evidence,
+                      slack_ts, slack_channel, detail)
+
+
+def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate],
+               rules: Mapping[str, Rule], evaluated_rules: set[str], now: dt.datetime,
+               run_id: str) -> list[AlertEvent]:
+    """New events for this run. Rules whose check errored are not in `evaluated_rules`
+    and their alerts are left as they were: an error is not evidence of health."""
+    events: list[AlertEvent] = []
+    firing_now: set[str] = set()
+    for cand in candidates:
+        if not cand.firing or cand.rule not in evaluated_rules:
+            continue
+        fp = cand.fingerprint
+        firing_now.add(fp)
+        st = states.get(fp)
+        if st is not None and run_id in st.runs:
+            continue  # this run already acted on this alert
+        rule = rules[cand.rule]
+        silence = next((s for s in rule.silences
+                        if s.matches(dict(cand.labels), now)), None)
+
+        def ev(kind: str, detail: str | None = None, c: Candidate = cand) -> AlertEvent:
+            return make_event(now, run_id, kind, c.rule, c.severity, c.labels,
+                              evidence=c.evidence, detail=detail)
+
+        if st is None or not st.active:
+            events.append(ev("fired"))
+            if silence:
+                events.append(ev("silenced", silence.comment or "silenced"))
+            continue
+        if st.clear_runs:
+            events.append(ev("fired", "refire"))
+        if silence and not st.silenced:
+            events.append(ev("silenced", silence.comment or "silenced"))
+        elif not silence and st.silenced:
+            events.append(ev("fired", "unsilenced"))
+        elif (not st.silenced and st.pending is None and st.notified_at is not None
+              and now - st.notified_at >= rule.repeat_interval):
+            events.append(ev("repeated"))
+    for fp, st in states.items():
+        if (not st.active or fp in firing_now or st.rule not in evaluated_rules
+                or st.rule not in rules or run_id in st.runs):
+            continue
+        rule = rules[st.rule]
+        events.append(make_event(now, run_id, "clear", st.rule, st.severity, st.labels))
+        if st.clear_runs + 1 >= rule.resolve.after_runs:
+            detail = "announce" if rule.resolve.announce else "quiet"
+            events.append(make_event(now, run_id, "resolved", st.rule, st.severity, st.labels,
+                                     evidence=st.evidence, detail=detail))
+    return events
+
+
+def owed_notifications(states: Mapping[str, AlertState],
+                       rules: Mapping[str, Rule]) -> list[AlertState]:
+    """Alerts with a message still owed (new, repeat, resolution, or a failed earlier send)."""
+    return [st for st in states.values()
+            if st.pending is not None and st.rule in rules and not st.silenced]

@@ -1,0 +1,102 @@
+"""Where alert events live: the warehouse's monitor_alert_events table, or memory
+(backtests and dry runs). Converting rows ↔ events is the only logic here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from monitor.rules.state import AlertEvent, Evidence
+from monitor.warehouse.base import Params, Warehouse
+
+STATE_HORIZON = dt.timedelta(days=90)  # alerts older than this are forgotten
+
+
+class AlertStore(Protocol):
+    def load(self, as_of: dt.datetime) -> list[AlertEvent]: ...
+
+    def append(self, events: Sequence[AlertEvent]) -> None: ...
+
+
+class MemoryAlertStore:
+    def __init__(self, events: Sequence[AlertEvent] = ()) -> None:
+        self.events: list[AlertEvent] = list(events)
+
+    def load(self, as_of: dt.datetime) -> list[AlertEvent]:
+        return [e for e in self.events if as_of - STATE_HORIZON <= e.event_time <= as_of]
+
+    def append(self, events: Sequence[AlertEvent]) -> None:
+        self.events.extend(events)
+
+
+class WarehouseAlertStore:
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+
+    def load(self, as_of: dt.datetime) -> list[AlertEvent]:
+        rows = self.warehouse.query("alert_events_recent",
+                                    {"since": as_of - STATE_HORIZON, "as_of": as_of})
+        return [event_from_row(r) for r in rows]
+
+    def append(self, events: Sequence[AlertEvent]) -> None:
+        # Events of one cycle share event_time (the cycle's as-of time): the wall
+        # clock and the position keep the order they were decided in.
+        recorded_at = dt.datetime.now(dt.UTC)
+        for seq, event in enumerate(events):
+            params = dict(event_params(event))
+            params.update(recorded_at=recorded_at, seq=seq)
+            self.warehouse.query("append_alert_event", params)
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, dict | list):
+        return value
+    return json.loads(value)
+
+
+def event_from_row(row: dict[str, Any]) -> AlertEvent:
+    labels = _json(row["labels_json"]) or {}
+    ev = _json(row["evidence_json"])
+    evidence = None
+    if ev:
+        evidence = Evidence(
+            ev["metric"], ev["value"], int(ev["sample_size"]),
+            tuple(ev["interval"]) if ev.get("interval") else None,
+            ev.get("baseline"), float(ev["threshold"]), ev.get("reason", ""),
+            tuple(ev.get("dates", ())), tuple(sorted(ev.get("context", {}).items())))
+    time = row["event_time"]
+    if isinstance(time, dt.datetime) and time.tzinfo is None:
+        time = time.replace(tzinfo=dt.UTC)
+    return AlertEvent(row["event_id"], time, row["run_id"], row["event_type"], row["rule"],
+                      row["fingerprint"], row["severity"] or "",
+                      tuple(sorted(labels.items())), evidence, row["slack_ts"],
+                      row["slack_channel"], row["detail"])
+
+
+def event_params(e: AlertEvent) -> Params:
+    ev = e.evidence
+    evidence_json = None
+    if ev is not None:
+        evidence_json = json.dumps({
+            "metric": ev.metric, "value": ev.value, "sample_size": ev.sample_size,
+            "interval": list(ev.interval) if ev.interval else None, "baseline": ev.baseline,
+            "threshold": ev.threshold, "reason": ev.reason, "dates": list(ev.dates),
+            "context": dict(ev.context)})
+    summary = None
+    if ev is not None:
+        summary = f"{ev.metric}={ev.value} n={ev.sample_size} {ev.reason}"
+    return {
+        "event_id": e.event_id, "event_time": e.event_time, "run_id": e.run_id,
+        "event_type": e.event_type, "rule": e.rule, "fingerprint": e.fingerprint,
+        "severity": e.severity, "labels_json": json.dumps(dict(e.labels)),
+        "value": ev.value if ev else None,
+        "sample_size": ev.sample_size if ev else None,
+        "interval_low": ev.interval[0] if ev and ev.interval else None,
+        "interval_high": ev.interval[1] if ev and ev.interval else None,
+        "baseline": ev.baseline if ev else None,
+        "threshold": ev.threshold if ev else None,
+        "summary": summary, "slack_ts": e.slack_ts, "slack_channel": e.slack_channel,
+        "detail": e.detail, "evidence_json": evidence_json,
+    }
