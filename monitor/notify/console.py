@@ -1,0 +1,25 @@
+"""When no Slack is configured: print what Slack would get."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from monitor.notify.base import Delivery
+from monitor.notify.message import SlackMessage, message_as_text
+
+
+class ConsoleNotifier:
+    name = "console"
+    supports_threads = True
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._count = 0
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        self._count += 1
+        ts = f"console.{self._count:06d}"
+        prefix = f"[slack reply in thread {thread_ts}]" if thread_ts else "[slack message]"
+        self.stream.write(f"{prefix}\n{message_as_text(message)}\n\n")
+        return Delivery(True, ts=ts, channel="console")

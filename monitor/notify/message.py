@@ -1,0 +1,145 @@
+"""Alerts → Slack Block Kit JSON. Pure: the same alerts always give the same payload
+(golden files in tests/golden/ pin every shape)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.config import Rule
+from monitor.report.format import format_interval, format_value
+from monitor.rules.state import AlertState, Evidence
+
+MAX_BLOCKS = 50  # Slack's limit per message
+MAX_TEXT = 3000  # Slack's limit per section text
+MAX_ALERTS_SHOWN = 20  # 2 blocks each, leaving room for header, summary, "more", runbook
+SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
+LABEL_NAMES = {"build_commit_sha": "commit", "system_id": "system", "game_date": "date"}
+
+
+def escape(text: str) -> str:
+    """mrkdwn control characters; data must never become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def short_time(text: str) -> str:
+    """ISO timestamps to the minute ("2026-01-09 13:27 UTC"); other text unchanged."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None or len(text) < 16:
+        return text
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str  # the notification fallback
+    blocks: list[dict[str, Any]]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def _labels_line(labels: Sequence[tuple[str, str]]) -> str:
+    return " · ".join(f"*{LABEL_NAMES.get(k, k)}* `{escape(v)}`" for k, v in labels)
+
+
+def _numbers(ev: Evidence, rule: Rule) -> str:
+    facts = [f"n={ev.sample_size:,}"]
+    if ev.interval:
+        facts.append(format_interval(ev.metric, ev.interval))
+    if ev.baseline is not None:
+        facts.append(f"baseline {format_value(ev.metric, ev.baseline)}")
+    cond = ("below" if rule.below is not None else "above" if rule.above is not None
+            else "drop from baseline over")
+    return (f"{ev.metric} *{format_value(ev.metric, ev.value)}* ({', '.join(facts)}); "
+            f"rule: {cond} {format_value(ev.metric, ev.threshold)}")
+
+
+def _hints(ev: Evidence, labels: Sequence[tuple[str, str]],
+           provenance: Mapping[str, Mapping[str, str]]) -> str:
+    commit = dict(labels).get("build_commit_sha", "")
+    facts: dict[str, str] = {}
+    context = dict(ev.context)
+    for key in ("first_predicted_at", "deployment_revision"):
+        if context.get(key):
+            facts[key] = short_time(context[key])
+    facts.update({k: short_time(v) for k, v in provenance.get(commit, {}).items() if v})
+    if ev.dates:
+        span = ev.dates[0] if len(ev.dates) == 1 else f"{ev.dates[0]} … {ev.dates[-1]}"
+        facts = {"game dates": f"{span} ({len(ev.dates)})", **facts}
+    return " · ".join(f"{escape(k)}: `{escape(v)}`" for k, v in facts.items())
+
+
+def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firing",
+                  provenance: Mapping[str, Mapping[str, str]] | None = None) -> SlackMessage:
+    """One message per rule per run, listing every affected label set."""
+    provenance = provenance or {}
+    icon = SEVERITY_ICON[rule.severity]
+    verb = "still firing" if kind == "repeat" else "firing"
+    title = f"{rule.severity.upper()}: {rule.name} {verb}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+            f"{icon} {escape(rule.description or rule.metric)} — "
+            f"*{len(alerts)}* label set{'s' if len(alerts) != 1 else ''} affected")}},
+    ]
+    for alert in alerts[:MAX_ALERTS_SHOWN]:
+        ev = alert.evidence
+        body = _labels_line(alert.labels)
+        if ev:
+            body += f"\n{_numbers(ev, rule)}\n_{escape(ev.reason)}_"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(body)}})
+        hints = _hints(ev, alert.labels, provenance) if ev else ""
+        if hints:
+            blocks.append({"type": "context",
+                           "elements": [{"type": "mrkdwn", "text": _clip(hints)}]})
+    if len(alerts) > MAX_ALERTS_SHOWN:
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": f"and {len(alerts) - MAX_ALERTS_SHOWN} more"}})
+    if rule.runbook_url:
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": f"<{escape(rule.runbook_url)}|Runbook>"}})
+    assert len(blocks) <= MAX_BLOCKS
+    first = alerts[0]
+    where = ", ".join(f"{k}={v}" for k, v in first.labels)
+    more = f" and {len(alerts) - 1} more" if len(alerts) > 1 else ""
+    text = escape(f"{title}: {where}{more}")
+    return SlackMessage(_clip(text), blocks)
+
+
+def resolved_message(rule: Rule, alerts: Sequence[AlertState]) -> SlackMessage:
+    """Posted as a reply in the alert's thread."""
+    lines = [_labels_line(a.labels) for a in alerts[:MAX_ALERTS_SHOWN]]
+    if len(alerts) > MAX_ALERTS_SHOWN:
+        lines.append(f"and {len(alerts) - MAX_ALERTS_SHOWN} more")
+    text = f":large_green_circle: *Resolved*: {escape(rule.name)} is clear for " \
+           f"{rule.resolve.after_runs} run{'s' if rule.resolve.after_runs != 1 else ''}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip("\n".join(lines))}},
+    ]
+    return SlackMessage(_clip(escape(f"Resolved: {rule.name}")), blocks)
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def message_as_text(message: SlackMessage) -> str:
+    """What the console notifier prints: the blocks as readable lines."""
+    lines: list[str] = []
+    for block in message.blocks:
+        if block["type"] in ("header", "section"):
+            lines.append(unescape(block["text"]["text"]))
+        elif block["type"] == "context":
+            lines.extend("  " + unescape(el["text"]) for el in block["elements"])
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""Slack through slack-sdk: the Web API (bot token + channel) or an incoming webhook.
+
+Thin senders: the message is built elsewhere (monitor/notify/message.py). Neither
+raises on a delivery failure; both report a secret-free error instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+from monitor.notify.base import Delivery
+from monitor.notify.message import SlackMessage
+from monitor.secrets import Secret, redact
+
+TIMEOUT_SECONDS = 10
+
+
+def retry_handlers() -> list[Any]:
+    # slack-sdk retries only connection errors by default; 429 (honouring
+    # Retry-After) and 5xx need their handlers added explicitly.
+    return [ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2)]
+
+
+class SlackNotifier:
+    name = "slack"
+    supports_threads = True
+
+    def __init__(self, client: WebClient, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    @classmethod
+    def from_token(cls, token: Secret, channel: str, base_url: str | None = None) -> SlackNotifier:
+        kwargs: dict[str, Any] = {}
+        if base_url:
+            kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
+        client = WebClient(token=token.reveal(), timeout=TIMEOUT_SECONDS,
+                           retry_handlers=retry_handlers(), **kwargs)
+        return cls(client, channel)
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        try:
+            response = self.client.chat_postMessage(
+                channel=self.channel, text=message.text, blocks=message.blocks,
+                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", "?")
+            error = exc.response.get("error") if exc.response is not None else None
+            return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"))
+        except Exception as exc:  # noqa: BLE001 - connection errors of any kind
+            return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: "
+                                                f"{exc}"))
+        return Delivery(True, ts=response.get("ts"), channel=response.get("channel"))
+
+
+class SlackWebhookNotifier:
+    """Incoming webhooks return no message id, so there are no threads: a
+    resolution is posted as a message of its own."""
+
+    name = "slack-webhook"
+    supports_threads = False
+
+    def __init__(self, client: WebhookClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_url(cls, url: Secret) -> SlackWebhookNotifier:
+        return cls(WebhookClient(url.reveal(), timeout=TIMEOUT_SECONDS,
+                                 retry_handlers=retry_handlers()))
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        try:
+            response = self.client.send(text=message.text, blocks=message.blocks,
+                                        unfurl_links=False, unfurl_media=False)
+        except Exception as exc:  # noqa: BLE001
+            return Delivery(False, error=redact(f"Slack webhook unreachable: "
+                                                f"{type(exc).__name__}: {exc}"))
+        # WebhookClient never raises on HTTP errors: the status is the only signal.
+        if response.status_code != 200:
+            body = redact(str(response.body))[:200]
+            return Delivery(False, error=f"Slack webhook HTTP {response.status_code}: {body}")
+        return Delivery(True)

@@ -1,0 +1,106 @@
+"""Block Kit payloads pinned by golden files. Regenerate on purpose with
+UPDATE_GOLDEN=1 pytest tests/test_slack_messages.py, then review the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from monitor.config import MonitorConfig, Rule
+from monitor.notify.message import (
+    MAX_BLOCKS,
+    MAX_TEXT,
+    SlackMessage,
+    alert_message,
+    escape,
+    resolved_message,
+)
+from monitor.rules.state import AlertState, Evidence, fingerprint
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def state(commit: str, system: str = "catboost_v8", n: int = 162,
+          dates: tuple[str, ...] = ("2026-01-09",)) -> AlertState:
+    labels = (("build_commit_sha", commit), ("system_id", system))
+    ev = Evidence("mismatch_share", 0.864, n, (0.803, 0.909), None, 0.05,
+                  "lower bound 80.3% > 5.0%", dates,
+                  (("deployment_revision", "prediction-worker-00010"),
+                   ("first_predicted_at", "2026-01-09T13:27:46.573491+00:00")))
+    return AlertState(fingerprint("r", labels), "vegas_line_feature_mismatch", "critical",
+                      labels, active=True, evidence=ev, slack_ts="1767225600.000001")
+
+
+def rule(config: MonitorConfig, name: str) -> Rule:
+    return next(r for r in config.rules if r.name == name)
+
+
+def check_golden(name: str, message: SlackMessage) -> None:
+    path = GOLDEN / f"{name}.json"
+    payload = json.dumps(message.payload(), indent=2, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(payload)
+    assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1"
+    assert payload == path.read_text()
+
+
+PROVENANCE = {"0b5e11ad": {"commit first seen": "2026-01-09T13:11:26+00:00",
+                           "feature_source_mode": "backfill",
+                           "deployment_revision": "prediction-worker-00010-0b5"}}
+
+
+def test_firing_message(config: MonitorConfig) -> None:
+    msg = alert_message(rule(config, "vegas_line_feature_mismatch"), [state("0b5e11ad")],
+                        provenance=PROVENANCE)
+    check_golden("alert_firing", msg)
+
+
+def test_repeat_message_lists_every_label_set(config: MonitorConfig) -> None:
+    alerts = [state("0b5e11ad"), state("0b5e11ad", system="ensemble_v1", n=140,
+                                       dates=("2026-01-09", "2026-01-10", "2026-01-11"))]
+    msg = alert_message(rule(config, "vegas_line_feature_mismatch"), alerts, kind="repeat",
+                        provenance=PROVENANCE)
+    check_golden("alert_repeat", msg)
+
+
+def test_resolved_message(config: MonitorConfig) -> None:
+    check_golden("alert_resolved",
+                 resolved_message(rule(config, "vegas_line_feature_mismatch"),
+                                  [state("0b5e11ad")]))
+
+
+def test_long_lists_are_cut_within_slack_limits(config: MonitorConfig) -> None:
+    alerts = [state(f"{i:08x}", system=f"shadow_{i:03d}") for i in range(120)]
+    msg = alert_message(rule(config, "vegas_line_feature_mismatch"), alerts)
+    assert len(msg.blocks) <= MAX_BLOCKS
+    assert msg.blocks[-2]["text"]["text"] == "and 100 more"
+    huge = state("x" * 5000)
+    msg = alert_message(rule(config, "vegas_line_feature_mismatch"), [huge])
+    for block in msg.blocks:
+        texts = [block["text"]["text"]] if "text" in block else \
+            [e["text"] for e in block.get("elements", [])]
+        assert all(len(t) <= MAX_TEXT for t in texts)
+    check_golden("alert_cut", alert_message(rule(config, "vegas_line_feature_mismatch"),
+                                            alerts[:23]))
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("<!channel>", "&lt;!channel&gt;"),
+    ("<https://x|y>", "&lt;https://x|y&gt;"),
+    ("a & b", "a &amp; b"),
+    ("&lt;", "&amp;lt;"),
+])
+def test_escape(raw: str, safe: str) -> None:
+    assert escape(raw) == safe
+
+
+def test_header_is_plain_text_and_clipped(config: MonitorConfig) -> None:
+    long_rule = rule(config, "vegas_line_feature_mismatch").model_copy(
+        update={"name": "x" * 200})
+    header = alert_message(long_rule, [state("a")]).blocks[0]
+    assert header["text"]["type"] == "plain_text" and len(header["text"]["text"]) <= 150
+
+
