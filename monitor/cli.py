@@ -137,10 +137,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"=== {title}: {date.isoformat()} ===")
             sys.stdout.write(render_report(report, args.format))
             print()
+        _demo_cycle(warehouse, config, incident_first_date(opts))
     finally:
         warehouse.close()
     print(f"warehouse URL for other commands: duckdb://{path}")
     return ExitCode.OK
+
+
+def _demo_cycle(warehouse: Warehouse, config: MonitorConfig, incident: dt.date) -> None:
+    """What Slack would get from the scheduled cycle after the first broken batch
+    (state in memory: the demo warehouse is not written to)."""
+    from monitor.cycle import run_cycle
+    from monitor.notify.console import ConsoleNotifier
+    from monitor.rules.store import MemoryAlertStore
+
+    as_of = dt.datetime.combine(incident, dt.time(15, 15), tzinfo=dt.UTC)
+    print(f"=== the scheduled cycle at {as_of.isoformat()}: what Slack would get ===")
+    summary = run_cycle(warehouse, config, ConsoleNotifier(), MemoryAlertStore(),
+                        as_of=as_of, run_id="demo")
+    print(summary.line())
+    print()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,10 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]],
                                        None]]:
-    """Commands defined in their own modules (kept small; imported lazily when run)."""
-    from monitor import commands
+    """Commands defined in their own modules under monitor/commands/."""
+    from monitor.commands import REGISTER
 
-    return commands.REGISTER
+    return REGISTER
 
 
 def main(argv: Sequence[str] | None = None) -> int:

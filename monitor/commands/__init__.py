@@ -1,0 +1,12 @@
+"""Commands that live outside cli.py, one module each; adding one touches REGISTER."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from monitor.commands import run_command
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+REGISTER: list[Register] = [run_command.register]

@@ -1,0 +1,95 @@
+"""`prediction-monitor run`: one monitoring cycle (the Cloud Run job's entry point)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from monitor.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from monitor.rules.state import AlertEvent
+    from monitor.warehouse.base import Warehouse
+
+log = logging.getLogger("monitor.run")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from monitor.cli import _add_common, _timestamp
+
+    p = sub.add_parser("run", help="one monitoring cycle: checks, rules, alert state, "
+                                   "notifications, metrics")
+    _add_common(p)
+    p.add_argument("--as-of", type=_timestamp, metavar="TIMESTAMP",
+                   help="evaluate as if the clock read TIMESTAMP (replay history)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="write and send nothing; print what would be done")
+    p.add_argument("--run-id", help="run identity (default: from the Cloud Run job "
+                                    "environment, else generated)")
+    p.set_defaults(handler=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.cycle import run_cycle
+    from monitor.logs import configure_logging
+    from monitor.notify.factory import NotifierConfigError, notifier_from_env
+    from monitor.rules.store import MemoryAlertStore, WarehouseAlertStore
+    from monitor.runtime import run_id_from_env
+    from monitor.schema import apply_schema_files
+
+    env = dict(os.environ)
+    configure_logging(env)
+    config = load_config_or_exit(args.config)
+    now = dt.datetime.now(dt.UTC)
+    as_of = args.as_of or now
+    run_id = args.run_id or run_id_from_env(env, now)
+    try:
+        notifier = notifier_from_env(env)
+    except NotifierConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return ExitCode.MONITOR_ERROR
+    warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run)
+    try:
+        if args.dry_run:
+            store: MemoryAlertStore | WarehouseAlertStore = MemoryAlertStore(
+                _existing_events(warehouse, as_of))
+        else:
+            apply_schema_files(warehouse, monitor_tables_only=True)
+            store = WarehouseAlertStore(warehouse)
+        summary = run_cycle(warehouse, config, notifier, store, as_of=as_of, run_id=run_id,
+                            dry_run=args.dry_run)
+    except Exception as exc:  # noqa: BLE001 - the monitor itself failed
+        log.error("cycle failed: %s: %s", type(exc).__name__, exc, extra={"run_id": run_id})
+        return ExitCode.MONITOR_ERROR
+    finally:
+        warehouse.close()
+    for result in summary.results:
+        log.info("%s: %s — %s", result.name, result.status.value, result.summary,
+                 extra={"run_id": run_id, "check": result.name})
+    if args.dry_run:
+        from monitor.notify.message import message_as_text
+
+        print(f"dry run: {len(summary.events)} alert events would be written")
+        for plan in summary.planned:
+            where = f" (reply in thread {plan.thread_ts})" if plan.thread_ts else ""
+            print(f"--- would send {plan.kind} for {plan.rule}{where}:\n"
+                  f"{message_as_text(plan.message)}\n")
+    print(summary.line())
+    return ExitCode.OK
+
+
+def _existing_events(warehouse: Warehouse, as_of: dt.datetime) -> list[AlertEvent]:
+    from monitor.rules.store import WarehouseAlertStore
+    from monitor.warehouse.base import WarehouseError
+
+    try:
+        return WarehouseAlertStore(warehouse).load(as_of)
+    except WarehouseError:
+        return []  # no state table yet: a dry run starts from nothing
+
+

@@ -1,0 +1,194 @@
+"""One monitoring cycle: checks → rules → alert state → notifications.
+
+The composition is here; each step's logic lives in its own module. Returns a
+summary; raises only when the monitor itself cannot go on (state unreadable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.checks import CheckContext
+from monitor.config import MonitorConfig, Rule
+from monitor.model import CheckResult, Status
+from monitor.notify.base import Notifier
+from monitor.notify.message import SlackMessage, alert_message, resolved_message
+from monitor.rules.state import (
+    AlertEvent,
+    AlertState,
+    Candidate,
+    Evidence,
+    fold,
+    group_findings,
+    make_event,
+    owed_notifications,
+    transition,
+)
+from monitor.rules.store import AlertStore
+from monitor.runner import run_checks
+from monitor.warehouse.base import Warehouse
+
+log = logging.getLogger(__name__)
+
+# A check that errors is a finding too: this built-in rule turns it into an alert.
+CHECK_ERROR_RULE = Rule(
+    name="monitor_check_error", metric="check_error", description="a check could not run",
+    above=0, evidence="point", severity="warning", group_by=["check"],
+    repeat_interval=dt.timedelta(hours=6),
+)
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    rule: str
+    kind: str  # firing | repeat | resolved
+    alerts: tuple[AlertState, ...]
+    thread_ts: str | None
+    message: SlackMessage
+
+
+@dataclass
+class CycleSummary:
+    run_id: str
+    as_of: dt.datetime
+    started_at: dt.datetime
+    results: list[CheckResult]
+    events: list[AlertEvent] = field(default_factory=list)
+    planned: list[PlannedMessage] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    notification_errors: list[str] = field(default_factory=list)
+    metric_failures: int = 0
+    finished_at: dt.datetime | None = None
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.results if r.status is status)
+
+    def events_of(self, kind: str) -> int:
+        return sum(1 for e in self.events if e.event_type == kind)
+
+    @property
+    def pending(self) -> int:
+        return sum(len(p.alerts) for p in self.planned) if self.failed else 0
+
+    def line(self) -> str:
+        checks = ", ".join(f"{self.count(s)} {s.value}" for s in Status if self.count(s))
+        return (f"run {self.run_id} as of {self.as_of.isoformat()}: checks {checks}; "
+                f"alerts {self.events_of('fired')} fired, {self.events_of('resolved')} "
+                f"resolved, {self.events_of('silenced')} silenced; notifications "
+                f"{self.sent} sent, {self.failed} failed (kept pending); "
+                f"metric failures {self.metric_failures}")
+
+
+def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule]) -> (
+    tuple[list[Candidate], set[str]]
+):
+    """Candidates from findings, plus the rules that were actually evaluated.
+
+    A check that errored or had no data evaluates none of its rules: its alerts
+    neither fire nor resolve this run (missing data is not health)."""
+    findings = [f for r in results if r.status not in (Status.ERROR, Status.NO_DATA)
+                for f in r.findings]
+    evaluated = {f.rule for f in findings} | {CHECK_ERROR_RULE.name}
+    candidates = group_findings(findings, rules)
+    for r in results:
+        labels = (("check", r.name),)
+        error = r.status is Status.ERROR
+        evidence = Evidence("check_error", 1.0, 1, None, None, 0.0, r.summary) if error else None
+        candidates.append(Candidate(CHECK_ERROR_RULE.name, CHECK_ERROR_RULE.severity, labels,
+                                    error, evidence))
+    return candidates, evaluated
+
+
+def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
+                  threads: bool, provenance: Mapping[str, Mapping[str, str]]) -> (
+    list[PlannedMessage]
+):
+    """One message per rule and kind; resolutions go to each alert's own thread."""
+    groups: dict[tuple[str, str, str | None], list[AlertState]] = {}
+    for st in sorted(owed, key=lambda s: (s.rule, s.labels)):
+        kind = st.pending or "firing"
+        thread = st.slack_ts if kind == "resolved" and threads else None
+        groups.setdefault((st.rule, kind, thread), []).append(st)
+    planned = []
+    for (rule_name, kind, thread), alerts in groups.items():
+        rule = rules[rule_name]
+        message = (resolved_message(rule, alerts) if kind == "resolved"
+                   else alert_message(rule, alerts, kind=kind, provenance=provenance))
+        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message))
+    return planned
+
+
+def commit_provenance(warehouse: Warehouse, commits: set[str],
+                      as_of: dt.datetime) -> dict[str, dict[str, str]]:
+    commits = {c for c in commits if c and c != "unknown"}
+    if not commits:
+        return {}
+    try:
+        rows = warehouse.query("commit_provenance", {
+            "commits": sorted(commits), "exec_from": as_of - dt.timedelta(days=120),
+            "as_of": as_of})
+    except Exception as exc:  # noqa: BLE001 - hints are optional; the alert is not
+        log.warning("commit provenance unavailable: %s", exc)
+        return {}
+    return {r["build_commit_sha"]: {
+        "commit first seen": _iso(r["first_seen_at"]),
+        "feature_source_mode": r["feature_source_modes"] or "",
+        "deployment_revision": r["deployment_revisions"] or "",
+    } for r in rows}
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value or "")
+
+
+def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
+              store: AlertStore, *, as_of: dt.datetime, run_id: str,
+              dry_run: bool = False) -> CycleSummary:
+    started = dt.datetime.now(dt.UTC)
+    ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id)
+    results = run_checks(warehouse, ctx)
+    summary = CycleSummary(run_id, as_of, started, results)
+    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE}
+    candidates, evaluated = candidates_for(results, rules)
+
+    before = store.load(as_of)
+    new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)
+    states = fold([*before, *new_events])
+    owed = owed_notifications(states, rules)
+    commits = {dict(s.labels).get("build_commit_sha", "") for s in owed}
+    provenance = commit_provenance(warehouse, commits, as_of)
+    summary.planned = plan_messages(owed, rules, threads=notifier.supports_threads,
+                                    provenance=provenance)
+    summary.events = list(new_events)
+    if dry_run:
+        summary.finished_at = dt.datetime.now(dt.UTC)
+        return summary
+
+    store.append(new_events)
+    for plan in summary.planned:
+        delivery = notifier.send(plan.message, thread_ts=plan.thread_ts)
+        outcome: list[AlertEvent] = []
+        for st in plan.alerts:
+            if delivery.ok:
+                outcome.append(make_event(as_of, run_id, "notified", st.rule, st.severity,
+                                          st.labels, detail=plan.kind, slack_ts=delivery.ts,
+                                          slack_channel=delivery.channel))
+            else:
+                outcome.append(make_event(as_of, run_id, "notify_failed", st.rule,
+                                          st.severity, st.labels, detail=plan.kind))
+        if delivery.ok:
+            summary.sent += 1
+        else:
+            summary.failed += 1
+            summary.notification_errors.append(delivery.error or "unknown error")
+            log.warning("notification for %s failed, kept pending: %s", plan.rule,
+                        delivery.error)
+        # Recorded per message, right after sending, so a crash re-sends at most one.
+        store.append(outcome)
+        summary.events.extend(outcome)
+    summary.finished_at = dt.datetime.now(dt.UTC)
+    return summary
