@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from monitor.config import MonitorConfig, load_config
+from monitor.demo import build_demo_warehouse
+from monitor.demo.generator import DemoOptions
 from tests.contract import ContractDB
 
 ROOT = Path(__file__).resolve().parent.parent
+# A demo season long enough for a healthy December and the incident's start.
+DEMO_OPTS = DemoOptions(start=dt.date(2025, 11, 20), end=dt.date(2026, 1, 16))
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session; tests that write copy it first."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo_warehouse(path, DEMO_OPTS, show_progress=False)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,7 @@ from monitor.cli import main
 from monitor.demo import build_demo_warehouse
 from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.warehouse.duckdb import DuckDBWarehouse
-
-OPTS = DemoOptions(start=dt.date(2025, 12, 1), end=dt.date(2026, 1, 16))
-
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo_warehouse(path, OPTS, show_progress=False)
-    yield path
+from tests.conftest import DEMO_OPTS as OPTS
 
 
 def sql(path: Path, query: str) -> list[tuple[object, ...]]:

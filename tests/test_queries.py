@@ -18,13 +18,15 @@ SAMPLE = {
     "INT64": 7,
     "FLOAT64": 3.0,
     "STRING": "catboost_v8",
+    "ARRAY<STRING>": ["abc123"],
 }
-PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING)")
+PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|ARRAY<STRING>)")
 
 
 def declared_params(sql: str) -> dict[str, object]:
     header = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
-    return {name: SAMPLE[kind] for name, kind in PARAM.findall(header)}
+    return {name: '{"k": 1}' if name.endswith("_json") else SAMPLE[kind]
+            for name, kind in PARAM.findall(header)}
 
 
 def used_params(sql: str) -> set[str]:

@@ -1,0 +1,137 @@
+"""A Slack Web API and incoming-webhook fake on 127.0.0.1, speaking Slack's HTTP+JSON.
+
+Scripted failures: push (status, headers, body) onto `script` and the next requests
+get them instead of the normal answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "xoxb-test-0000-SECRETTOKEN"
+WEBHOOK_PATH = "/services/T000/B000/SECRETWEBHOOK"
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: dict[str, Any] | None
+
+
+@dataclass
+class FakeSlack:
+    server: ThreadingHTTPServer
+    requests: list[Request] = field(default_factory=list)
+    script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _ts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{WEBHOOK_PATH}"
+
+    def posts(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+        return [r.json or {} for r in self.requests if r.path == f"/api/{method}"]
+
+    def webhook_posts(self) -> list[dict[str, Any]]:
+        return [r.json or {} for r in self.requests if r.path == WEBHOOK_PATH]
+
+    def next_ts(self) -> str:
+        self._ts += 1
+        return f"1767225600.{self._ts:06d}"
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+                   content_type: str = "application/json") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            parsed: dict[str, Any] | None = None
+            ctype = self.headers.get("Content-Type", "")
+            if "json" in ctype:
+                parsed = json.loads(body or b"{}")
+            elif "x-www-form-urlencoded" in ctype:
+                parsed = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            with fake.lock:
+                fake.requests.append(Request(self.path.split("?")[0], dict(self.headers),
+                                             body, parsed))
+                scripted = fake.script.pop(0) if fake.script else None
+            if scripted:
+                status, headers, payload = scripted
+                self._reply(status, payload, headers)
+                return
+            path = self.path.split("?")[0]
+            if path == WEBHOOK_PATH:
+                self._reply(200, b"ok", content_type="text/plain")
+                return
+            if path.startswith("/upload/"):
+                fake.uploads[path.rsplit("/", 1)[-1]] = body
+                self._reply(200, b"OK - uploaded", content_type="text/plain")
+                return
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                self._reply(200, json.dumps({"ok": False, "error": "invalid_auth"}).encode())
+                return
+            method = path.removeprefix("/api/")
+            self._reply(200, json.dumps(self.answer(method, parsed or {})).encode())
+
+        def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+            if method == "chat.postMessage":
+                if not args.get("channel") or not (args.get("text") or args.get("blocks")):
+                    return {"ok": False, "error": "no_text"}
+                if len(args.get("blocks") or []) > 50:
+                    return {"ok": False, "error": "invalid_blocks"}
+                return {"ok": True, "channel": "C0ALERTS", "ts": fake.next_ts(),
+                        "message": {"text": args.get("text")}}
+            if method == "files.getUploadURLExternal":
+                file_id = f"F{len(fake.uploads) + 1:05d}"
+                host, port = fake.server.server_address[:2]
+                return {"ok": True, "file_id": file_id,
+                        "upload_url": f"http://{host}:{port}/upload/{file_id}"}
+            if method == "files.completeUploadExternal":
+                files = args.get("files")
+                files = json.loads(files) if isinstance(files, str) else files
+                return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")}
+                                              for f in files or []]}
+            return {"ok": False, "error": "unknown_method"}
+
+    return Handler
+
+
+def start_fake_slack() -> FakeSlack:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    fake = FakeSlack(server)
+    server.RequestHandlerClass = _handler(fake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake
+
+
+def stop_fake_slack(fake: FakeSlack) -> None:
+    fake.server.shutdown()
+    fake.server.server_close()

@@ -1,0 +1,71 @@
+"""The alerting cycle on the demo season: the incident is caught, a healthy month is quiet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.config import MonitorConfig
+from monitor.cycle import run_cycle
+from monitor.demo.generator import BROKEN_COMMIT
+from monitor.notify.console import ConsoleNotifier
+from monitor.rules.store import MemoryAlertStore
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.conftest import DEMO_OPTS
+from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
+    fake = start_fake_slack()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
+    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
+    yield fake
+    stop_fake_slack(fake)
+
+
+def test_morning_after_the_first_broken_batch_posts_a_critical_alert(
+        demo_path: Path, tmp_path: Path, slack: FakeSlack) -> None:
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_path.read_bytes())
+    morning_after = dt.datetime.combine(DEMO_OPTS.incident_start + dt.timedelta(days=1),
+                                        dt.time(14, 15), tzinfo=dt.UTC)
+    assert main(["run", "--warehouse", f"duckdb:///{copy}", "--as-of",
+                 morning_after.isoformat(), "--run-id", "demo-1"]) == 0
+    critical = [p for p in slack.posts()
+                if p["blocks"][0]["text"]["text"].startswith("CRITICAL")]
+    titles = {p["blocks"][0]["text"]["text"] for p in critical}
+    assert "CRITICAL: vegas_line_feature_mismatch firing" in titles
+    body = json.dumps(critical)
+    assert f"`{BROKEN_COMMIT}`" in body
+    assert "feature_source_mode: `backfill`" in body
+    assert not any("hit_rate" in t for t in titles)
+
+
+def test_hourly_runs_over_a_healthy_month_post_no_hit_rate_alert(
+        demo_path: Path, config: MonitorConfig) -> None:
+    wh = DuckDBWarehouse(demo_path, read_only=True)
+    store, out = MemoryAlertStore(), io.StringIO()
+    start = dt.datetime(2025, 12, 1, 0, 15, tzinfo=dt.UTC)
+    cycles = 0
+    try:
+        for hour in range(31 * 24):
+            run_cycle(wh, config, ConsoleNotifier(out), store,
+                      as_of=start + dt.timedelta(hours=hour), run_id=f"h{hour}")
+            cycles += 1
+    finally:
+        wh.close()
+    fired = [e for e in store.events if e.event_type == "fired"]
+    assert cycles == 744
+    assert [e for e in fired if e.rule.startswith("hit_rate")] == []
+    # Nothing critical either; the demo's rare failed batches may warn.
+    assert [e for e in fired if e.severity == "critical"] == []
+    assert all(e.rule == "prediction_batches_failing" for e in fired)
+    assert "hit_rate" not in out.getvalue()

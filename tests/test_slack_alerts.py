@@ -1,0 +1,263 @@
+"""The alerting cycle through the real slack-sdk against a fake Slack on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from tests.contract import ContractDB, D, features, ts
+from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = ts(D, 16)  # the cycle after the broken batch (written at 15:00)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = start_fake_slack()
+    yield fake
+    stop_fake_slack(fake)
+
+
+@pytest.fixture
+def bot_env(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> FakeSlack:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
+    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
+    monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
+    return slack
+
+
+def broken_slate(db: ContractDB, day: dt.date = D, commit: str = "bad0c0de", n: int = 40,
+                 player: str | None = None) -> None:
+    for _ in range(n):
+        db.prediction(day=day, commit=commit, line=21.5, cf=features(None, has=0.0),
+                      predicted_at=ts(D, 15), player=player)
+
+
+def healthy_slate(db: ContractDB, day: dt.date, commit: str = "600dc0de") -> None:
+    for _ in range(40):
+        db.prediction(day=day, commit=commit, predicted_at=ts(day, 15))
+
+
+def run(db: ContractDB, as_of: dt.datetime, run_id: str, *extra: str) -> int:
+    return main(["run", "--warehouse", db.url, "--as-of", as_of.isoformat(),
+                 "--run-id", run_id, "--config", str(ROOT / "alerts.yaml"), *extra])
+
+
+def events(db: ContractDB) -> list[tuple[str, str, str | None]]:
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+
+    wh = DuckDBWarehouse(db.path)
+    try:
+        rows = wh.connection.execute(
+            "SELECT event_type, run_id, detail FROM nba_predictions.monitor_alert_events "
+            "ORDER BY event_time, event_type").fetchall()
+    finally:
+        wh.close()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_firing_alert_posts_one_message_with_the_evidence(db: ContractDB,
+                                                          bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    db.close()
+    assert run(db, T0, "r1") == 0
+    posts = bot_env.posts()
+    assert len(posts) == 1
+    post = posts[0]
+    assert post["channel"] == "#prediction-alerts"
+    blocks = post["blocks"]
+    assert blocks[0]["type"] == "header"
+    assert blocks[0]["text"]["text"] == "CRITICAL: vegas_line_feature_mismatch firing"
+    body = json.dumps(blocks, ensure_ascii=False)
+    assert "`bad0c0de`" in body and "`catboost_v8`" in body
+    assert "mismatch_share *100.0%* (n=40, 95% CI 91.2%–100.0%)" in body
+    assert "2026-01-09" in body and "Runbook>" in body
+    assert ("fired", "r1", None) in events(db)
+
+
+def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,
+                                                         bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    db.close()
+    run(db, T0, "r1")
+    run(db, T0 + dt.timedelta(hours=1), "r2")
+    run(db, T0 + dt.timedelta(hours=2), "r3")
+    assert len(bot_env.posts()) == 1
+    # After the 12h repeat interval it is re-notified once.
+    run(db, T0 + dt.timedelta(hours=12), "r4")
+    posts = bot_env.posts()
+    assert len(posts) == 2
+    assert posts[1]["blocks"][0]["text"]["text"].endswith("still firing")
+
+
+def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    for back in range(1, 8):
+        healthy_slate(db, D + dt.timedelta(days=back))
+    db.close()
+    run(db, T0, "r1")
+    first_ts = "1767225600.000001"
+    later = ts(D + dt.timedelta(days=5), 16)  # D is outside today-3 .. tomorrow
+    run(db, later, "r2")
+    assert len(bot_env.posts()) == 1  # one clear run is not enough (after_runs: 2)
+    run(db, later + dt.timedelta(hours=1), "r3")
+    posts = bot_env.posts()
+    assert len(posts) == 2
+    assert posts[1]["thread_ts"] == first_ts
+    assert "Resolved" in posts[1]["text"]
+    run(db, later + dt.timedelta(hours=2), "r4")
+    assert len(bot_env.posts()) == 2
+    kinds = [e[0] for e in events(db)]
+    assert kinds.count("resolved") == 1 and kinds.count("clear") == 2
+
+
+def test_rate_limit_is_retried_and_delivered(db: ContractDB, bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    db.close()
+    bot_env.script.append((429, {"Retry-After": "1"},
+                           json.dumps({"ok": False, "error": "ratelimited"}).encode()))
+    assert run(db, T0, "r1") == 0
+    assert len(bot_env.posts()) == 2  # the 429, then the retry
+    assert [e[0] for e in events(db)] == ["fired", "notified"]
+
+
+def test_server_errors_leave_the_alert_pending_until_the_next_run(
+        db: ContractDB, bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    db.close()
+    for _ in range(3):  # the first try and both retries
+        bot_env.script.append((500, {}, b"oops"))
+    assert run(db, T0, "r1") == 0
+    assert len(bot_env.posts()) == 3
+    assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
+    run(db, T0 + dt.timedelta(hours=1), "r2")
+    assert len(bot_env.posts()) == 4
+    run(db, T0 + dt.timedelta(hours=2), "r3")
+    assert len(bot_env.posts()) == 4  # exactly once
+    assert [e[0] for e in events(db)] == ["fired", "notify_failed", "notified"]
+
+
+def test_refused_connection_leaves_pending_and_rerun_of_same_id_delivers_once(
+        db: ContractDB, bot_env: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken_slate(db)
+    db.close()
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+    monkeypatch.setenv("SLACK_API_URL", dead)
+    assert run(db, T0, "r1") == 0
+    assert bot_env.posts() == []
+    monkeypatch.setenv("SLACK_API_URL", bot_env.base_url)
+    run(db, T0, "r1")  # the same run re-executed (a retried job task)
+    assert len(bot_env.posts()) == 1
+    run(db, T0, "r1")
+    assert len(bot_env.posts()) == 1
+    assert [e[0] for e in events(db)].count("fired") == 1
+
+
+def test_rerunning_the_same_run_id_posts_nothing_new(db: ContractDB,
+                                                     bot_env: FakeSlack) -> None:
+    broken_slate(db)
+    db.close()
+    run(db, T0, "job/exec-1/0")
+    run(db, T0, "job/exec-1/0")
+    assert len(bot_env.posts()) == 1
+    assert len(events(db)) == 2
+
+
+def test_webhook_path_works_the_same(db: ContractDB, slack: FakeSlack,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+    broken_slate(db)
+    db.close()
+    for _ in range(3):
+        slack.script.append((503, {}, b"service_unavailable"))
+    run(db, T0, "r1")
+    assert len(slack.webhook_posts()) == 3
+    run(db, T0 + dt.timedelta(hours=1), "r2")
+    run(db, T0 + dt.timedelta(hours=2), "r3")
+    posts = slack.webhook_posts()
+    assert len(posts) == 4
+    assert posts[-1]["blocks"][0]["text"]["text"] == \
+        "CRITICAL: vegas_line_feature_mismatch firing"
+
+
+def test_secrets_never_appear_in_output(db: ContractDB, slack: FakeSlack,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str],
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    broken_slate(db)
+    db.close()
+    caplog.set_level(logging.DEBUG)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    secret_url = f"http://127.0.0.1:{port}/services/T0/B0/WEBHOOKSECRET123"
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", secret_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    run(db, T0, "r1")
+    monkeypatch.delenv("SLACK_WEBHOOK_URL")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong-TOKENSECRET456")
+    monkeypatch.setenv("SLACK_CHANNEL", "#c")
+    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
+    run(db, T0 + dt.timedelta(hours=1), "r2")  # invalid_auth from the fake
+    out = capsys.readouterr()
+    text = out.out + out.err + caplog.text + json.dumps(events(db))
+    assert "notification" in text and "failed" in text  # the failures were reported...
+    assert "WEBHOOKSECRET123" not in text and "TOKENSECRET456" not in text  # ...safely
+    assert "invalid_auth" in text
+
+
+def test_data_text_is_escaped_for_mrkdwn(db: ContractDB, bot_env: FakeSlack) -> None:
+    broken_slate(db, commit="<!channel>")
+    # tomorrow's slate, predicted today
+    broken_slate(db, commit="<https://x|y>", day=D + dt.timedelta(days=1))
+    db.close()
+    run(db, T0, "r1")
+    body = json.dumps(bot_env.posts())
+    assert "<!channel>" not in body and "<https://x|y>" not in body
+    assert "&lt;!channel&gt;" in body and "&lt;https://x|y&gt;" in body
+
+
+def test_silenced_alert_posts_nothing_until_its_silence_expires(
+        db: ContractDB, bot_env: FakeSlack, tmp_path: Path) -> None:
+    broken_slate(db)
+    db.close()
+    config = (ROOT / "alerts.yaml").read_text().replace(
+        "    repeat_interval: 12h\n    resolve: {announce: true, after_runs: 2}\n",
+        "    repeat_interval: 12h\n    resolve: {announce: true, after_runs: 2}\n"
+        "    silences:\n      - matchers: {build_commit_sha: bad0c0de}\n"
+        f"        expires_at: {(T0 + dt.timedelta(hours=2)).isoformat()}\n"
+        "        comment: known, regenerating\n", 1)
+    path = tmp_path / "alerts.yaml"
+    path.write_text(config)
+    args = ("--config", str(path))
+    main(["run", "--warehouse", db.url, "--as-of", T0.isoformat(), "--run-id", "r1", *args])
+    main(["run", "--warehouse", db.url, "--as-of", (T0 + dt.timedelta(hours=1)).isoformat(),
+          "--run-id", "r2", *args])
+    assert bot_env.posts() == []
+    assert ("silenced", "r1", "known, regenerating") in events(db)
+    main(["run", "--warehouse", db.url, "--as-of", (T0 + dt.timedelta(hours=3)).isoformat(),
+          "--run-id", "r3", *args])
+    assert len(bot_env.posts()) == 1
+
+
+def test_dry_run_writes_and_sends_nothing(db: ContractDB, bot_env: FakeSlack,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    broken_slate(db)
+    db.close()
+    assert run(db, T0, "r1", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "would send firing for vegas_line_feature_mismatch" in out
+    assert bot_env.posts() == []
+    assert events(db) == []
