@@ -120,6 +120,10 @@ class BigQuerySettings(Strict):
     job_timeout_seconds: float = Field(120.0, gt=0)
 
 
+class CloudMonitoringSettings(Strict):
+    retry_deadline_seconds: float = Field(20.0, gt=0, le=300)
+
+
 class Schedule(Strict):
     """Cron expressions (US/Eastern unless timezone says otherwise). Use day names."""
 
@@ -134,6 +138,7 @@ class MonitorConfig(Strict):
     dataset: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "nba_predictions"
     settings: Settings = Settings()
     bigquery: BigQuerySettings = BigQuerySettings()
+    cloud_monitoring: CloudMonitoringSettings = CloudMonitoringSettings()
     schedule: Schedule = Schedule()
     rules: list[Rule] = []
 
