@@ -62,6 +62,8 @@ class CycleSummary:
     failed: int = 0
     notification_errors: list[str] = field(default_factory=list)
     metric_failures: int = 0
+    metric_errors: list[str] = field(default_factory=list)
+    alerts_firing: int = 0
     finished_at: dt.datetime | None = None
 
     def count(self, status: Status) -> int:
@@ -158,6 +160,7 @@ def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
     before = store.load(as_of)
     new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)
     states = fold([*before, *new_events])
+    summary.alerts_firing = sum(1 for st in states.values() if st.active)
     owed = owed_notifications(states, rules)
     commits = {dict(s.labels).get("build_commit_sha", "") for s in owed}
     provenance = commit_provenance(warehouse, commits, as_of)

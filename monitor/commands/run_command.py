@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
+    from monitor.cycle import CycleSummary
     from monitor.rules.state import AlertEvent
     from monitor.warehouse.base import Warehouse
 
@@ -53,7 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except NotifierConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return ExitCode.MONITOR_ERROR
-    warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run)
+    summary: CycleSummary | None = None
+    try:
+        warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run)
+    except SystemExit:
+        if not args.dry_run:
+            _export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
+        raise
     try:
         if args.dry_run:
             store: MemoryAlertStore | WarehouseAlertStore = MemoryAlertStore(
@@ -68,6 +76,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.MONITOR_ERROR
     finally:
         warehouse.close()
+        # The heartbeat goes out whatever else failed (not on a dry run).
+        if not args.dry_run:
+            _export_metrics(env, config, summary, as_of)
     for result in summary.results:
         log.info("%s: %s — %s", result.name, result.status.value, result.summary,
                  extra={"run_id": run_id, "check": result.name})
@@ -81,6 +92,27 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"{message_as_text(plan.message)}\n")
     print(summary.line())
     return ExitCode.OK
+
+
+def _export_metrics(env: dict[str, str], config: MonitorConfig,
+                    summary: CycleSummary | None, as_of: dt.datetime) -> None:
+    from monitor.metrics.export import export_cycle
+    from monitor.metrics.factory import sinks_from_env
+    from monitor.warehouse import DEFAULT_DATA_DIR
+
+    try:
+        sinks = sinks_from_env(env, DEFAULT_DATA_DIR, config)
+    except Exception as exc:  # noqa: BLE001 - metrics never block alerts
+        log.warning("metrics unavailable: %s: %s", type(exc).__name__, exc)
+        if summary is not None:
+            summary.metric_failures += 1
+        return
+    outcome = export_cycle(sinks, summary.results if summary else [], as_of=as_of,
+                           alerts_firing=summary.alerts_firing if summary else 0,
+                           monitor_failed=summary is None)
+    if summary is not None:
+        summary.metric_failures += outcome.failed
+        summary.metric_errors += outcome.errors
 
 
 def _existing_events(warehouse: Warehouse, as_of: dt.datetime) -> list[AlertEvent]:
