@@ -59,7 +59,7 @@ def load_config_or_exit(path: Path | None) -> MonitorConfig:
 
 
 def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
-                           read_only: bool = False) -> Warehouse:
+                           read_only: bool = False, run_id: str = "") -> Warehouse:
     from monitor.warehouse import WarehouseURLError, default_warehouse_url, open_warehouse
 
     url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
@@ -72,7 +72,9 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
     try:
         return open_warehouse(url, dataset=config.dataset, read_only=read_only,
                               location=config.bigquery.location,
-                              maximum_bytes_billed=config.bigquery.maximum_bytes_billed)
+                              maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
+                              job_timeout_seconds=config.bigquery.job_timeout_seconds,
+                              run_id=run_id)
     except (WarehouseURLError, OSError) as exc:
         print(f"warehouse error: {exc}", file=sys.stderr)
         raise SystemExit(ExitCode.MONITOR_ERROR) from None

@@ -118,6 +118,7 @@ class BigQuerySettings(Strict):
     location: str | None = None
     maximum_bytes_billed: int = Field(20 * 1024**3, gt=0)
     job_timeout_seconds: float = Field(120.0, gt=0)
+    price_per_tib_usd: float = Field(6.25, ge=0)
 
 
 class CloudMonitoringSettings(Strict):

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from monitor.checks import Check, CheckContext, all_checks
 from monitor.model import CheckResult, Status
 from monitor.rules.evaluate import evaluate_check
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import QueryRunner
 
 log = logging.getLogger(__name__)
 
 
-def run_checks(warehouse: Warehouse, ctx: CheckContext,
+def run_checks(warehouse: QueryRunner, ctx: CheckContext,
                checks: Sequence[Check] | None = None) -> list[CheckResult]:
     results: list[CheckResult] = []
     for check in checks if checks is not None else all_checks():

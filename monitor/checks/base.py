@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.config import MonitorConfig
 from monitor.model import Observation
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import QueryRunner
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -52,4 +52,4 @@ class Check(Protocol):
     # metric name → the label names its observations carry
     metrics: dict[str, tuple[str, ...]]
 
-    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]: ...
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]: ...

@@ -11,7 +11,7 @@ from typing import Any
 from monitor.checks.base import CheckContext
 from monitor.model import Observation, make_labels
 from monitor.stats import safe_ratio, wilson_interval
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "game_date", "build_commit_sha")
 
@@ -23,7 +23,7 @@ class FeatureDefaults:
         "mismatch_share", "ppm_default_share", "features_missing_share", "feature_rows",
     )}
 
-    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]:
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         start, end = ctx.slate_window(ctx.config.settings.prediction_lookback_days)
         sentinels = ctx.config.settings.sentinels
         rows = warehouse.query(self.name, {

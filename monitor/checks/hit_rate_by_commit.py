@@ -8,7 +8,7 @@ from typing import Any
 from monitor.checks.base import CheckContext
 from monitor.model import Observation, make_labels
 from monitor.stats import mean_interval, safe_ratio, wilson_interval
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "build_commit_sha", "window")
 
@@ -21,7 +21,7 @@ class HitRateByCommit:
         "direction_accuracy", "high_edge_hit_rate",
     )}
 
-    def window_end(self, warehouse: Warehouse, ctx: CheckContext) -> dt.date | None:
+    def window_end(self, warehouse: QueryRunner, ctx: CheckContext) -> dt.date | None:
         if ctx.mode == "daily" and ctx.target_date:
             return ctx.target_date
         # Grading lands the morning after the games: end at the newest graded date.
@@ -34,7 +34,7 @@ class HitRateByCommit:
         latest = rows[0]["latest_graded_date"] if rows else None
         return _as_date(latest)
 
-    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]:
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         end = self.window_end(warehouse, ctx)
         if end is None:
             return []

@@ -8,7 +8,7 @@ from typing import Any
 from monitor.checks.base import CheckContext
 from monitor.model import Observation, make_labels
 from monitor.stats import safe_ratio, wilson_interval
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "game_date")
 
@@ -21,7 +21,7 @@ class VegasCoverageTrend:
         "players_predicted_ratio", "failed_batches", "partial_batches",
     )}
 
-    def measure(self, warehouse: Warehouse, ctx: CheckContext) -> list[Observation]:
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings
         start, end = ctx.slate_window(settings.execution_lookback_days)
         baseline_start = start - dt.timedelta(days=settings.coverage_baseline_days)

@@ -57,7 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.MONITOR_ERROR
     summary: CycleSummary | None = None
     try:
-        warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run)
+        warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
+                                           run_id=run_id)
     except SystemExit:
         if not args.dry_run:
             _export_metrics(env, config, None, as_of)  # the heartbeat says the run failed

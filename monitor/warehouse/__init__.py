@@ -33,7 +33,8 @@ def parse_duckdb_path(url: str) -> Path:
 
 def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
                    read_only: bool = False, location: str | None = None,
-                   maximum_bytes_billed: int | None = None) -> Warehouse:
+                   maximum_bytes_billed: int | None = None,
+                   job_timeout_seconds: float = 120.0, run_id: str = "") -> Warehouse:
     """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET."""
     url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
     if url.startswith("duckdb:"):
@@ -44,7 +45,16 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
             raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
         return DuckDBWarehouse(path, dataset, read_only=read_only)
     if url.startswith("bigquery://"):
-        raise WarehouseURLError(f"{url!r}: the BigQuery warehouse is not available yet")
+        from monitor.warehouse.bigquery import BigQueryWarehouse
+
+        project, _, ds = url[len("bigquery://"):].partition("/")
+        if not project or not ds or "/" in ds:
+            raise WarehouseURLError(f"{url!r}: expected bigquery://PROJECT/DATASET")
+        return BigQueryWarehouse(project, ds, location=location,
+                                 maximum_bytes_billed=maximum_bytes_billed,
+                                 job_timeout_seconds=job_timeout_seconds,
+                                 endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
+                                 run_id=run_id)
     raise WarehouseURLError(
         f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
         "or bigquery://PROJECT/DATASET"

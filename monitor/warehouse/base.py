@@ -19,18 +19,22 @@ class WarehouseError(RuntimeError):
         self.query = query
 
 
-class Warehouse(Protocol):
-    """Runs named queries from queries/ with typed parameters.
+class QueryRunner(Protocol):
+    """What a check needs: run a named query from queries/ with typed parameters.
 
     Values only ever travel as query parameters; the SQL text is the file's.
     """
 
-    dataset: str
-    kind: str
-
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ): ...
+
+
+class Warehouse(QueryRunner, Protocol):
+    """A backend: named queries, schema statements, and its identity."""
+
+    dataset: str
+    kind: str
 
     def execute_statements(self, sql: str, *, source: str) -> int:
         """Run DDL/DML statements (BigQuery dialect) from a schema file; returns the count."""
