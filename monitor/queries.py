@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
+
+_PARAM_DECL = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>)")
 
 
 @cache
@@ -36,3 +39,10 @@ def query_names(subdir: str = "") -> list[str]:
 def schema_files() -> list[Path]:
     """DDL files in the order they must run (file names start with a sequence number)."""
     return sorted((queries_dir() / "schema").glob("*.sql"))
+
+
+def declared_params(name: str) -> dict[str, str]:
+    """The `-- Params: @name TYPE, ...` header of a query file: name → BigQuery type."""
+    header = "\n".join(line for line in load_query(name).splitlines()
+                       if line.lstrip().startswith("--"))
+    return dict(_PARAM_DECL.findall(header))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from monitor.commands import run_command
+from monitor.commands import estimate_command, query_command, run_command, schema_command
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-REGISTER: list[Register] = [run_command.register]
+REGISTER: list[Register] = [
+    run_command.register,
+    schema_command.register,
+    query_command.register,
+    estimate_command.register,
+]

@@ -1,0 +1,109 @@
+"""`prediction-monitor query NAME --param k=v`: shipped investigation queries
+(queries/investigate/) on either warehouse; values go in as typed parameters."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+from monitor.exit_codes import ExitCode
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from monitor.cli import _add_common
+
+    p = sub.add_parser("query", help="run a shipped investigation query")
+    _add_common(p)
+    p.add_argument("name", nargs="?", help="query name (omit to list them)")
+    p.add_argument("--param", action="append", default=[], metavar="K=V",
+                   help="a parameter, typed by the query's header (repeatable)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(handler=cmd_query)
+
+
+def parse_value(kind: str, text: str) -> Any:
+    if kind == "DATE":
+        return dt.date.fromisoformat(text)
+    if kind == "TIMESTAMP":
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if kind == "INT64":
+        return int(text)
+    if kind == "FLOAT64":
+        return float(text)
+    if kind == "BOOL":
+        return text.lower() in ("1", "true", "yes")
+    if kind == "ARRAY<STRING>":
+        return [v for v in text.split(",") if v]
+    return text
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.queries import declared_params, query_names
+    from monitor.warehouse.base import WarehouseError
+
+    names = [n.split("/", 1)[1] for n in query_names("investigate")]
+    if not args.name:
+        for known in names:
+            kinds = declared_params(f"investigate/{known}")
+            print(f"{known}  " + " ".join(f"--param {k}=<{v}>" for k, v in kinds.items()))
+        return ExitCode.OK
+    if args.name not in names:
+        print(f"unknown query {args.name!r}; known: {', '.join(names)}", file=sys.stderr)
+        return ExitCode.MONITOR_ERROR
+    name = f"investigate/{args.name}"
+    declared = declared_params(name)
+    given: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or key not in declared:
+            print(f"bad --param {item!r}: {args.name} takes "
+                  + ", ".join(f"{k} ({v})" for k, v in declared.items()), file=sys.stderr)
+            return ExitCode.MONITOR_ERROR
+        given[key] = value
+    params: dict[str, Any] = {}
+    for key, kind in declared.items():
+        if key not in given and kind != "STRING":
+            print(f"missing --param {key}=<{kind}>", file=sys.stderr)
+            return ExitCode.MONITOR_ERROR
+        try:
+            params[key] = parse_value(kind, given.get(key, ""))
+        except ValueError as exc:
+            print(f"--param {key}: {exc}", file=sys.stderr)
+            return ExitCode.MONITOR_ERROR
+    config = load_config_or_exit(args.config)
+    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    try:
+        rows = warehouse.query(name, params)
+    except WarehouseError as exc:
+        print(str(exc), file=sys.stderr)
+        return ExitCode.MONITOR_ERROR
+    finally:
+        warehouse.close()
+    write_rows(rows, args.format)
+    return ExitCode.OK
+
+
+def write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(rows, default=str, indent=2))
+        return
+    if not rows:
+        print("(no rows)")
+        return
+    columns = list(rows[0])
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    cells = [[("" if r[c] is None else str(r[c])) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
