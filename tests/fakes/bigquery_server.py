@@ -156,9 +156,15 @@ def _handler(fake: FakeBigQuery) -> type[BaseHTTPRequestHandler]:
             elif rest == "queries":
                 self._query(project, body)
             elif rest.endswith("/insertAll"):
-                table = rest.split("/")[3]
-                for row in body.get("rows", []):
-                    fake.inserted.append((table, row["json"]))
+                _, dataset, _, table, _ = rest.split("/")
+                rows = [row["json"] for row in body.get("rows", [])]
+                with fake.lock:
+                    for row in rows:
+                        fake.inserted.append((table, row))
+                        cols = list(row)
+                        fake.con.execute(
+                            f"INSERT INTO {dataset}.{table} ({', '.join(cols)}) "
+                            f"VALUES ({', '.join('?' for _ in cols)})", list(row.values()))
                 self._send(200, {"kind": "bigquery#tableDataInsertAllResponse"})
             else:
                 self._error(404, "notFound", f"no route {url.path}")

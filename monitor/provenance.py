@@ -1,0 +1,298 @@
+"""Provenance for the prediction worker: which code made each prediction.
+
+Imported by the worker, so it imports nothing heavy at module level: no pandas,
+no google-cloud libraries, no duckdb until a writer for them is created.
+
+    from monitor.provenance import assert_deployed_commit, stamp_prediction, BatchRecorder
+
+    assert_deployed_commit(expected_sha)          # before a backfill: refuse stale code
+    with BatchRecorder(writer, game_date=d, system_id="catboost_v8",
+                       players_requested=len(players), feature_source_mode="backfill") as batch:
+        for player in players:
+            record = stamp_prediction(predict(player), features_of(player))
+            batch.add(record)                      # the worker writes the predictions itself
+    # the execution-log row is written on exit, as 'failed' with the error if it raised
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+UNKNOWN = "unknown"
+CRITICAL_FEATURES = ("vegas_points_line", "has_vegas_line", "ppm_avg_last_10", "team_win_pct")
+_warned: set[str] = set()
+
+
+def _env_value(env: Mapping[str, str], *names: str) -> str:
+    for name in names:
+        value = (env.get(name) or "").strip()
+        if value:
+            return value
+    key = "/".join(names)
+    if key not in _warned:
+        _warned.add(key)
+        log.warning("%s is not set: predictions will be recorded as 'unknown' code", key)
+    return UNKNOWN
+
+
+def build_commit_sha(env: Mapping[str, str] | None = None) -> str:
+    """BUILD_COMMIT, or 'unknown' (never an empty string) with one warning."""
+    return _env_value(os.environ if env is None else env, "BUILD_COMMIT")
+
+
+def deployment_revision(env: Mapping[str, str] | None = None) -> str:
+    """K_REVISION on Cloud Run services, CLOUD_RUN_EXECUTION for jobs, else 'unknown'."""
+    return _env_value(os.environ if env is None else env, "K_REVISION", "CLOUD_RUN_EXECUTION")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def critical_features(features: Mapping[str, Any]) -> dict[str, float | None]:
+    """The JSON snapshot of critical features, keeping missing apart from default.
+
+    A feature the worker did not have is null, never a made-up default: has_vegas_line
+    is 0.0 only when no line exists (vegas_points_line null), and a line of 0.0 still
+    counts as a line (the seed's `1.0 if line else 0.0` got that wrong)."""
+    line = _number(features.get("vegas_points_line"))
+    return {
+        "vegas_points_line": line,
+        "has_vegas_line": 1.0 if line is not None else 0.0,
+        "ppm_avg_last_10": _number(features.get("ppm_avg_last_10")),
+        "team_win_pct": _number(features.get("team_win_pct")),
+    }
+
+
+def critical_features_json(features: Mapping[str, Any]) -> str:
+    return json.dumps(critical_features(features), allow_nan=False, sort_keys=False)
+
+
+def stamp_prediction(record: Mapping[str, Any], features: Mapping[str, Any], *,
+                     env: Mapping[str, str] | None = None,
+                     predicted_at: dt.datetime | None = None) -> dict[str, Any]:
+    """A copy of the prediction record with the seed's four provenance fields.
+
+    Call it right after model.predict(): predicted_at is the moment of the call."""
+    stamped = dict(record)
+    stamped["build_commit_sha"] = build_commit_sha(env)
+    stamped["deployment_revision"] = deployment_revision(env)
+    stamped["predicted_at"] = (predicted_at or utc_now()).astimezone(dt.UTC)
+    stamped["critical_features"] = critical_features_json(features)
+    return stamped
+
+
+class StaleDeploymentError(RuntimeError):
+    def __init__(self, expected: str, running: str) -> None:
+        super().__init__(f"refusing to run: expected commit {expected} but the running code "
+                         f"is {running} (deploy {expected} first)")
+        self.expected = expected
+        self.running = running
+
+
+def same_commit(a: str, b: str) -> bool:
+    """Full and abbreviated SHAs of one commit match (at least 7 characters)."""
+    a, b = a.strip().lower(), b.strip().lower()
+    if UNKNOWN in (a, b) or min(len(a), len(b)) < 7:
+        return a == b and a != UNKNOWN
+    return a.startswith(b) or b.startswith(a)
+
+
+def assert_deployed_commit(expected_sha: str, env: Mapping[str, str] | None = None) -> None:
+    """The library form of `prediction-monitor check-deployment`: raise before a
+    backfill when the running code is not the expected commit."""
+    running = build_commit_sha(env)
+    if not same_commit(expected_sha, running):
+        raise StaleDeploymentError(expected_sha, running)
+
+
+# --- execution log -----------------------------------------------------------------
+
+class RowWriter(Protocol):
+    def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 4) if whole else None
+
+
+def execution_log_row(*, game_date: dt.date, system_id: str, started_at: dt.datetime,
+                      ended_at: dt.datetime, players_requested: int,
+                      predictions: Sequence[Mapping[str, Any]], error: str | None = None,
+                      error_count: int | None = None, feature_source_mode: str = "daily",
+                      batch_id: str | None = None, execution_id: str | None = None,
+                      orchestration_run_id: str | None = None,
+                      feature_store_snapshot_time: dt.datetime | None = None,
+                      env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One prediction batch → one prediction_execution_log row, as the seed defines it.
+
+    Coverage is computed from the batch's stamped predictions: pct_with_vegas_line
+    counts a present vegas_points_line, pct_with_ppm a present ppm_avg_last_10,
+    pct_with_shot_zones records whose `has_shot_zones` is true; the quality score is
+    the mean of `feature_quality_score` where present. Percentages are 0-100."""
+    predicted = len(predictions)
+    feats = [_parsed(p.get("critical_features")) for p in predictions]
+    with_line = sum(1 for f in feats if f.get("vegas_points_line") is not None)
+    with_ppm = sum(1 for f in feats if f.get("ppm_avg_last_10") is not None)
+    with_zones = sum(1 for p in predictions if p.get("has_shot_zones"))
+    scores = [float(p["feature_quality_score"]) for p in predictions
+              if p.get("feature_quality_score") is not None]
+    if error is not None or (players_requested and predicted == 0):
+        status = "failed"
+    elif predicted < players_requested:
+        status = "partial"
+    else:
+        status = "success"
+    missing = max(players_requested - predicted, 0)
+    return {
+        "execution_id": execution_id or str(uuid.uuid4()),
+        "batch_id": batch_id,
+        "build_commit_sha": build_commit_sha(env),
+        "deployment_revision": deployment_revision(env),
+        "execution_start_timestamp": started_at.astimezone(dt.UTC),
+        "execution_end_timestamp": ended_at.astimezone(dt.UTC),
+        "duration_seconds": round((ended_at - started_at).total_seconds(), 3),
+        "game_date": game_date,
+        "system_id": system_id,
+        "players_requested": players_requested,
+        "players_predicted": predicted,
+        "status": status,
+        "error_message": error,
+        "error_count": error_count if error_count is not None else (
+            missing + (1 if error else 0)),
+        "avg_feature_quality_score": round(sum(scores) / len(scores), 4) if scores else None,
+        "pct_with_vegas_line": _pct(with_line, predicted),
+        "pct_with_ppm": _pct(with_ppm, predicted),
+        "pct_with_shot_zones": _pct(with_zones, predicted),
+        "feature_store_snapshot_time": feature_store_snapshot_time,
+        "feature_source_mode": feature_source_mode,
+        "orchestration_run_id": orchestration_run_id,
+    }
+
+
+def _parsed(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value) if value else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+@dataclass
+class BatchRecorder:
+    """Collects a batch's stamped predictions and writes its execution-log row on
+    exit — with status 'failed' and the error when the batch raised."""
+
+    writer: RowWriter
+    game_date: dt.date
+    system_id: str
+    players_requested: int
+    feature_source_mode: str = "daily"
+    batch_id: str | None = None
+    orchestration_run_id: str | None = None
+    feature_store_snapshot_time: dt.datetime | None = None
+    env: Mapping[str, str] | None = None
+    predictions: list[Mapping[str, Any]] = field(default_factory=list)
+    started_at: dt.datetime = field(default_factory=utc_now)
+    row: dict[str, Any] | None = None
+
+    def add(self, prediction: Mapping[str, Any]) -> None:
+        self.predictions.append(prediction)
+
+    def __enter__(self) -> BatchRecorder:
+        self.started_at = utc_now()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        error = f"{type(exc).__name__}: {exc}" if exc is not None else None
+        self.row = execution_log_row(
+            game_date=self.game_date, system_id=self.system_id, started_at=self.started_at,
+            ended_at=utc_now(), players_requested=self.players_requested,
+            predictions=self.predictions, error=error,
+            feature_source_mode=self.feature_source_mode, batch_id=self.batch_id,
+            orchestration_run_id=self.orchestration_run_id,
+            feature_store_snapshot_time=self.feature_store_snapshot_time, env=self.env)
+        self.writer.write("prediction_execution_log", [self.row])
+
+
+# --- writers --------------------------------------------------------------------------
+
+class DuckDBRowWriter:
+    """Appends rows to a DuckDB file that follows the data contract."""
+
+    def __init__(self, path: str, dataset: str = "nba_predictions") -> None:
+        self.path = path
+        self.dataset = dataset
+
+    def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        import duckdb
+
+        columns = list(rows[0])
+        for name in (table, self.dataset, *columns):
+            if not name.replace("_", "").isalnum():
+                raise ValueError(f"invalid identifier {name!r}")
+        sql = (f'INSERT INTO "{self.dataset}"."{table}" ({", ".join(columns)}) '
+               f'VALUES ({", ".join("?" for _ in columns)})')
+        with duckdb.connect(self.path) as con:
+            con.execute("SET TimeZone = 'UTC'")
+            con.executemany(sql, [[r.get(c) for c in columns] for r in rows])
+
+
+class BigQueryRowWriter:
+    """Streams rows with the BigQuery client's insert_rows_json (tabledata.insertAll).
+
+    Streaming rather than a load job: an execution-log row must be visible to the
+    monitor's next cycle within minutes, and a worker writes a few rows per batch —
+    far below streaming quotas, while load jobs add latency and count against a
+    per-table daily job quota. insertId (the execution_id) makes a retried insert
+    of the same row best-effort deduplicated."""
+
+    def __init__(self, project: str, dataset: str, client: Any = None,
+                 timeout: float = 30.0) -> None:
+        from google.cloud import bigquery
+
+        self.client = client or bigquery.Client(project=project)
+        self.table_prefix = f"{project}.{dataset}"
+        self.timeout = timeout
+
+    def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        from google.cloud import bigquery
+
+        payload = [{k: _json_value(v) for k, v in r.items()} for r in rows]
+        ids = [str(r.get("execution_id") or r.get("prediction_id") or uuid.uuid4())
+               for r in rows]
+        errors = self.client.insert_rows_json(
+            f"{self.table_prefix}.{table}", payload, row_ids=ids,
+            retry=bigquery.DEFAULT_RETRY.with_deadline(self.timeout), timeout=self.timeout)
+        if errors:
+            raise RuntimeError(f"BigQuery rejected rows of {table}: {errors[:3]}")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
