@@ -16,6 +16,7 @@ from monitor.config import MonitorConfig, Rule
 from monitor.model import CheckResult, Status
 from monitor.notify.base import Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
+from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
     AlertEvent,
     AlertState,
@@ -29,7 +30,7 @@ from monitor.rules.state import (
 )
 from monitor.rules.store import AlertStore
 from monitor.runner import run_checks
-from monitor.warehouse.base import Warehouse
+from monitor.warehouse.base import Params, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class CycleSummary:
     metric_failures: int = 0
     metric_errors: list[str] = field(default_factory=list)
     alerts_firing: int = 0
+    skipped: str | None = None  # why state and notifications were not handled
     finished_at: dt.datetime | None = None
 
     def count(self, status: Status) -> int:
@@ -74,10 +76,28 @@ class CycleSummary:
 
     @property
     def pending(self) -> int:
-        return sum(len(p.alerts) for p in self.planned) if self.failed else 0
+        """Alerts whose message is still owed after this cycle."""
+        return sum(1 for e in self.events if e.event_type == "notify_failed")
+
+    def run_row(self, metric_failures: int) -> Params:
+        failed = self.count(Status.FAIL) + self.count(Status.WARN)
+        return {
+            "run_id": self.run_id, "started_at": self.started_at,
+            "finished_at": self.finished_at or dt.datetime.now(dt.UTC), "as_of": self.as_of,
+            "checks_ok": self.count(Status.OK), "checks_failed": failed,
+            "checks_no_data": self.count(Status.NO_DATA),
+            "checks_error": self.count(Status.ERROR),
+            "alerts_fired": self.events_of("fired"), "alerts_resolved": self.events_of("resolved"),
+            "alerts_pending": self.pending, "notification_failures": self.failed,
+            "metric_failures": metric_failures,
+            "status": "skipped" if self.skipped else "completed",
+        }
 
     def line(self) -> str:
         checks = ", ".join(f"{self.count(s)} {s.value}" for s in Status if self.count(s))
+        if self.skipped:
+            return (f"run {self.run_id} as of {self.as_of.isoformat()}: checks {checks}; "
+                    f"alerts not handled: {self.skipped}")
         return (f"run {self.run_id} as of {self.as_of.isoformat()}: checks {checks}; "
                 f"alerts {self.events_of('fired')} fired, {self.events_of('resolved')} "
                 f"resolved, {self.events_of('silenced')} silenced; notifications "
@@ -149,11 +169,27 @@ def _iso(value: object) -> str:
 
 def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
               store: AlertStore, *, as_of: dt.datetime, run_id: str,
-              dry_run: bool = False) -> CycleSummary:
+              dry_run: bool = False, lock: CycleLock | None = None) -> CycleSummary:
     started = dt.datetime.now(dt.UTC)
     ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id)
     results = run_checks(warehouse, ctx)
     summary = CycleSummary(run_id, as_of, started, results)
+    lock = lock or NoLock()
+    if not lock.acquire():
+        summary.skipped = "another cycle holds the lock and handles alerts"
+        summary.finished_at = dt.datetime.now(dt.UTC)
+        return summary
+    try:
+        _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run)
+    finally:
+        lock.release()
+    summary.finished_at = dt.datetime.now(dt.UTC)
+    return summary
+
+
+def _handle_alerts(summary: CycleSummary, warehouse: Warehouse, config: MonitorConfig,
+                   notifier: Notifier, store: AlertStore, *, dry_run: bool) -> None:
+    as_of, run_id, results = summary.as_of, summary.run_id, summary.results
     rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE}
     candidates, evaluated = candidates_for(results, rules)
 
@@ -168,8 +204,7 @@ def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
                                     provenance=provenance)
     summary.events = list(new_events)
     if dry_run:
-        summary.finished_at = dt.datetime.now(dt.UTC)
-        return summary
+        return
 
     store.append(new_events)
     for plan in summary.planned:
@@ -193,5 +228,3 @@ def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
         # Recorded per message, right after sending, so a crash re-sends at most one.
         store.append(outcome)
         summary.events.extend(outcome)
-    summary.finished_at = dt.datetime.now(dt.UTC)
-    return summary
