@@ -133,6 +133,29 @@ class Schedule(Strict):
     timezone: str = "America/New_York"
     misfire_grace_seconds: int = Field(600, ge=1)
 
+    @field_validator("cycle", "validate_daily")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        fields = value.split()
+        if len(fields) != 5:
+            raise ValueError(f"{value!r}: a cron expression has 5 fields "
+                             "(minute hour day month weekday)")
+        if any(ch.isdigit() for ch in fields[4]):
+            raise ValueError(f"{value!r}: name weekdays (mon-fri), not numbers: the scheduler "
+                             "numbers weekdays from Monday = 0, unlike cron")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
 
 class MonitorConfig(Strict):
     version: Literal[1] = 1

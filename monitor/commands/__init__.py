@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from monitor.commands import estimate_command, query_command, run_command, schema_command
+from monitor.commands import (
+    estimate_command,
+    query_command,
+    run_command,
+    schema_command,
+    serve_command,
+)
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -14,4 +20,5 @@ REGISTER: list[Register] = [
     schema_command.register,
     query_command.register,
     estimate_command.register,
+    serve_command.register,
 ]

@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import logging
 import os
-import sys
 from typing import TYPE_CHECKING
 
 from monitor.exit_codes import ExitCode
@@ -14,6 +13,7 @@ from monitor.exit_codes import ExitCode
 if TYPE_CHECKING:
     from monitor.config import MonitorConfig
     from monitor.cycle import CycleSummary
+    from monitor.notify.base import Notifier
     from monitor.rules.state import AlertEvent
     from monitor.warehouse.base import Warehouse
 
@@ -30,19 +30,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="evaluate as if the clock read TIMESTAMP (replay history)")
     p.add_argument("--dry-run", action="store_true",
                    help="write and send nothing; print what would be done")
-    p.add_argument("--run-id", help="run identity (default: from the Cloud Run job "
-                                    "environment, else generated)")
+    p.add_argument("--run-id", help="run identity (default: $MONITOR_RUN_ID, the Cloud Run "
+                                    "job execution, else generated)")
     p.set_defaults(handler=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
-    from monitor.cycle import run_cycle
     from monitor.logs import configure_logging
     from monitor.notify.factory import NotifierConfigError, notifier_from_env
-    from monitor.rules.store import MemoryAlertStore, WarehouseAlertStore
     from monitor.runtime import run_id_from_env
-    from monitor.schema import apply_schema_files
 
     env = dict(os.environ)
     configure_logging(env)
@@ -53,50 +50,86 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         notifier = notifier_from_env(env)
     except NotifierConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        log.error("configuration error: %s", exc, extra={"run_id": run_id})
         return ExitCode.MONITOR_ERROR
-    summary: CycleSummary | None = None
     try:
         warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
                                            run_id=run_id)
     except SystemExit:
         if not args.dry_run:
-            _export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
+            export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
         raise
+    return run_once(warehouse, config, notifier, env, as_of=as_of, run_id=run_id,
+                    dry_run=args.dry_run)
+
+
+def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
+             env: dict[str, str], *, as_of: dt.datetime, run_id: str,
+             dry_run: bool = False) -> int:
+    """One cycle on an open warehouse (closed on return); shared with `serve`."""
+    from monitor.cycle import run_cycle
+    from monitor.rules.lock import WarehouseCycleLock
+    from monitor.rules.store import MemoryAlertStore, WarehouseAlertStore
+    from monitor.schema import apply_schema_files
+
+    summary: CycleSummary | None = None
+    extra = {"run_id": run_id}
     try:
-        if args.dry_run:
-            store: MemoryAlertStore | WarehouseAlertStore = MemoryAlertStore(
-                _existing_events(warehouse, as_of))
+        if dry_run:
+            summary = run_cycle(warehouse, config, notifier,
+                                MemoryAlertStore(_existing_events(warehouse, as_of)),
+                                as_of=as_of, run_id=run_id, dry_run=True)
         else:
             apply_schema_files(warehouse, monitor_tables_only=True)
-            store = WarehouseAlertStore(warehouse)
-        summary = run_cycle(warehouse, config, notifier, store, as_of=as_of, run_id=run_id,
-                            dry_run=args.dry_run)
+            summary = run_cycle(warehouse, config, notifier, WarehouseAlertStore(warehouse),
+                                as_of=as_of, run_id=run_id,
+                                lock=WarehouseCycleLock(warehouse, run_id))
     except Exception as exc:  # noqa: BLE001 - the monitor itself failed
-        log.error("cycle failed: %s: %s", type(exc).__name__, exc, extra={"run_id": run_id})
-        return ExitCode.MONITOR_ERROR
+        log.error("cycle failed: %s: %s", type(exc).__name__, exc, extra=extra)
     finally:
+        if not dry_run:
+            # The heartbeat goes out whatever else failed.
+            export_metrics(env, config, summary, as_of)
+            if summary is not None:
+                _record_run(warehouse, summary)
         warehouse.close()
-        # The heartbeat goes out whatever else failed (not on a dry run).
-        if not args.dry_run:
-            _export_metrics(env, config, summary, as_of)
+    if summary is None:
+        return ExitCode.MONITOR_ERROR
     for result in summary.results:
         log.info("%s: %s — %s", result.name, result.status.value, result.summary,
-                 extra={"run_id": run_id, "check": result.name})
-    if args.dry_run:
+                 extra={**extra, "check": result.name})
+    if dry_run:
         from monitor.notify.message import message_as_text
 
-        print(f"dry run: {len(summary.events)} alert events would be written")
+        say(env, f"dry run: {len(summary.events)} alert events would be written", extra)
         for plan in summary.planned:
             where = f" (reply in thread {plan.thread_ts})" if plan.thread_ts else ""
-            print(f"--- would send {plan.kind} for {plan.rule}{where}:\n"
-                  f"{message_as_text(plan.message)}\n")
-    print(summary.line())
+            say(env, f"--- would send {plan.kind} for {plan.rule}{where}:\n"
+                     f"{message_as_text(plan.message)}\n", {**extra, "rule": plan.rule})
+    say(env, summary.line(), extra)
     return ExitCode.OK
 
 
-def _export_metrics(env: dict[str, str], config: MonitorConfig,
-                    summary: CycleSummary | None, as_of: dt.datetime) -> None:
+def say(env: dict[str, str], text: str, extra: dict[str, str]) -> None:
+    """The command's own output: plain stdout locally, a structured log entry on
+    Cloud Run (where every line must be a JSON object)."""
+    from monitor.runtime import on_cloud_run
+
+    if on_cloud_run(env):
+        log.info("%s", text, extra=extra)
+    else:
+        print(text, flush=True)
+
+
+def _record_run(warehouse: Warehouse, summary: CycleSummary) -> None:
+    try:
+        warehouse.query("append_monitor_run", summary.run_row(summary.metric_failures))
+    except Exception as exc:  # noqa: BLE001 - the summary row is bookkeeping
+        log.warning("monitor_runs row not written: %s", exc, extra={"run_id": summary.run_id})
+
+
+def export_metrics(env: dict[str, str], config: MonitorConfig,
+                   summary: CycleSummary | None, as_of: dt.datetime) -> None:
     from monitor.metrics.export import export_cycle
     from monitor.metrics.factory import sinks_from_env
     from monitor.warehouse import DEFAULT_DATA_DIR
@@ -124,5 +157,3 @@ def _existing_events(warehouse: Warehouse, as_of: dt.datetime) -> list[AlertEven
         return WarehouseAlertStore(warehouse).load(as_of)
     except WarehouseError:
         return []  # no state table yet: a dry run starts from nothing
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TextIO
 
@@ -13,13 +14,19 @@ class ConsoleNotifier:
     name = "console"
     supports_threads = True
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None,
+                 logger: logging.Logger | None = None) -> None:
+        # With a logger (on Cloud Run) every message is a structured log entry.
         self.stream = stream or sys.stdout
+        self.logger = logger
         self._count = 0
 
     def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
         self._count += 1
         ts = f"console.{self._count:06d}"
         prefix = f"[slack reply in thread {thread_ts}]" if thread_ts else "[slack message]"
-        self.stream.write(f"{prefix}\n{message_as_text(message)}\n\n")
+        if self.logger:
+            self.logger.warning("%s\n%s", prefix, message_as_text(message))
+        else:
+            self.stream.write(f"{prefix}\n{message_as_text(message)}\n\n")
         return Delivery(True, ts=ts, channel="console")

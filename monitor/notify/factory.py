@@ -26,6 +26,10 @@ def notifier_from_env(env: Mapping[str, str]) -> Notifier:
         from monitor.notify.slack import SlackWebhookNotifier
 
         return SlackWebhookNotifier.from_url(Secret(webhook))
-    from monitor.notify.console import ConsoleNotifier
+    import logging
 
-    return ConsoleNotifier()
+    from monitor.notify.console import ConsoleNotifier
+    from monitor.runtime import on_cloud_run
+
+    return ConsoleNotifier(logger=logging.getLogger("monitor.console")
+                           if on_cloud_run(env) else None)
