@@ -164,7 +164,8 @@ def test_schema_apply_twice_on_duckdb_leaves_the_same_schema(
     assert describe() == first
     tables = {row[0] for row in first}
     assert tables == {"player_prop_predictions", "prediction_accuracy",
-                      "prediction_execution_log", "monitor_alert_events", "monitor_runs"}
+                      "prediction_execution_log", "monitor_alert_events", "monitor_runs",
+                      "monitor_locks"}
     assert ("player_prop_predictions", "critical_features", "JSON") in first
     capsys.readouterr()
     assert main(["schema", "apply", "--dry-run", "--warehouse", url]) == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +32,7 @@ class FakeSlack:
     requests: list[Request] = field(default_factory=list)
     script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    delay: float = 0.0  # seconds each answer waits (a slow Slack)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
 
@@ -83,6 +85,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(Request(self.path.split("?")[0], dict(self.headers),
                                              body, parsed))
                 scripted = fake.script.pop(0) if fake.script else None
+            if fake.delay:
+                time.sleep(fake.delay)
             if scripted:
                 status, headers, payload = scripted
                 self._reply(status, payload, headers)
