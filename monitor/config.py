@@ -50,6 +50,33 @@ class Sentinels(Strict):
     ppm_avg_last_10: float = 0.4
 
 
+class Sequential(Strict):
+    """CUSUM on MAE and hit rate per system and commit, against the commit it replaced."""
+
+    false_alarm_rate: float = Field(0.001, gt=0, lt=0.5)
+    mae_shift: float = Field(0.15, gt=0, le=2, description="relative MAE rise to detect")
+    edge_loss: float = Field(1.0, gt=0, le=1,
+                             description="share of the edge over 50% a broken model loses")
+    baseline_days: int = Field(21, ge=3, le=90)
+    min_baseline_graded: int = Field(300, ge=10)
+    min_baseline_picks: int = Field(400, ge=10, description="hit-rate baseline needs this")
+    serving_days: int = Field(3, ge=1, le=30, description="graded in the last N game days")
+    recent_days: int = Field(10, ge=2, le=60, description="system-wide CUSUM window")
+    history_days: int = Field(60, ge=7, le=180)
+
+
+class Freshness(Strict):
+    # The first batch of a slate is due by this US/Eastern time on game day.
+    expected_batch_by: dt.time = dt.time(11, 0)
+    grading_lag_days: int = Field(2, ge=1, le=7)
+    lookback_days: int = Field(7, ge=1, le=30)
+
+
+class Provenance(Strict):
+    history_days: int = Field(45, ge=2, le=180)
+    recent_days: int = Field(3, ge=1, le=30)
+
+
 class Settings(Strict):
     edge_threshold: float = Field(3.0, gt=0, description="high edge: |predicted - line| >= this")
     hit_rate_windows_days: list[Annotated[int, Field(ge=1, le=120)]] = [7, 28]
@@ -57,6 +84,9 @@ class Settings(Strict):
     prediction_lookback_days: int = Field(3, ge=0, le=30)
     execution_lookback_days: int = Field(2, ge=0, le=30)
     sentinels: Sentinels = Sentinels()
+    sequential: Sequential = Sequential()
+    freshness: Freshness = Freshness()
+    provenance: Provenance = Provenance()
 
 
 class Resolve(Strict):
@@ -97,6 +127,11 @@ class Rule(Strict):
     resolve: Resolve = Resolve()
     runbook_url: str | None = None
     silences: list[Silence] = []
+    # Only observations whose labels have these values (e.g. {window: 7d}).
+    only: dict[str, str] = {}
+
+    def applies_to(self, labels: dict[str, str]) -> bool:
+        return all(labels.get(k) == v for k, v in self.only.items())
 
     @model_validator(mode="after")
     def _one_condition(self) -> Rule:
@@ -237,6 +272,11 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
                 problems.append((locate(locations, ("rules", i, "group_by", j), filename),
                                  f"rules.{i}.group_by: metric {rule.metric!r} has no label "
                                  f"{label!r}; it has: {', '.join(sorted(labels[rule.metric]))}"))
+        for label in rule.only:
+            if label not in labels[rule.metric]:
+                problems.append((locate(locations, ("rules", i, "only", label), filename),
+                                 f"rules.{i}.only: metric {rule.metric!r} has no label "
+                                 f"{label!r}"))
     if problems:
         raise ConfigError(problems)
     return config

@@ -62,6 +62,7 @@ class Finding:
     state: str  # "firing" | "clear" | "insufficient" | "no-value"
     threshold: float
     reason: str
+    runbook_url: str | None = None
 
 
 @dataclass

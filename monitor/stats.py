@@ -39,3 +39,57 @@ def safe_ratio(numerator: float | None, denominator: float | None) -> float | No
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+def cusum_threshold(false_alarm_rate: float) -> float:
+    """Decision threshold h = ln(1/alpha) on the log-likelihood-ratio CUSUM.
+
+    By Wald's inequality, in-control data push a likelihood ratio above 1/alpha
+    with probability at most alpha per run started, so alpha is the false-alarm
+    rate per monitored (system, commit) run."""
+    if not 0 < false_alarm_rate < 1:
+        raise ValueError("false_alarm_rate must be in (0, 1)")
+    return math.log(1.0 / false_alarm_rate)
+
+
+def cusum_gaussian_mean(days: list[tuple[int, float]], mu0: float, sigma: float,
+                        mu1: float) -> float:
+    """CUSUM statistic for a shift of the mean from mu0 to mu1 (sigma known).
+
+    `days` holds (n, sum of the values) per day in time order; the per-day
+    log-likelihood ratio is (mu1 - mu0) / sigma^2 * (sum - n (mu0 + mu1) / 2)."""
+    if sigma <= 0:
+        raise ValueError("sigma must be positive")
+    scale = (mu1 - mu0) / (sigma * sigma)
+    s = 0.0
+    for n, total in days:
+        s = max(0.0, s + scale * (total - n * (mu0 + mu1) / 2))
+    return s
+
+
+def bernoulli_llr(trials: int, successes: int, p0: float, p1: float) -> float:
+    """Log-likelihood ratio of p1 against p0 for `successes` out of `trials`."""
+    if not (0 < p0 < 1 and 0 < p1 < 1):
+        raise ValueError("rates must be in (0, 1)")
+    return successes * math.log(p1 / p0) + (trials - successes) * math.log((1 - p1) / (1 - p0))
+
+
+def cusum(llrs: list[float]) -> float:
+    """Page's CUSUM over per-period log-likelihood ratios: S = max(0, S + llr)."""
+    s = 0.0
+    for llr in llrs:
+        s = max(0.0, s + llr)
+    return s
+
+
+def cusum_bernoulli(days: list[tuple[int, int]], p0: float, p1: float) -> float:
+    """CUSUM statistic for a success rate moving from p0 to p1.
+
+    `days` holds (trials, successes) per day in time order."""
+    return cusum([bernoulli_llr(n, k, p0, p1) for n, k in days])
+
+
+def lost_edge(p0: float, edge_loss: float) -> float:
+    """The alternative hit rate of a model that lost `edge_loss` of its edge over a
+    coin flip: 0.5 + (1 - edge_loss) (p0 - 0.5)."""
+    return 0.5 + (1 - edge_loss) * (p0 - 0.5)

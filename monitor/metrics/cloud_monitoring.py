@@ -44,7 +44,7 @@ def monitored_resource(project: str, env: Mapping[str, str]) -> (
             type="global", labels={"project_id": project})
     return monitored_resource_pb2.MonitoredResource(type="generic_task", labels={
         "project_id": project,
-        "location": env.get("MONITOR_LOCATION") or env.get("CLOUD_RUN_REGION") or "global",
+        "location": env.get("MONITOR_LOCATION") or "global",
         "namespace": "prediction-monitor",
         "job": job,
         "task_id": env.get("CLOUD_RUN_TASK_INDEX", "0"),

@@ -7,7 +7,13 @@ from monitor.model import Observation
 RATE_METRICS = frozenset({
     "hit_rate", "mismatch_share", "ppm_default_share", "features_missing_share",
     "direction_accuracy", "high_edge_hit_rate", "vegas_coverage", "ppm_coverage",
-    "players_predicted_ratio", "coverage_delta", "unknown_commit_share",
+    "players_predicted_ratio", "coverage_delta", "unknown_commit_share", "graded_share",
+})
+
+
+COUNT_METRICS = frozenset({
+    "picks", "feature_rows", "failed_batches", "partial_batches", "commits_per_slate",
+    "stale_backfill_batches", "superseded_commit_batches", "slate_batches", "check_error",
 })
 
 
@@ -16,7 +22,7 @@ def format_value(metric: str, value: float | None) -> str:
         return "n/a"
     if metric in RATE_METRICS:
         return f"{value * 100:.1f}%"
-    if float(value).is_integer() and abs(value) >= 1:
+    if metric in COUNT_METRICS and float(value).is_integer():
         return f"{int(value)}"
     return f"{value:.2f}"
 

@@ -17,6 +17,13 @@ NEXT_STEPS = {
                           "predictions_by_code_version --param start_date={date}`.",
     "vegas_coverage_trend": "Check the Vegas line feed and failed batches in "
                             "prediction_execution_log for {date}.",
+    "outcome_drift": "A commit's errors drifted from the commit it replaced: compare them "
+                     "with `prediction-monitor query predictions_by_code_version "
+                     "--param start_date=<14 days before> --param end_date={date}`.",
+    "provenance": "Find which code wrote the slate; before any backfill run "
+                  "`prediction-monitor check-deployment --expected-sha <fixed commit>`.",
+    "freshness": "A slate has no batch or no grades: check the prediction and grading "
+                 "jobs for {date}.",
 }
 
 
@@ -51,6 +58,9 @@ def _next_step(result: CheckResult, report: DailyReport) -> str:
     if result.status is Status.NO_DATA:
         return (f"`{result.name}`: no data for {date} — confirm the prediction batches "
                 "and grading ran.")
-    runbooks = sorted({f.rule for f in result.findings if f.state == "firing"})
+    firing = [f for f in result.findings if f.state == "firing"]
+    rules = sorted({f.rule for f in firing})
+    links = sorted({f.runbook_url for f in firing if f.runbook_url})
     step = NEXT_STEPS.get(result.name, "Investigate the evidence above.").format(date=date)
-    return f"`{result.name}` ({', '.join(runbooks)}): {step}"
+    runbook = " Runbook: " + ", ".join(f"<{url}>" for url in links) + "." if links else ""
+    return f"`{result.name}` ({', '.join(rules)}): {step}{runbook}"

@@ -19,7 +19,8 @@ def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
     not evidence of anything.
     """
     def finding(state: str, reason: str) -> Finding:
-        return Finding(rule.name, rule.severity, obs, state, rule.threshold, reason)
+        return Finding(rule.name, rule.severity, obs, state, rule.threshold, reason,
+                       rule.runbook_url)
 
     if obs.value is None:
         return finding(NO_VALUE, f"{obs.metric} has no value (n={obs.sample_size})")
@@ -56,7 +57,8 @@ def evaluate_check(name: str, metrics: Iterable[str], observations: Sequence[Obs
     if not observations:
         return CheckResult(name, Status.NO_DATA, empty_reason, [], [])
     findings = [evaluate_rule(rule, obs) for rule in rules if rule.metric in metric_set
-                for obs in observations if obs.metric == rule.metric]
+                for obs in observations
+                if obs.metric == rule.metric and rule.applies_to(dict(obs.labels))]
     firing = [f for f in findings if f.state == FIRING]
     status = Status.OK
     if any(f.severity == "critical" for f in firing):
@@ -70,6 +72,7 @@ def evaluate_check(name: str, metrics: Iterable[str], observations: Sequence[Obs
 def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) -> str:
     firing = [f for f in findings if f.state == FIRING]
     insufficient = [f for f in findings if f.state == INSUFFICIENT]
+    no_value = [f for f in findings if f.state == NO_VALUE]
     judged = [f for f in findings if f.state in (FIRING, CLEAR)]
     parts: list[str] = []
     for f in sorted(firing, key=lambda f: (f.severity != "critical", f.rule))[:5]:
@@ -83,4 +86,7 @@ def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) 
         worst = min(insufficient, key=lambda f: f.observation.sample_size)
         parts.append(f"{len(insufficient)} not judged, sample too small "
                      f"(e.g. {describe_observation(worst.observation)}; {worst.reason})")
+    if no_value:
+        why = dict(no_value[0].observation.context).get("not_judged", "no value")
+        parts.append(f"{len(no_value)} not judged: {why}")
     return "; ".join(parts)

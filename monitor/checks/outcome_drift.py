@@ -1,0 +1,185 @@
+"""Sequential detection of predictions going bad: CUSUM on MAE (every graded
+prediction, so it reacts long before hit rate can) and on hit rate — per commit
+against the code it replaced on the same system, and per system over its recent
+days against its trailing baseline.
+
+The hit-rate CUSUM tests "the model lost its edge": the alternative is
+`lost_edge(p0)`, the baseline's hit rate with `edge_loss` of its margin over a coin
+flip gone. (Testing high-edge picks as a stratum of their own was tried and is
+weaker: a model that lost its edge also stops making high-edge picks.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.checks.base import CheckContext
+from monitor.config import Sequential
+from monitor.model import Observation, make_labels
+from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
+from monitor.warehouse.base import QueryRunner
+
+LABELS: tuple[str, ...] = ("system_id", "build_commit_sha")
+SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
+FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits")
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@dataclass
+class CommitDays:
+    commit: str
+    days: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def first_day(self) -> dt.date:
+        return min(_date(d["game_date"]) for d in self.days)
+
+    @property
+    def last_day(self) -> dt.date:
+        return max(_date(d["game_date"]) for d in self.days)
+
+    def total(self, key: str) -> float:
+        return float(sum(d.get(key) or 0 for d in self.days))
+
+
+def pooled(days: Iterable[dict[str, Any]]) -> dict[str, float]:
+    sums = dict.fromkeys(FIELDS, 0.0)
+    for d in days:
+        for key in FIELDS:
+            sums[key] += float(d.get(key) or 0)
+    return sums
+
+
+@dataclass(frozen=True)
+class Baseline:
+    mae: float
+    sigma: float
+    graded: int
+    picks: int
+    hit_rate: float | None  # None: too few picks, or no edge over 50% to lose
+
+
+def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | None:
+    n = sums["graded"]
+    if n < settings.min_baseline_graded:
+        return None
+    mae = sums["sum_abs_error"] / n
+    sigma = math.sqrt(max(sums["sum_sq_abs_error"] / n - mae * mae, 1e-9))
+    picks = sums["picks"]
+    p0 = sums["hits"] / picks if picks >= settings.min_baseline_picks else None
+    return Baseline(mae, sigma, int(n), int(picks),
+                    p0 if p0 is not None and 0.5 < p0 < 1 else None)
+
+
+def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Baseline,
+                  settings: Sequential, context: tuple[tuple[str, str], ...],
+                  check: str) -> list[Observation]:
+    h = cusum_threshold(settings.false_alarm_rate)
+    labels = make_labels(system_id=system, build_commit_sha=commit)
+    sums = pooled(days)
+    graded, picks = int(sums["graded"]), int(sums["picks"])
+    mae = sums["sum_abs_error"] / graded if graded else math.nan
+    s_mae = cusum_gaussian_mean([(int(d["graded"] or 0), float(d["sum_abs_error"] or 0))
+                                 for d in days], base.mae, base.sigma,
+                                base.mae * (1 + settings.mae_shift))
+    facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"))
+    out = [Observation(check, "mae_drift", labels, s_mae / h, graded, None, base.mae, facts)]
+    if base.hit_rate is not None:
+        p0, p1 = base.hit_rate, lost_edge(base.hit_rate, settings.edge_loss)
+        s_hit = cusum([bernoulli_llr(int(d["picks"] or 0), int(d["hits"] or 0), p0, p1)
+                       for d in days])
+        hit = sums["hits"] / picks if picks else math.nan
+        out.append(Observation(check, "hit_rate_drift", labels, s_hit / h, picks, None, p0,
+                               (*context, ("hit_rate", f"{hit:.3f}"),
+                                ("alternative", f"{p1:.3f}"), ("threshold_h", f"{h:.2f}"))))
+    return out
+
+
+def drift_observations(system: str, commits: list[CommitDays], settings: Sequential,
+                       latest_day: dt.date, check: str = "outcome_drift") -> list[Observation]:
+    """Pure: each serving commit against the system's rows of the `baseline_days`
+    before its first day (the commit it replaced, and the one before when that one
+    served only briefly)."""
+    ordered = sorted(commits, key=lambda c: c.first_day)
+    out: list[Observation] = []
+    for i, current in enumerate(ordered):
+        if (latest_day - current.last_day).days >= settings.serving_days:
+            continue  # no longer serving: nothing to watch
+        since = current.first_day - dt.timedelta(days=settings.baseline_days)
+        base = baseline_from(pooled(d for c in ordered[:i] for d in c.days
+                                    if since <= _date(d["game_date"]) < current.first_day),
+                             settings)
+        days = sorted(current.days, key=lambda d: _date(d["game_date"]))
+        if base is None:
+            # Nothing to compare with yet: reported as not judged, never as healthy.
+            labels = make_labels(system_id=system, build_commit_sha=current.commit)
+            why = (("not_judged", "no replaced code with enough graded rows"),)
+            out += [Observation(check, "mae_drift", labels, None,
+                                int(current.total("graded")), None, None, why),
+                    Observation(check, "hit_rate_drift", labels, None,
+                                int(current.total("picks")), None, None, why)]
+            continue
+        context = (("replaced_commit", ordered[i - 1].commit),
+                   ("since", str(current.first_day)))
+        out += _observations(system, current.commit, days, base, settings, context, check)
+    return out
+
+
+def system_drift_observations(system: str, commits: list[CommitDays], settings: Sequential,
+                              latest_day: dt.date, check: str = "outcome_drift") -> (
+    list[Observation]
+):
+    """Pure: the system's last `recent_days` game days, whatever commits served them,
+    against its `baseline_days` before. Catches a regression that does not start
+    with a deploy (a per-commit CUSUM restarts at each one)."""
+    recent_from = latest_day - dt.timedelta(days=settings.recent_days - 1)
+    base_from = recent_from - dt.timedelta(days=settings.baseline_days)
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for c in commits:
+        for d in c.days:
+            by_day[_date(d["game_date"])].append(d)
+    base = baseline_from(pooled(d for day, ds in by_day.items()
+                                if base_from <= day < recent_from for d in ds), settings)
+    recent = [pooled(ds) for day, ds in sorted(by_day.items()) if day >= recent_from]
+    if base is None or not recent:
+        return []
+    context = (("baseline_days", f"{base_from} .. {recent_from - dt.timedelta(days=1)}"),
+               ("since", str(recent_from)))
+    return _observations(system, SYSTEM_WIDE, recent, base, settings, context, check)
+
+
+class OutcomeDrift:
+    name = "outcome_drift"
+    description = "CUSUM on MAE and hit rate per commit and per system vs their baselines"
+    metrics: dict[str, tuple[str, ...]] = {"mae_drift": LABELS, "hit_rate_drift": LABELS}
+
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
+        settings = ctx.config.settings.sequential
+        end = ctx.target_date if ctx.mode == "daily" and ctx.target_date else ctx.today
+        rows = warehouse.query("outcome_daily_by_commit", {
+            "start_date": end - dt.timedelta(days=settings.history_days),
+            "end_date": end, "as_of": ctx.as_of})
+        if not rows:
+            return []
+        by_system: dict[str, dict[str, CommitDays]] = defaultdict(dict)
+        for row in rows:
+            commits = by_system[row["system_id"]]
+            commits.setdefault(row["build_commit_sha"],
+                               CommitDays(row["build_commit_sha"])).days.append(row)
+        latest = max(_date(r["game_date"]) for r in rows)
+        out: list[Observation] = []
+        for system, commits in sorted(by_system.items()):
+            out += drift_observations(system, list(commits.values()), settings, latest)
+            out += system_drift_observations(system, list(commits.values()), settings, latest)
+        return out

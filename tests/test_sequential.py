@@ -1,0 +1,109 @@
+"""Sequential detection as plain functions: CUSUM statistics and drift observations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from monitor.checks.outcome_drift import CommitDays, drift_observations
+from monitor.config import Sequential
+from monitor.stats import cusum_bernoulli, cusum_gaussian_mean, cusum_threshold, lost_edge
+
+D0 = dt.date(2026, 1, 1)
+SETTINGS = Sequential(false_alarm_rate=0.001, mae_shift=0.15, edge_loss=1.0,
+                      baseline_days=21, min_baseline_graded=300, min_baseline_picks=400,
+                      serving_days=3)
+
+
+def test_threshold_is_log_inverse_alpha() -> None:
+    assert cusum_threshold(0.001) == pytest.approx(math.log(1000))
+    with pytest.raises(ValueError):
+        cusum_threshold(0)
+
+
+def test_gaussian_cusum_accumulates_only_evidence_of_a_rise() -> None:
+    # per-day LLR = (5 - 4) / 1 * (sum - n * 4.5)
+    assert cusum_gaussian_mean([(10, 50.0)], 4.0, 1.0, 5.0) == pytest.approx(5.0)
+    assert cusum_gaussian_mean([(10, 40.0)], 4.0, 1.0, 5.0) == 0.0  # reset at zero
+    assert cusum_gaussian_mean([(10, 40.0), (10, 50.0), (10, 50.0)], 4.0, 1.0,
+                               5.0) == pytest.approx(10.0)
+
+
+def test_bernoulli_cusum() -> None:
+    win, loss = math.log(0.5 / 0.6), math.log(0.5 / 0.4)
+    assert cusum_bernoulli([(100, 50)], 0.6, 0.5) == pytest.approx(50 * win + 50 * loss)
+    assert cusum_bernoulli([(100, 60)], 0.6, 0.5) == 0.0
+
+
+def test_lost_edge_alternative() -> None:
+    assert lost_edge(0.62, 1.0) == 0.5
+    assert lost_edge(0.62, 0.5) == pytest.approx(0.56)
+
+
+def days(commit: str, start: dt.date, count: int, mae: float, hit: float,
+         graded: int = 200, picks: int = 80) -> CommitDays:
+    sigma = 3.4
+    return CommitDays(commit, [{
+        "game_date": start + dt.timedelta(days=i), "graded": graded,
+        "sum_abs_error": mae * graded, "sum_sq_abs_error": (sigma**2 + mae**2) * graded,
+        "picks": picks, "hits": round(hit * picks)} for i in range(count)])
+
+
+def test_a_worse_commit_is_detected_against_the_one_it_replaced() -> None:
+    old = days("old", D0, 10, 4.4, 0.63)
+    bad = days("bad", D0 + dt.timedelta(days=10), 2, 5.8, 0.50)
+    obs = {o.metric: o for o in drift_observations("v8", [old, bad], SETTINGS,
+                                                   D0 + dt.timedelta(days=11))}
+    assert obs["mae_drift"].value > 1.0 and obs["mae_drift"].baseline == pytest.approx(4.4)
+    assert dict(obs["mae_drift"].context)["replaced_commit"] == "old"
+    assert obs["mae_drift"].sample_size == 400
+    assert obs["hit_rate_drift"].baseline == pytest.approx(0.625)
+    # Two days of picks are not yet enough for hit rate: MAE reacts first.
+    assert 0.5 < obs["hit_rate_drift"].value < 1.0
+
+
+def test_an_equal_commit_stays_quiet() -> None:
+    old = days("old", D0, 10, 4.4, 0.63)
+    same = days("same", D0 + dt.timedelta(days=10), 10, 4.4, 0.63)
+    obs = drift_observations("v8", [old, same], SETTINGS, D0 + dt.timedelta(days=19))
+    assert [o.value for o in obs] == [0.0, 0.0]
+
+
+def test_system_wide_cusum_spans_commits() -> None:
+    from monitor.checks.outcome_drift import system_drift_observations
+
+    before = days("a", D0, 21, 4.4, 0.63)
+    # The regression starts mid-commit and continues on the next commit.
+    b = days("b", D0 + dt.timedelta(days=21), 3, 4.4, 0.50)
+    c = days("c", D0 + dt.timedelta(days=24), 3, 4.4, 0.50)
+    obs = {o.metric: o for o in system_drift_observations("v8", [before, b, c], SETTINGS,
+                                                          D0 + dt.timedelta(days=26))}
+    assert obs["hit_rate_drift"].label("build_commit_sha") == "all"
+    assert obs["hit_rate_drift"].value > 1.0 and obs["mae_drift"].value == 0.0
+
+
+def test_hit_rate_only_regression_shows_in_hit_rate_drift() -> None:
+    old = days("old", D0, 10, 4.4, 0.63)
+    worse = days("worse", D0 + dt.timedelta(days=10), 5, 4.5, 0.50)
+    obs = {o.metric: o for o in drift_observations("v8", [old, worse], SETTINGS,
+                                                   D0 + dt.timedelta(days=13))}
+    assert obs["hit_rate_drift"].value > 1.0
+    assert obs["mae_drift"].value < 1.0
+
+
+def test_no_baseline_and_retired_commits_give_nothing() -> None:
+    first = days("first", D0, 3, 4.4, 0.63)
+    unjudged = drift_observations("v8", [first], SETTINGS, D0 + dt.timedelta(days=2))
+    unjudged = [o for o in unjudged if o.label("build_commit_sha") == "first"]
+    assert [(o.metric, o.value, o.sample_size) for o in unjudged] == [
+        ("mae_drift", None, 600), ("hit_rate_drift", None, 240)]
+    tiny = days("tiny", D0, 1, 4.4, 0.63, graded=50)
+    new = days("new", D0 + dt.timedelta(days=1), 3, 6.0, 0.5)
+    assert [o.value for o in drift_observations("v8", [tiny, new], SETTINGS,
+                                                D0 + dt.timedelta(days=3))] == [None, None]
+    old = days("old", D0, 10, 4.4, 0.63)
+    retired = days("retired", D0 + dt.timedelta(days=10), 2, 6.0, 0.5)
+    later = D0 + dt.timedelta(days=20)  # retired has had no graded day for 8 days
+    assert drift_observations("v8", [old, retired], SETTINGS, later) == []
