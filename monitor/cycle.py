@@ -30,7 +30,7 @@ from monitor.rules.state import (
 )
 from monitor.rules.store import AlertStore
 from monitor.runner import run_checks
-from monitor.warehouse.base import Params, Warehouse
+from monitor.warehouse.base import Params, QueryRunner
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
     return planned
 
 
-def commit_provenance(warehouse: Warehouse, commits: set[str],
+def commit_provenance(warehouse: QueryRunner, commits: set[str],
                       as_of: dt.datetime) -> dict[str, dict[str, str]]:
     commits = {c for c in commits if c and c != "unknown"}
     if not commits:
@@ -167,7 +167,7 @@ def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.datetime) else str(value or "")
 
 
-def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
+def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
               store: AlertStore, *, as_of: dt.datetime, run_id: str,
               dry_run: bool = False, lock: CycleLock | None = None) -> CycleSummary:
     started = dt.datetime.now(dt.UTC)
@@ -187,7 +187,7 @@ def run_cycle(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
     return summary
 
 
-def _handle_alerts(summary: CycleSummary, warehouse: Warehouse, config: MonitorConfig,
+def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: MonitorConfig,
                    notifier: Notifier, store: AlertStore, *, dry_run: bool) -> None:
     as_of, run_id, results = summary.as_of, summary.run_id, summary.results
     rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE}

@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from monitor.commands import (
+    backtest_command,
+    deployment_command,
     estimate_command,
     query_command,
     run_command,
@@ -21,4 +23,6 @@ REGISTER: list[Register] = [
     query_command.register,
     estimate_command.register,
     serve_command.register,
+    backtest_command.register,
+    deployment_command.register,
 ]

@@ -27,9 +27,11 @@ def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
         days = (opts.end - opts.start).days + 1
 
         def write(tables: DayTables) -> None:
-            warehouse.insert_arrow("player_prop_predictions", tables.predictions)
-            warehouse.insert_arrow("prediction_accuracy", tables.accuracy)
-            warehouse.insert_arrow("prediction_execution_log", tables.execution_log)
+            for table, data in (("player_prop_predictions", tables.predictions),
+                                ("prediction_accuracy", tables.accuracy),
+                                ("prediction_execution_log", tables.execution_log)):
+                if data.num_rows:  # a day without any batch writes nothing
+                    warehouse.insert_arrow(table, data)
 
         with Progress(TextColumn("building demo season"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[day]}"), disable=not show_progress) as bar:

@@ -147,6 +147,9 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     acc_cols: dict[str, list[pa.Array]] = {}
     log_rows: list[dict[str, object]] = []
     next_id = id_offset
+    # The orchestrator starts every system's batch of a round together (13:00,
+    # 17:00, 21:00 UTC plus jitter); systems then finish a few minutes apart.
+    rounds = [13.0 + 4.0 * b + float(rng.uniform(0, 0.5)) for b in range(3)]
     for s_index, system in enumerate(opts.system_ids()):
         if opts.scenario == "missing_batch" and day == opts.incident_start:
             continue  # the day no batch ran for any system
@@ -161,7 +164,7 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
         default_filled = broken & (rng.random(n) < 0.85) if broken else np.zeros(n, bool)
         for batch in range(n_batches):
             final = batch == n_batches - 1
-            started = _utc(day, 13.0 + 4.0 * batch + float(rng.uniform(0, 0.5)))
+            started = _utc(day, rounds[batch] + float(rng.uniform(0, 0.03)))
             roll = rng.random()
             status = "failed" if roll < 0.02 else ("partial" if roll < 0.05 else "success")
             if final and status == "failed":

@@ -1,0 +1,19 @@
+"""A channel that keeps messages in memory: backtests send nothing anywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.notify.base import Delivery
+from monitor.notify.message import SlackMessage
+
+
+@dataclass
+class MemoryNotifier:
+    name: str = "memory"
+    supports_threads: bool = True
+    messages: list[tuple[SlackMessage, str | None]] = field(default_factory=list)
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        self.messages.append((message, thread_ts))
+        return Delivery(True, ts=f"memory.{len(self.messages):06d}", channel="memory")
