@@ -47,6 +47,10 @@ def healthy_slate(db: ContractDB, day: dt.date, commit: str = "600dc0de") -> Non
         db.prediction(day=day, commit=commit, predicted_at=ts(day, 15))
 
 
+def mismatch_posts(slack: FakeSlack) -> list[dict[str, object]]:
+    return [p for p in slack.posts() if "vegas_line_feature_mismatch" in str(p["text"])]
+
+
 def run(db: ContractDB, as_of: dt.datetime, run_id: str, *extra: str) -> int:
     return main(["run", "--warehouse", db.url, "--as-of", as_of.isoformat(),
                  "--run-id", run_id, "--config", str(ROOT / "alerts.yaml"), *extra])
@@ -105,17 +109,18 @@ def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack
         healthy_slate(db, D + dt.timedelta(days=back))
     db.close()
     run(db, T0, "r1")
-    first_ts = "1767225600.000001"
+    first_ts = next(ts for args, ts in bot_env.posted
+                    if "vegas_line_feature_mismatch" in str(args.get("text")))
     later = ts(D + dt.timedelta(days=5), 16)  # D is outside today-3 .. tomorrow
     run(db, later, "r2")
-    assert len(bot_env.posts()) == 1  # one clear run is not enough (after_runs: 2)
+    assert len(mismatch_posts(bot_env)) == 1  # one clear run is not enough (after_runs: 2)
     run(db, later + dt.timedelta(hours=1), "r3")
-    posts = bot_env.posts()
+    posts = mismatch_posts(bot_env)
     assert len(posts) == 2
     assert posts[1]["thread_ts"] == first_ts
-    assert "Resolved" in posts[1]["text"]
+    assert "Resolved" in str(posts[1]["text"])
     run(db, later + dt.timedelta(hours=2), "r4")
-    assert len(bot_env.posts()) == 2
+    assert len(mismatch_posts(bot_env)) == 2
     kinds = [e[0] for e in events(db)]
     assert kinds.count("resolved") == 1 and kinds.count("clear") == 2
 

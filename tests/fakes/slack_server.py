@@ -33,6 +33,7 @@ class FakeSlack:
     script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
     delay: float = 0.0  # seconds each answer waits (a slow Slack)
+    posted: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (args, ts)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
 
@@ -111,7 +112,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     return {"ok": False, "error": "no_text"}
                 if len(args.get("blocks") or []) > 50:
                     return {"ok": False, "error": "invalid_blocks"}
-                return {"ok": True, "channel": "C0ALERTS", "ts": fake.next_ts(),
+                ts = fake.next_ts()
+                fake.posted.append((args, ts))
+                return {"ok": True, "channel": "C0ALERTS", "ts": ts,
                         "message": {"text": args.get("text")}}
             if method == "files.getUploadURLExternal":
                 file_id = f"F{len(fake.uploads) + 1:05d}"
