@@ -10,6 +10,7 @@ from monitor.commands import (
     deployment_command,
     estimate_command,
     query_command,
+    report_command,
     run_command,
     schema_command,
     serve_command,
@@ -25,4 +26,5 @@ REGISTER: list[Register] = [
     serve_command.register,
     backtest_command.register,
     deployment_command.register,
+    report_command.register,
 ]

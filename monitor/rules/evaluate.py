@@ -79,8 +79,8 @@ def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) 
         parts.append(f"{f.rule}: {describe_observation(f.observation)} — {f.reason}")
     if len(firing) > 5:
         parts.append(f"and {len(firing) - 5} more firing")
-    if not firing:
-        groups = len({o.labels for o in observations})
+    if not firing and judged:
+        groups = len({f.observation.labels for f in judged})
         parts.append(f"{len(judged)} rule evaluations clear over {groups} label sets")
     if insufficient:
         worst = min(insufficient, key=lambda f: f.observation.sample_size)
@@ -89,4 +89,4 @@ def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) 
     if no_value:
         why = dict(no_value[0].observation.context).get("not_judged", "no value")
         parts.append(f"{len(no_value)} not judged: {why}")
-    return "; ".join(parts)
+    return "; ".join(parts) or "no rule applies to these observations"

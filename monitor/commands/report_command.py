@@ -1,0 +1,41 @@
+"""`prediction-monitor report [--date D] [--days N] --out FILE.html`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from monitor.exit_codes import ExitCode
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from monitor.cli import _add_common, _date
+
+    p = sub.add_parser("report", help="a self-contained HTML report of the period")
+    _add_common(p)
+    p.add_argument("--date", type=_date, help="last game date (default: yesterday, "
+                                              "US/Eastern)")
+    p.add_argument("--days", type=int, default=28, help="length of the period (default 28)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.html")
+    p.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.report.history import read_history
+    from monitor.report.html import render_html
+    from monitor.validate import default_date
+
+    config = load_config_or_exit(args.config)
+    now = dt.datetime.now(dt.UTC)
+    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    try:
+        data = read_history(warehouse, config, args.date or default_date(now),
+                            max(args.days, 1), now)
+    finally:
+        warehouse.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_html(data, config), encoding="utf-8")
+    print(f"wrote {args.out} ({data.daily.status.value}, {len(data.systems)} systems)")
+    return ExitCode.OK
