@@ -66,6 +66,7 @@ class CycleSummary:
     metric_errors: list[str] = field(default_factory=list)
     alerts_firing: int = 0
     skipped: str | None = None  # why state and notifications were not handled
+    chart_errors: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
 
     def count(self, status: Status) -> int:
@@ -144,6 +145,32 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
     return planned
 
 
+def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
+                 plan: PlannedMessage, as_of: dt.datetime, channel: str,
+                 thread_ts: str) -> str | None:
+    """A PNG of the metric into the alert's thread, when the channel takes files.
+    Returns an error to report; never raises (the alert is already delivered)."""
+    upload = getattr(notifier, "upload_png", None)
+    if upload is None:
+        return None
+    try:
+        from monitor.notify.chart import metric_series, render_png
+
+        labels = dict(plan.alerts[0].labels)
+        title, points, change = metric_series(warehouse, config, rule, labels, as_of)
+        if len(points) < 2:
+            return None
+        where = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        threshold = rule.threshold if rule.metric in ("hit_rate", "mismatch_share",
+                                                      "ppm_default_share") else None
+        png = render_png(f"{title} — {where}", points, threshold=threshold, marker=change)
+    except Exception as exc:  # noqa: BLE001
+        return f"chart for {rule.name} not drawn: {type(exc).__name__}: {exc}"
+    result = upload(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
+                    channel=channel, thread_ts=thread_ts)
+    return result if isinstance(result, str) else None
+
+
 def commit_provenance(warehouse: QueryRunner, commits: set[str],
                       as_of: dt.datetime) -> dict[str, dict[str, str]]:
     commits = {c for c in commits if c and c != "unknown"}
@@ -220,6 +247,12 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
                                           st.severity, st.labels, detail=plan.kind))
         if delivery.ok:
             summary.sent += 1
+            if plan.kind in ("firing", "repeat") and delivery.ts and delivery.channel:
+                error = attach_chart(notifier, warehouse, config, rules[plan.rule], plan,
+                                     as_of, delivery.channel, delivery.ts)
+                if error:
+                    summary.chart_errors.append(error)
+                    log.warning("%s", error)
         else:
             summary.failed += 1
             summary.notification_errors.append(delivery.error or "unknown error")

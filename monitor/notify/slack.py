@@ -64,6 +64,17 @@ class SlackNotifier:
         return Delivery(True, ts=response.get("ts"), channel=response.get("channel"))
 
 
+    def upload_png(self, png: bytes, *, filename: str, title: str, channel: str,
+                   thread_ts: str) -> str | None:
+        """files_upload_v2 into the alert's thread; returns an error, or None."""
+        try:
+            self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png,
+                                        filename=filename, title=title)
+        except Exception as exc:  # noqa: BLE001 - a chart never blocks its alert
+            return redact(f"chart upload failed: {type(exc).__name__}: {exc}")
+        return None
+
+
 class SlackWebhookNotifier:
     """Incoming webhooks return no message id, so there are no threads: a
     resolution is posted as a message of its own."""

@@ -78,10 +78,15 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             parsed: dict[str, Any] | None = None
             ctype = self.headers.get("Content-Type", "")
+            if self.path.startswith("/upload/"):
+                ctype = ""  # raw file bytes, whatever urllib labels them
             if "json" in ctype:
                 parsed = json.loads(body or b"{}")
             elif "x-www-form-urlencoded" in ctype:
                 parsed = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            query = self.path.partition("?")[2]
+            if query and not self.path.startswith("/upload/"):
+                parsed = {**{k: v[0] for k, v in parse_qs(query).items()}, **(parsed or {})}
             with fake.lock:
                 fake.requests.append(Request(self.path.split("?")[0], dict(self.headers),
                                              body, parsed))

@@ -1,0 +1,111 @@
+"""A small PNG of the metric that fired, for the alert's Slack thread: the last 28
+days of the system, the rule's threshold, the day the alert's commit took over.
+
+The series come from the queries the checks already use; the drawing is Pillow
+(imported only when a chart is drawn)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.config import MonitorConfig, Rule
+from monitor.warehouse.base import QueryRunner
+
+DAYS = 28
+OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "mae_drift", "high_edge_hit_rate",
+           "direction_accuracy"}
+FEATURES = {"mismatch_share", "ppm_default_share"}
+Series = list[tuple[dt.date, float]]
+
+
+def _day(value: Any) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value))
+
+
+def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
+                  labels: dict[str, str], as_of: dt.datetime) -> tuple[str, Series, dt.date | None]:
+    """(what is drawn, daily points, first day of the alert's commit) — or no points."""
+    system, commit = labels.get("system_id", ""), labels.get("build_commit_sha", "")
+    end = as_of.date()
+    start = end - dt.timedelta(days=DAYS)
+    first_of_commit: dt.date | None = None
+    if rule.metric in OUTCOME:
+        sums: dict[dt.date, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+        for r in warehouse.query("outcome_daily_by_commit",
+                                 {"start_date": start, "end_date": end, "as_of": as_of}):
+            if r["system_id"] != system:
+                continue
+            day = _day(r["game_date"])
+            if r["build_commit_sha"] == commit:
+                first_of_commit = min(first_of_commit or day, day)
+            acc = sums[day]
+            acc[0] += r["graded"]
+            acc[1] += float(r["sum_abs_error"] or 0)
+            acc[2] += r["picks"]
+            acc[3] += r["hits"]
+        if rule.metric.startswith("mae"):
+            return "MAE per day", [(d, v[1] / v[0]) for d, v in sorted(sums.items()) if v[0]], \
+                first_of_commit
+        return "hit rate per day", [(d, v[3] / v[2]) for d, v in sorted(sums.items()) if v[2]], \
+            first_of_commit
+    if rule.metric in FEATURES:
+        s = config.settings.sentinels
+        counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+        for r in warehouse.query("feature_defaults", {
+                "start_date": start, "end_date": end + dt.timedelta(days=1), "as_of": as_of,
+                "has_vegas_line_default": s.has_vegas_line, "ppm_default": s.ppm_avg_last_10}):
+            if r["system_id"] != system:
+                continue
+            day = _day(r["game_date"])
+            if r["build_commit_sha"] == commit:
+                first_of_commit = min(first_of_commit or day, day)
+            mismatch = rule.metric == "mismatch_share"
+            counts[day][0] += r["vegas_mismatch"] if mismatch else r["ppm_default"]
+            counts[day][1] += r["rows_with_line"] if mismatch else r["rows_with_ppm"]
+        return f"{rule.metric} per day", [(d, a / b) for d, (a, b) in sorted(counts.items())
+                                           if b], first_of_commit
+    return "", [], None
+
+
+def render_png(title: str, points: Sequence[tuple[dt.date, float]], *,
+               threshold: float | None, marker: dt.date | None) -> bytes:
+    from PIL import Image, ImageDraw
+
+    width, height, pad = 640, 300, 44
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    values: list[float] = [float(v) for _, v in points]
+    if threshold is not None:
+        values.append(threshold)
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    lo, hi = lo - span * 0.1, hi + span * 0.1
+    d0 = points[0][0]
+    days = max((points[-1][0] - d0).days, 1)
+
+    def xy(day: dt.date, value: float) -> tuple[float, float]:
+        return (pad + (day - d0).days / days * (width - 2 * pad),
+                height - pad - (value - lo) / (hi - lo) * (height - 2 * pad))
+
+    draw.rectangle((pad, pad, width - pad, height - pad), outline="#bbbbbb")
+    draw.text((pad, 12), title, fill="black")
+    draw.text((4, pad - 6), f"{hi:.2f}", fill="#555555")
+    draw.text((4, height - pad - 6), f"{lo:.2f}", fill="#555555")
+    draw.text((pad, height - pad + 8), str(d0), fill="#555555")
+    draw.text((width - pad - 70, height - pad + 8), str(points[-1][0]), fill="#555555")
+    if threshold is not None:
+        y = xy(d0, threshold)[1]
+        for dash in range(pad, width - pad, 12):
+            draw.line((dash, y, dash + 6, y), fill="#d62728", width=2)
+    if marker is not None and d0 <= marker:
+        x = xy(marker, lo)[0]
+        draw.line((x, pad, x, height - pad), fill="#555555", width=1)
+        draw.text((x + 4, pad + 4), "commit change", fill="#555555")
+    draw.line([xy(d, v) for d, v in points], fill="#1f77b4", width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,74 @@
+"""Charts in Slack: a PNG of the metric uploaded with files_upload_v2 (its three
+calls) into the alert's thread; a failed upload leaves the alert delivered."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from monitor.cli import main
+from monitor.demo.generator import BROKEN_COMMIT
+from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+
+AS_OF = "2026-01-10T14:15:00+00:00"  # the morning after the first broken batch
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSlack]:
+    fake = start_fake_slack()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
+    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
+    monkeypatch.setenv("MONITOR_METRICS_DIR", str(tmp_path / "metrics"))
+    yield fake
+    stop_fake_slack(fake)
+
+
+def copy(demo_path: Path, tmp_path: Path) -> str:
+    target = tmp_path / "demo.duckdb"
+    target.write_bytes(demo_path.read_bytes())
+    return f"duckdb:///{target}"
+
+
+def test_alert_gets_a_png_chart_in_its_thread(demo_path: Path, tmp_path: Path,
+                                              slack: FakeSlack) -> None:
+    assert main(["run", "--warehouse", copy(demo_path, tmp_path), "--as-of", AS_OF]) == 0
+    get_url = slack.posts("files.getUploadURLExternal")
+    complete = slack.posts("files.completeUploadExternal")
+    assert get_url and len(get_url) == len(complete) == len(slack.uploads)
+    mismatch_ts = next(ts for args, ts in slack.posted
+                       if "vegas_line_feature_mismatch" in str(args.get("text")))
+    threads = {c["thread_ts"] for c in complete}
+    assert mismatch_ts in threads
+    assert all(c["channel_id"] == "C0ALERTS" for c in complete)
+    for png in slack.uploads.values():
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert Image.open(io.BytesIO(png)).size == (640, 300)
+    names = [g["filename"] for g in get_url]
+    assert "vegas_line_feature_mismatch.png" in names
+
+
+def test_a_failed_upload_leaves_the_alert_delivered(demo_path: Path, tmp_path: Path,
+                                                    slack: FakeSlack,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    original = slack.server.RequestHandlerClass
+
+    class Broken(original):  # type: ignore[valid-type,misc]
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path.startswith("/upload/"):
+                self.send_error(500)
+                return
+            super().do_POST()
+
+    slack.server.RequestHandlerClass = Broken
+    assert main(["run", "--warehouse", copy(demo_path, tmp_path), "--as-of", AS_OF]) == 0
+    texts = [str(p["text"]) for p in slack.posts()]
+    assert any("vegas_line_feature_mismatch" in t and BROKEN_COMMIT in t for t in texts)
+    assert slack.posts("files.completeUploadExternal") == []
+    out = capsys.readouterr()
+    assert "chart upload failed" in out.err
+    assert TOKEN not in out.out + out.err
