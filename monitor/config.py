@@ -59,7 +59,7 @@ class Sequential(Strict):
                              description="share of the edge over 50% a broken model loses")
     baseline_days: int = Field(21, ge=3, le=90)
     min_baseline_graded: int = Field(300, ge=10)
-    min_baseline_picks: int = Field(400, ge=10, description="hit-rate baseline needs this")
+    min_baseline_picks: int = Field(800, ge=10, description="hit-rate baseline needs this")
     serving_days: int = Field(3, ge=1, le=30, description="graded in the last N game days")
     recent_days: int = Field(10, ge=2, le=60, description="system-wide CUSUM window")
     history_days: int = Field(60, ge=7, le=180)

@@ -109,7 +109,9 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
     cov = sorted((d, v) for d, v in history.coverage.items() if v[0] is not None)
     coverage = {"vegas coverage": [(d, float(v[0] or 0)) for d, v in cov]}
     base = [(d, float(v[1])) for d, v in cov if v[1] is not None]
-    band = ([(d, b - 0.15) for d, b in base], [(d, b + 0.15) for d, b in base]) if base else None
+    limit = next((r.drop_from_baseline for r in config.rules if r.metric == "vegas_coverage"
+                  and r.drop_from_baseline is not None), 0.15)
+    band = ([(d, b - limit) for d, b in base], [(d, b + limit) for d, b in base]) if base else None
     slug = sys_id.replace(" ", "-")
     return "".join([
         f'<section class="system" id="system-{escape(slug)}"><h2>{escape(sys_id)}</h2>',
@@ -129,8 +131,8 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
             "= 0.0, per commit."),
         _figure(f"coverage-{slug}", line_chart(
             f"Vegas coverage, {sys_id}", coverage, fmt=pct, band_series=band),
-            "pct_with_vegas_line of non-failed batches; green band: trailing baseline ± 15 "
-            "points (the drop rule's limit)."),
+            f"pct_with_vegas_line of non-failed batches; green band: trailing baseline ± "
+            f"{limit * 100:.0f} points (the drop rule's limit)."),
         "</section>"])
 
 
