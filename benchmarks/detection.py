@@ -56,6 +56,7 @@ class Outcome:
     first_bad: dt.datetime
     first_alert: BacktestAlert | None
     false_alarms: int
+    false_rules: dict[str, int]
     side_alerts: int  # (d): hit-rate or feature-default alerts that must not fire
     before_grading: bool | None
     names_commit: bool | None
@@ -64,8 +65,10 @@ class Outcome:
 
 def relevant(scenario: str) -> Callable[[BacktestAlert], bool]:
     if scenario == "a":
+        # The broken commit, or the main system's commit-agnostic outcome series.
         return lambda a: a.rule in FEATURE_RULES | OUTCOME_RULES and (
-            a.label("build_commit_sha") == BROKEN_COMMIT)
+            a.label("build_commit_sha") == BROKEN_COMMIT
+            or (a.label("system_id") == MAIN_SYSTEM and a.label("build_commit_sha") == "all"))
     if scenario == "c":
         return lambda a: a.rule in OUTCOME_RULES and a.label("system_id") == MAIN_SYSTEM
     if scenario == "d":
@@ -132,8 +135,11 @@ def run_one(scenario: str, seed: int, data_dir: Path) -> list[Outcome]:
         side = [a for a in fired if scenario == "d" and a.rule in FEATURE_RULES | OUTCOME_RULES]
         false = [a for a in fired if not is_relevant(a)]
         same_cycle = [a for a in hits if first and a.time == first.time]
+        false_rules: dict[str, int] = {}
+        for a in false:
+            false_rules[a.rule] = false_rules.get(a.rule, 0) + 1
         outcomes.append(Outcome(
-            scenario, seed, name, bad, first, len(false), len(side),
+            scenario, seed, name, bad, first, len(false), false_rules, len(side),
             (first.time < graded) if first and graded else None,
             any(a.label("build_commit_sha") == BROKEN_COMMIT for a in same_cycle)
             if scenario == "a" and first else None,
@@ -144,15 +150,17 @@ def run_one(scenario: str, seed: int, data_dir: Path) -> list[Outcome]:
 
 
 def describe(o: Outcome) -> str:
+    rules = ", ".join(f"{r} {n}" for r, n in sorted(o.false_rules.items()))
+    false = f"false alarms {o.false_alarms}" + (f" ({rules})" if rules else "")
     if o.scenario == "b":
-        return f"false alarms {o.false_alarms}"
+        return false
     if o.first_alert is None:
-        return f"MISSED; false alarms {o.false_alarms}"
+        return f"MISSED; {false}"
     delay = o.first_alert.time - o.first_bad
     days = (eastern_date(o.first_alert.time) - INCIDENT[0]).days
     hours = delay.total_seconds() / 3600
     text = (f"first alert {o.first_alert.time:%m-%d %H:%M}Z after {hours:.1f} h "
-            f"({days} game days) by {o.first_alert.rule}; false alarms {o.false_alarms}")
+            f"({days} game days) by {o.first_alert.rule}; {false}")
     if o.scenario == "a":
         text += (f"; before grading: {o.before_grading}; names commit: {o.names_commit}; "
                  f"backfill shown: {o.shows_backfill}")
@@ -167,6 +175,7 @@ def main() -> None:
     parser.add_argument("--scenarios", default="abcde")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
+    parser.add_argument("--verbose", action="store_true", help="per-seed lines of the naive rule")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -180,7 +189,8 @@ def main() -> None:
         for rules in ("default", "naive 7d<55%"):
             rows = [o for o in outcomes if o.scenario == scenario and o.rules == rules]
             for o in rows:
-                print(f"  {rules:<13} seed {o.seed}: {describe(o)}")
+                if rules == "default" or args.verbose:
+                    print(f"  {rules:<13} seed {o.seed}: {describe(o)}")
             delays = [(o.first_alert.time - o.first_bad).total_seconds() / 3600
                       for o in rows if o.first_alert]
             misses = sum(1 for o in rows if o.first_alert is None and scenario != "b")
