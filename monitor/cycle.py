@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from monitor.checks import CheckContext
 from monitor.config import MonitorConfig, Rule
-from monitor.model import CheckResult, Status
+from monitor.model import CheckResult, Status, iso
 from monitor.notify.base import Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
 from monitor.rules.lock import CycleLock, NoLock
@@ -184,14 +184,10 @@ def commit_provenance(warehouse: QueryRunner, commits: set[str],
         log.warning("commit provenance unavailable: %s", exc)
         return {}
     return {r["build_commit_sha"]: {
-        "commit first seen": _iso(r["first_seen_at"]),
+        "commit first seen": iso(r["first_seen_at"]),
         "feature_source_mode": r["feature_source_modes"] or "",
         "deployment_revision": r["deployment_revisions"] or "",
     } for r in rows}
-
-
-def _iso(value: object) -> str:
-    return value.isoformat() if isinstance(value, dt.datetime) else str(value or "")
 
 
 def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,

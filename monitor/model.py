@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,22 @@ class Status(StrEnum):
 
 
 Labels = tuple[tuple[str, str], ...]
+
+
+def as_date(value: Any) -> dt.date:
+    """A DATE cell as a date, whichever type the warehouse client returned."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def iso(value: Any) -> str:
+    """A TIMESTAMP cell as ISO text ('' for NULL)."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def make_labels(**values: object) -> Labels:

@@ -4,7 +4,6 @@ name the file and line (PyYAML's plain loaders forget positions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -80,6 +79,3 @@ def locate(locations: dict[PathKey, Location], path: PathKey, filename: str,
         probe = probe[:-1]
     return locations.get((), Location(filename, 1, 1))
 
-
-def read_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8")

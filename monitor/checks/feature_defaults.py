@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.checks.base import CheckContext
-from monitor.model import Observation, make_labels
+from monitor.model import Observation, iso, make_labels
 from monitor.stats import safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
@@ -45,8 +45,8 @@ class FeatureDefaults:
         with_line, mismatch = int(row["rows_with_line"]), int(row["vegas_mismatch"])
         with_ppm, ppm_default = int(row["rows_with_ppm"]), int(row["ppm_default"])
         context = (
-            ("first_predicted_at", _iso(row["first_predicted_at"])),
-            ("last_predicted_at", _iso(row["last_predicted_at"])),
+            ("first_predicted_at", iso(row["first_predicted_at"])),
+            ("last_predicted_at", iso(row["last_predicted_at"])),
             ("deployment_revision", row["deployment_revision"] or "unknown"),
             ("features_absent", str(absent)),
             ("features_null", str(null)),
@@ -68,7 +68,3 @@ class FeatureDefaults:
                         context),
         ]
 
-
-def _iso(value: Any) -> str:
-    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat")
-                                     else str(value))

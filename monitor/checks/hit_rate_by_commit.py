@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
-from monitor.model import Observation, make_labels
+from monitor.model import Observation, as_date, make_labels
 from monitor.stats import mean_interval, safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
@@ -32,7 +32,7 @@ class HitRateByCommit:
             "as_of": ctx.as_of,
         })
         latest = rows[0]["latest_graded_date"] if rows else None
-        return _as_date(latest)
+        return None if latest is None else as_date(latest)
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         end = self.window_end(warehouse, ctx)
@@ -85,11 +85,3 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

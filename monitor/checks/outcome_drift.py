@@ -19,21 +19,13 @@ from typing import Any
 
 from monitor.checks.base import CheckContext
 from monitor.config import Sequential
-from monitor.model import Observation, make_labels
+from monitor.model import Observation, as_date, make_labels
 from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "build_commit_sha")
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
 FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits")
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 @dataclass
@@ -43,11 +35,11 @@ class CommitDays:
 
     @property
     def first_day(self) -> dt.date:
-        return min(_date(d["game_date"]) for d in self.days)
+        return min(as_date(d["game_date"]) for d in self.days)
 
     @property
     def last_day(self) -> dt.date:
-        return max(_date(d["game_date"]) for d in self.days)
+        return max(as_date(d["game_date"]) for d in self.days)
 
     def total(self, key: str) -> float:
         return float(sum(d.get(key) or 0 for d in self.days))
@@ -118,9 +110,9 @@ def drift_observations(system: str, commits: list[CommitDays], settings: Sequent
             continue  # no longer serving: nothing to watch
         since = current.first_day - dt.timedelta(days=settings.baseline_days)
         base = baseline_from(pooled(d for c in ordered[:i] for d in c.days
-                                    if since <= _date(d["game_date"]) < current.first_day),
+                                    if since <= as_date(d["game_date"]) < current.first_day),
                              settings)
-        days = sorted(current.days, key=lambda d: _date(d["game_date"]))
+        days = sorted(current.days, key=lambda d: as_date(d["game_date"]))
         if base is None:
             # Nothing to compare with yet: reported as not judged, never as healthy.
             labels = make_labels(system_id=system, build_commit_sha=current.commit)
@@ -148,7 +140,7 @@ def system_drift_observations(system: str, commits: list[CommitDays], settings: 
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for c in commits:
         for d in c.days:
-            by_day[_date(d["game_date"])].append(d)
+            by_day[as_date(d["game_date"])].append(d)
     base = baseline_from(pooled(d for day, ds in by_day.items()
                                 if base_from <= day < recent_from for d in ds), settings)
     recent = [pooled(ds) for day, ds in sorted(by_day.items()) if day >= recent_from]
@@ -177,7 +169,7 @@ class OutcomeDrift:
             commits = by_system[row["system_id"]]
             commits.setdefault(row["build_commit_sha"],
                                CommitDays(row["build_commit_sha"])).days.append(row)
-        latest = max(_date(r["game_date"]) for r in rows)
+        latest = max(as_date(r["game_date"]) for r in rows)
         out: list[Observation] = []
         for system, commits in sorted(by_system.items()):
             out += drift_observations(system, list(commits.values()), settings, latest)

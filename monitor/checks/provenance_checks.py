@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
-from monitor.model import Observation, make_labels
+from monitor.model import Observation, iso, make_labels
 from monitor.stats import safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
@@ -58,8 +58,8 @@ class ProvenanceCheck:
                              build_commit_sha=row["build_commit_sha"])
         context = (("serving_commit", row["serving_commit"] or "unknown"),
                    ("feature_source_mode", row["feature_source_modes"] or ""),
-                   ("commit_first_seen", _iso(row["first_seen_at"])),
-                   ("last_batch_at", _iso(row["last_batch_at"])))
+                   ("commit_first_seen", iso(row["first_seen_at"])),
+                   ("last_batch_at", iso(row["last_batch_at"])))
         batches = int(row["batches"])
         return [
             Observation(self.name, "stale_backfill_batches", labels,
@@ -68,6 +68,3 @@ class ProvenanceCheck:
                         float(row["superseded_commit_batches"]), batches, None, None, context),
         ]
 
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.datetime) else str(value or "")

@@ -10,9 +10,9 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from monitor.config import MonitorConfig, Rule
+from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner
 
 DAYS = 28
@@ -20,10 +20,6 @@ OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "mae_drift", "high_edge_hit_rate
            "direction_accuracy"}
 FEATURES = {"mismatch_share", "ppm_default_share"}
 Series = list[tuple[dt.date, float]]
-
-
-def _day(value: Any) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else dt.date.fromisoformat(str(value))
 
 
 def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
@@ -39,7 +35,7 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
                                  {"start_date": start, "end_date": end, "as_of": as_of}):
             if r["system_id"] != system:
                 continue
-            day = _day(r["game_date"])
+            day = as_date(r["game_date"])
             if r["build_commit_sha"] == commit:
                 first_of_commit = min(first_of_commit or day, day)
             acc = sums[day]
@@ -60,7 +56,7 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
                 "has_vegas_line_default": s.has_vegas_line, "ppm_default": s.ppm_avg_last_10}):
             if r["system_id"] != system:
                 continue
-            day = _day(r["game_date"])
+            day = as_date(r["game_date"])
             if r["build_commit_sha"] == commit:
                 first_of_commit = min(first_of_commit or day, day)
             mismatch = rule.metric == "mismatch_share"

@@ -6,20 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from monitor.config import MonitorConfig
+from monitor.model import as_date
 from monitor.rules.state import AlertEvent
 from monitor.rules.store import WarehouseAlertStore
 from monitor.validate import DailyReport, validate_daily
 from monitor.warehouse.base import Warehouse, WarehouseError
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    assert isinstance(value, dt.date)
-    return value
 
 
 @dataclass
@@ -66,14 +59,14 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
 
     for r in warehouse.query("outcome_daily_by_commit",
                              {"start_date": start, "end_date": date, "as_of": now}):
-        system(r["system_id"]).outcomes[_date(r["game_date"])][r["build_commit_sha"]] = (
+        system(r["system_id"]).outcomes[as_date(r["game_date"])][r["build_commit_sha"]] = (
             int(r["graded"]), float(r["sum_abs_error"] or 0), int(r["picks"]), int(r["hits"]))
     sentinels = config.settings.sentinels
     for r in warehouse.query("feature_defaults", {
             "start_date": start, "end_date": date, "as_of": now,
             "has_vegas_line_default": sentinels.has_vegas_line,
             "ppm_default": sentinels.ppm_avg_last_10}):
-        system(r["system_id"]).features[_date(r["game_date"])][r["build_commit_sha"]] = (
+        system(r["system_id"]).features[as_date(r["game_date"])][r["build_commit_sha"]] = (
             int(r["rows_with_line"]), int(r["vegas_mismatch"]), int(r["rows_with_ppm"]),
             int(r["ppm_default"]))
     baseline_days = config.settings.coverage_baseline_days
@@ -83,14 +76,14 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
             "exec_from": dt.datetime.combine(start - dt.timedelta(days=baseline_days + 2),
                                              dt.time(), tzinfo=dt.UTC),
             "as_of": now, "baseline_days": baseline_days}):
-        system(r["system_id"]).coverage[_date(r["game_date"])] = (
+        system(r["system_id"]).coverage[as_date(r["game_date"])] = (
             r["vegas_coverage"], r["baseline_vegas_coverage"], int(r["failed_batches"]),
             int(r["partial_batches"]), int(r["batches"]))
     note = ""
     try:
         end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
         alerts = [e for e in WarehouseAlertStore(warehouse).load(min(end, now))
-                  if e.event_type in ("fired", "resolved") and _date(e.event_time) >= start]
+                  if e.event_type in ("fired", "resolved") and as_date(e.event_time) >= start]
     except WarehouseError:
         alerts, note = [], "no alert history in this warehouse (run `schema apply`)"
     return ReportData(date, start, daily, dict(sorted(systems.items())), alerts, note)

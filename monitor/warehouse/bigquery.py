@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, cast
 
 from google.api_core import exceptions as gexc
@@ -115,14 +115,6 @@ class BigQueryWarehouse:
         # BigQuery runs a multi-statement file as one script job.
         self.run_sql(source, sql, {})
         return len(parse_bigquery(sql))
-
-    def insert_rows(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Streaming insert (provenance writers); errors are raised with the row index."""
-        ref = f"{self.project}.{self.dataset}.{table}"
-        errors = self.client.insert_rows_json(ref, [dict(r) for r in rows], retry=self.retry,
-                                              timeout=self.job_timeout)
-        if errors:
-            raise WarehouseError(f"insert {table}", str(errors[:3]))
 
     def close(self) -> None:
         self.client.close()
