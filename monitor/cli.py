@@ -74,7 +74,7 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
                               location=config.bigquery.location,
                               maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
                               job_timeout_seconds=config.bigquery.job_timeout_seconds,
-                              run_id=run_id)
+                              run_id=run_id, tables=config.table_names())
     except (WarehouseURLError, OSError) as exc:
         print(f"warehouse error: {exc}", file=sys.stderr)
         raise SystemExit(ExitCode.MONITOR_ERROR) from None
@@ -86,6 +86,10 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = load_config_or_exit(args.config)
     print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
+    # No warehouse here: whether the table exists is said by `run` and `validate-daily`.
+    print(f"calendar: table {config.calendar.table}" if config.calendar else
+          "calendar: none configured — off days cannot be told from a missing slate, so a "
+          "missing slate is only a warning")
     for rule in config.rules:
         print(f"  {rule.name}: {rule.metric} ({rule.severity}) by {', '.join(rule.group_by)}")
     return ExitCode.OK

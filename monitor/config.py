@@ -39,6 +39,9 @@ def parse_duration(value: Any) -> dt.timedelta:
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
 
 
+CALENDAR_TABLE = "game_schedule"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,8 +69,11 @@ class Sequential(Strict):
 
 
 class Freshness(Strict):
-    # The first batch of a slate is due by this US/Eastern time on game day.
+    # The first batch of a slate is due by this US/Eastern time on game day...
     expected_batch_by: dt.time = dt.time(11, 0)
+    # ...or, when set and earlier, this long before the day's first tip-off (a 12:30 ET
+    # Saturday slate is due earlier than a weeknight one). Needs the calendar.
+    expected_batch_before_tipoff: Duration | None = None
     grading_lag_days: int = Field(2, ge=1, le=7)
     lookback_days: int = Field(7, ge=1, le=30)
 
@@ -75,6 +81,14 @@ class Freshness(Strict):
 class Provenance(Strict):
     history_days: int = Field(45, ge=2, le=180)
     recent_days: int = Field(3, ge=1, le=30)
+
+
+class Calendar(Strict):
+    """The league calendar (`game_schedule` of the data contract), owned by the schedule
+    scraper. `table` is a table of the monitored dataset, or `dataset.table`."""
+
+    table: Annotated[str, Field(
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")] = "game_schedule"
 
 
 class Settings(Strict):
@@ -199,7 +213,15 @@ class MonitorConfig(Strict):
     bigquery: BigQuerySettings = BigQuerySettings()
     cloud_monitoring: CloudMonitoringSettings = CloudMonitoringSettings()
     schedule: Schedule = Schedule()
+    # None: no calendar, so the monitor cannot tell an off day from a missing slate.
+    calendar: Calendar | None = None
     rules: list[Rule] = []
+
+    def table_names(self) -> dict[str, str]:
+        """Contract table → configured name, where configuration renames one."""
+        if self.calendar and self.calendar.table != CALENDAR_TABLE:
+            return {CALENDAR_TABLE: self.calendar.table}
+        return {}
 
     def rules_for(self, metrics: set[str]) -> list[Rule]:
         return [r for r in self.rules if r.metric in metrics]

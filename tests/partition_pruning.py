@@ -11,6 +11,7 @@ PARTITION_COLUMN = {
     "player_prop_predictions": "game_date",
     "prediction_accuracy": "game_date",
     "prediction_execution_log": "execution_start_timestamp",
+    "game_schedule": "game_date",
     "monitor_alert_events": "event_time",
     "monitor_runs": "started_at",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from monitor.warehouse.base import Warehouse, WarehouseError
@@ -34,7 +35,8 @@ def parse_duckdb_path(url: str) -> Path:
 def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
                    read_only: bool = False, location: str | None = None,
                    maximum_bytes_billed: int | None = None,
-                   job_timeout_seconds: float = 120.0, run_id: str = "") -> Warehouse:
+                   job_timeout_seconds: float = 120.0, run_id: str = "",
+                   tables: Mapping[str, str] | None = None) -> Warehouse:
     """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET."""
     url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
     if url.startswith("duckdb:"):
@@ -43,7 +45,7 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
         path = parse_duckdb_path(url)
         if read_only and not path.exists():
             raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
-        return DuckDBWarehouse(path, dataset, read_only=read_only)
+        return DuckDBWarehouse(path, dataset, read_only=read_only, tables=tables)
     if url.startswith("bigquery://"):
         from monitor.warehouse.bigquery import BigQueryWarehouse
 
@@ -54,7 +56,7 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
                                  maximum_bytes_billed=maximum_bytes_billed,
                                  job_timeout_seconds=job_timeout_seconds,
                                  endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
-                                 run_id=run_id)
+                                 run_id=run_id, tables=tables)
     raise WarehouseURLError(
         f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
         "or bigquery://PROJECT/DATASET"

@@ -19,7 +19,7 @@ from google.cloud import bigquery
 
 from monitor.queries import load_query
 from monitor.warehouse.base import Params, ParamValue, Record, WarehouseError, bigquery_type
-from monitor.warehouse.sql_dialect import parse_bigquery, to_bigquery
+from monitor.warehouse.sql_dialect import Renames, parse_bigquery, to_bigquery, with_renames
 
 APP_LABEL = "prediction-monitor"
 _LABEL_UNSAFE = re.compile(r"[^a-z0-9_-]")
@@ -47,9 +47,10 @@ class BigQueryWarehouse:
     def __init__(self, project: str, dataset: str, *, location: str | None = None,
                  maximum_bytes_billed: int | None = None, client: Any = None,
                  job_timeout_seconds: float = 120.0, endpoint: str | None = None,
-                 run_id: str = "") -> None:
+                 run_id: str = "", tables: Mapping[str, str] | None = None) -> None:
         self.project = project
         self.dataset = dataset
+        self.renames: Renames = tuple(sorted((tables or {}).items()))
         self.location = location
         self.maximum_bytes_billed = maximum_bytes_billed
         self.job_timeout = job_timeout_seconds
@@ -79,7 +80,7 @@ class BigQueryWarehouse:
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ):
-        sql = load_query(name)
+        sql = with_renames(load_query(name), self.renames)
         return self.run_sql(name, sql, params, labels=labels)
 
     def run_sql(self, name: str, sql: str, params: Params, *,
@@ -98,7 +99,7 @@ class BigQueryWarehouse:
 
     def dry_run_bytes(self, name: str, params: Params) -> int:
         """Bytes BigQuery would process (a free dry run)."""
-        sql = load_query(name)
+        sql = with_renames(load_query(name), self.renames)
         config = self._job_config(self._used(sql, params), name, dry_run=True)
         try:
             job = self.client.query(sql, job_config=config, location=self.location,

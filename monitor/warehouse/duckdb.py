@@ -12,16 +12,17 @@ import duckdb
 
 from monitor.queries import load_query
 from monitor.warehouse.base import Params, Record, WarehouseError
-from monitor.warehouse.sql_dialect import to_duckdb
+from monitor.warehouse.sql_dialect import Renames, to_duckdb
 
 
 class DuckDBWarehouse:
     kind = "duckdb"
 
     def __init__(self, path: Path | str, dataset: str = "nba_predictions", *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, tables: Mapping[str, str] | None = None) -> None:
         self.path = Path(path)
         self.dataset = dataset
+        self.renames: Renames = tuple(sorted((tables or {}).items()))
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path), read_only=read_only)
@@ -39,12 +40,12 @@ class DuckDBWarehouse:
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ):
-        statements = to_duckdb(load_query(name), self.dataset)
+        statements = to_duckdb(load_query(name), self.dataset, self.renames)
         return self._run(name, statements, params)
 
     def run_sql(self, name: str, sql: str, params: Params) -> list[Record]:
         """Run BigQuery-dialect SQL that is not a named file (investigation, tests)."""
-        return self._run(name, to_duckdb(sql, self.dataset), params)
+        return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
 
     def _run(self, name: str, statements: tuple[str, ...], params: Params) -> list[Record]:
         with self._lock:

@@ -32,6 +32,27 @@ def qualify_dataset(tree: exp.Expr, dataset: str) -> exp.Expr:
     return tree
 
 
+# Contract table → configured table (`name` or `dataset.name`), e.g. the calendar.
+Renames = tuple[tuple[str, str], ...]
+
+
+def rename_tables(tree: exp.Expr, renames: Renames) -> exp.Expr:
+    """Point the contract's table names at the configured ones, on the AST (a configured
+    name never reaches the SQL through string formatting)."""
+    mapping = dict(renames)
+    if not mapping:
+        return tree
+    ctes = _cte_names(tree)
+    for table in tree.find_all(exp.Table):
+        if table.args.get("db") or table.name not in mapping or table.name in ctes:
+            continue
+        db, _, name = mapping[table.name].rpartition(".")
+        table.set("this", exp.to_identifier(name))
+        if db:
+            table.set("db", exp.to_identifier(db))
+    return tree
+
+
 def _json_guard(arg: exp.Expr, then: exp.Expr) -> exp.Expr:
     return exp.Case(
         ifs=[exp.If(this=exp.Anonymous(this="json_valid", expressions=[arg.copy()]), true=then)]
@@ -105,11 +126,11 @@ def _split_alter(tree: exp.Expr) -> list[exp.Expr]:
 
 
 @lru_cache(maxsize=512)
-def to_duckdb(sql: str, dataset: str) -> tuple[str, ...]:
+def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
     """BigQuery SQL text → DuckDB statements. Cached: each query is transpiled once."""
     out: list[str] = []
     for tree in parse_bigquery(sql):
-        tree = qualify_dataset(tree, dataset)
+        tree = qualify_dataset(rename_tables(tree, renames), dataset)
         tree = _fix_json_for_duckdb(tree)
         tree = _strip_bigquery_storage_options(tree)
         for part in _split_alter(tree):
@@ -121,3 +142,11 @@ def to_duckdb(sql: str, dataset: str) -> tuple[str, ...]:
 def to_bigquery(sql: str, dataset: str) -> tuple[str, ...]:
     """BigQuery SQL with tables qualified by the dataset (project from the job)."""
     return tuple(qualify_dataset(t, dataset).sql("bigquery") for t in parse_bigquery(sql))
+
+
+@lru_cache(maxsize=512)
+def with_renames(sql: str, renames: Renames) -> str:
+    """BigQuery SQL with configured table names; the file as written when none applies."""
+    if not renames or not any(old in sql for old, _ in renames):
+        return sql
+    return ";\n".join(rename_tables(t, renames).sql("bigquery") for t in parse_bigquery(sql))

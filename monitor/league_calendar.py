@@ -1,0 +1,144 @@
+"""The league calendar: which dates expect a slate, which games were called off.
+
+Read once per cycle from the schedule scraper's table (`calendar.table` in
+alerts.yaml). When there is no calendar (not configured, the table missing or empty)
+the monitor cannot tell an off day from a missing slate: `expects_slate` answers
+None and callers say so instead of paging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from monitor.config import MonitorConfig
+from monitor.model import as_date
+from monitor.warehouse.base import QueryRunner, WarehouseError
+
+log = logging.getLogger(__name__)
+
+CALLED_OFF = frozenset({"postponed", "cancelled", "canceled"})
+# The calendar is read this far around a cycle's date (the extent query); a calendar
+# without a game in it is treated as unknown, not as a year of off days.
+EXTENT_DAYS = 400
+# Days of games read around a cycle's date: the freshness history and the slates.
+WINDOW_BEFORE_DAYS = 21
+WINDOW_AFTER_DAYS = 1
+
+
+@dataclass(frozen=True)
+class Game:
+    game_id: str
+    game_date: dt.date
+    scheduled_start: dt.datetime | None
+    status: str
+    matchup: str = ""  # "AWAY @ HOME", for people reading an alert
+
+    @property
+    def called_off(self) -> bool:
+        return self.status in CALLED_OFF
+
+
+@dataclass(frozen=True)
+class LeagueCalendar:
+    """Games of a window of dates, or why the calendar is unknown."""
+
+    table: str | None
+    games: tuple[Game, ...] = ()
+    window: tuple[dt.date, dt.date] | None = None
+    first_date: dt.date | None = None
+    last_date: dt.date | None = None
+    unknown_reason: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.unknown_reason is None
+
+    def games_on(self, day: dt.date) -> list[Game]:
+        return [g for g in self.games if g.game_date == day]
+
+    def playable(self, day: dt.date) -> list[Game]:
+        """Games of the day that still expect predictions (not postponed or cancelled)."""
+        return [g for g in self.games_on(day) if not g.called_off]
+
+    def called_off_ids(self) -> list[str]:
+        return sorted(g.game_id for g in self.games if g.called_off)
+
+    def expects_slate(self, day: dt.date) -> bool | None:
+        """True: games are scheduled; False: an off day (or the off-season); None: unknown
+        (no calendar, or the day lies outside what was read)."""
+        if not self.known or self.window is None:
+            return None
+        if not self.window[0] <= day <= self.window[1]:
+            return None
+        return bool(self.playable(day))
+
+    def knows_game(self, game_id: str) -> bool:
+        return any(g.game_id == game_id for g in self.games)
+
+    def first_tipoff(self, day: dt.date) -> dt.datetime | None:
+        starts = [g.scheduled_start for g in self.playable(day) if g.scheduled_start]
+        return min(starts) if starts else None
+
+    def game_days_before(self, day: dt.date, count: int) -> list[dt.date]:
+        """The `count` latest dates before `day` with a playable game, newest first."""
+        days = sorted({g.game_date for g in self.games
+                       if g.game_date < day and not g.called_off}, reverse=True)
+        return days[:count]
+
+    def describe(self) -> str:
+        """One line for logs and reports: what the monitor knows of the calendar."""
+        if not self.known:
+            return (f"calendar unknown ({self.unknown_reason}): an off day cannot be told "
+                    "from a missing slate, so a missing slate is a warning, not a page")
+        last = self.last_date.isoformat() if self.last_date else "none"
+        return f"calendar {self.table}: last game date {last}"
+
+
+def unknown(table: str | None, reason: str) -> LeagueCalendar:
+    return LeagueCalendar(table, unknown_reason=reason)
+
+
+def calendar_from_rows(table: str, start: dt.date, end: dt.date,
+                       games: list[dict[str, object]],
+                       extent: dict[str, object] | None) -> LeagueCalendar:
+    """Rows of calendar_games.sql and calendar_extent.sql → the calendar (pure)."""
+    if not extent or not extent.get("games"):
+        return unknown(table, f"{table} has no game within {EXTENT_DAYS} days")
+    by_id: dict[str, Game] = {}
+    for row in games:
+        game_id = row.get("game_id")
+        day = row.get("game_date")
+        if not game_id or day is None:
+            continue  # a row without its keys cannot be matched to predictions
+        start_at = row.get("scheduled_start")
+        by_id[str(game_id)] = Game(
+            str(game_id), as_date(day),
+            start_at.astimezone(dt.UTC) if isinstance(start_at, dt.datetime) else None,
+            str(row.get("game_status") or "scheduled").lower(),
+            f"{row.get('away_team') or '?'} @ {row.get('home_team') or '?'}")
+    return LeagueCalendar(table, tuple(sorted(by_id.values(),
+                                              key=lambda g: (g.game_date, g.game_id))),
+                          (start, end), as_date(extent["first_date"]),
+                          as_date(extent["last_date"]))
+
+
+def load_calendar(warehouse: QueryRunner, config: MonitorConfig, day: dt.date,
+                  before_days: int = WINDOW_BEFORE_DAYS,
+                  after_days: int = WINDOW_AFTER_DAYS) -> LeagueCalendar:
+    """The calendar around `day`; unknown (never an exception) when it cannot be read."""
+    if config.calendar is None:
+        return unknown(None, "no calendar configured")
+    table = config.calendar.table
+    start = day - dt.timedelta(days=before_days)
+    end = day + dt.timedelta(days=after_days)
+    try:
+        extent = warehouse.query("calendar_extent", {
+            "start_date": day - dt.timedelta(days=EXTENT_DAYS),
+            "end_date": day + dt.timedelta(days=EXTENT_DAYS)})
+        games = warehouse.query("calendar_games", {"start_date": start, "end_date": end})
+    except WarehouseError as exc:
+        log.warning("calendar %s unreadable: %s", table, exc)
+        return unknown(table, f"{table} unreadable: {exc}")
+    return calendar_from_rows(table, start, end, games, extent[0] if extent else None)
