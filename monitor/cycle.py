@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.checks import CheckContext
+from monitor.checks.base import eastern_date
 from monitor.config import MonitorConfig, Rule
+from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, iso
 from monitor.notify.base import Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
@@ -68,6 +70,7 @@ class CycleSummary:
     skipped: str | None = None  # why state and notifications were not handled
     chart_errors: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
+    calendar: LeagueCalendar | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -194,9 +197,11 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
               store: AlertStore, *, as_of: dt.datetime, run_id: str,
               dry_run: bool = False, lock: CycleLock | None = None) -> CycleSummary:
     started = dt.datetime.now(dt.UTC)
-    ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id)
+    league = load_calendar(warehouse, config, eastern_date(as_of))
+    ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id,
+                       calendar=league)
     results = run_checks(warehouse, ctx)
-    summary = CycleSummary(run_id, as_of, started, results)
+    summary = CycleSummary(run_id, as_of, started, results, calendar=league)
     lock = lock or NoLock()
     if not lock.acquire():
         summary.skipped = "another cycle holds the lock and handles alerts"

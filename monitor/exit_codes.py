@@ -10,7 +10,7 @@ from monitor.model import Status
 
 class ExitCode(IntEnum):
     OK = 0
-    """Every check ran and none failed (warnings allowed)."""
+    """Every check ran and none failed (warnings allowed), or no games were scheduled."""
     CHECK_FAILED = 1
     """A check failed, or has no data: something needs a person."""
     MONITOR_ERROR = 2
@@ -29,7 +29,8 @@ def exit_code_for(statuses: Iterable[Status]) -> ExitCode:
 
 
 def overall_status(statuses: Iterable[Status]) -> Status:
-    order = [Status.ERROR, Status.FAIL, Status.NO_DATA, Status.WARN, Status.OK]
+    """Highest priority present; `no-games` (an off day) ranks below `ok`."""
+    order = [Status.ERROR, Status.FAIL, Status.NO_DATA, Status.WARN, Status.OK, Status.NO_GAMES]
     seen = set(statuses)
     for status in order:
         if status in seen:

@@ -14,6 +14,8 @@ class Status(StrEnum):
     FAIL = "fail"
     NO_DATA = "no-data"
     ERROR = "error"
+    # validate-daily on a date the calendar has no game for: nothing was expected.
+    NO_GAMES = "no-games"
 
 
 Labels = tuple[tuple[str, str], ...]

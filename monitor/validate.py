@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.checks import CheckContext
+from monitor.checks import CheckContext, all_checks
 from monitor.checks.base import eastern_date
 from monitor.config import MonitorConfig
 from monitor.exit_codes import ExitCode, exit_code_for, overall_status
+from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status
 from monitor.runner import run_checks
 from monitor.warehouse.base import Warehouse
@@ -20,6 +21,11 @@ class DailyReport:
     date: dt.date
     results: list[CheckResult]
     generated_at: dt.datetime
+    calendar: LeagueCalendar | None = None
+
+    @property
+    def calendar_note(self) -> str:
+        return self.calendar.describe() if self.calendar else ""
 
     @property
     def status(self) -> Status:
@@ -33,6 +39,11 @@ class DailyReport:
         return {
             "date": self.date.isoformat(),
             "status": self.status.value,
+            "calendar": None if self.calendar is None else {
+                "table": self.calendar.table, "known": self.calendar.known,
+                "last_date": (self.calendar.last_date.isoformat()
+                              if self.calendar.last_date else None),
+                "note": self.calendar.describe()},
             "checks": [r.to_json() for r in self.results],
         }
 
@@ -45,5 +56,21 @@ def default_date(now: dt.datetime) -> dt.date:
 def validate_daily(warehouse: Warehouse, config: MonitorConfig, date: dt.date,
                    now: dt.datetime | None = None) -> DailyReport:
     now = now or dt.datetime.now(dt.UTC)
-    ctx = CheckContext(as_of=now, config=config, mode="daily", target_date=date)
-    return DailyReport(date, run_checks(warehouse, ctx), now)
+    league = load_calendar(warehouse, config, date)
+    ctx = CheckContext(as_of=now, config=config, mode="daily", target_date=date,
+                       calendar=league)
+    if league.expects_slate(date) is False and not warehouse.query("predicted_games", {
+            "start_date": date, "end_date": date, "as_of": now}):
+        return DailyReport(date, off_day(date, league), now, league)
+    # Predictions on a date the calendar has no game for: the calendar is stale, and
+    # the checks judge the data (freshness names the unknown games).
+    return DailyReport(date, run_checks(warehouse, ctx), now, league)
+
+
+def off_day(date: dt.date, league: LeagueCalendar) -> list[CheckResult]:
+    """A date without games and without predictions: nothing was expected, nothing is
+    judged (trailing windows ending on an off day are judged on the next game day)."""
+    called_off = [g for g in league.games_on(date) if g.called_off]
+    why = f" ({len(called_off)} postponed or cancelled)" if called_off else ""
+    summary = f"no games scheduled on {date.isoformat()}{why}"
+    return [CheckResult(check.name, Status.NO_GAMES, summary) for check in all_checks()]

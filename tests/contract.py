@@ -53,12 +53,13 @@ class ContractDB:
                    day: dt.date = D, predicted: float = 22.0, line: float | None = 20.5,
                    rec: str = "OVER", cf: str | None = None, superseded: bool = False,
                    predicted_at: dt.datetime | None = None, player: str | None = None,
-                   revision: str = "rev-1") -> str:
+                   revision: str = "rev-1", game_id: str | None = None) -> str:
         self._n += 1
         pid = f"p{self._n}"
         self._insert("player_prop_predictions", {
             "prediction_id": pid, "system_id": system,
-            "player_lookup": player or f"player_{self._n}", "game_id": f"g{day:%Y%m%d}",
+            "player_lookup": player or f"player_{self._n}",
+            "game_id": game_id or f"g{day:%Y%m%d}",
             "game_date": day, "predicted_points": predicted, "line_value": line,
             "recommendation": rec, "confidence_score": 0.6, "is_active": not superseded,
             "superseded": superseded, "build_commit_sha": commit,
@@ -71,11 +72,11 @@ class ContractDB:
     def graded(self, *, system: str = "catboost_v8", commit: str | None = "abc123",
                day: dt.date = D, predicted: float = 22.0, line: float | None = 20.5,
                actual: float = 25.0, correct: bool | None = True,
-               graded_at: dt.datetime | None = None) -> None:
+               graded_at: dt.datetime | None = None, game_id: str | None = None) -> None:
         self._n += 1
         self._insert("prediction_accuracy", {
             "prediction_id": f"a{self._n}", "system_id": system,
-            "player_lookup": f"player_{self._n}", "game_id": f"g{day:%Y%m%d}",
+            "player_lookup": f"player_{self._n}", "game_id": game_id or f"g{day:%Y%m%d}",
             "game_date": day, "predicted_points": predicted, "line_value": line,
             "recommendation": "PASS" if correct is None else "OVER", "confidence_score": 0.6,
             "actual_points": actual, "prediction_correct": correct,
@@ -103,6 +104,19 @@ class ContractDB:
             "feature_store_snapshot_time": start, "feature_source_mode": mode,
             "orchestration_run_id": f"o{self._n}",
         })
+
+    def game(self, *, day: dt.date = D, game_id: str | None = None, tipoff_hour: float = 24.0,
+             status: str = "scheduled", home: str = "BOS", away: str = "NYK") -> str:
+        """A row of the calendar; tip-off in hours after midnight UTC of `day`
+        (24.0 = 19:00 US/Eastern in winter)."""
+        gid = game_id or f"g{day:%Y%m%d}"
+        self._insert("game_schedule", {
+            "game_id": gid, "game_date": day, "home_team": home, "away_team": away,
+            "scheduled_start": dt.datetime.combine(day, dt.time(), tzinfo=UTC)
+            + dt.timedelta(hours=tipoff_hour),
+            "game_status": status,
+        })
+        return gid
 
     def close(self) -> None:
         self.wh.close()

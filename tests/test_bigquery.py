@@ -164,8 +164,8 @@ def test_schema_apply_twice_on_duckdb_leaves_the_same_schema(
     assert describe() == first
     tables = {row[0] for row in first}
     assert tables == {"player_prop_predictions", "prediction_accuracy",
-                      "prediction_execution_log", "monitor_alert_events", "monitor_runs",
-                      "monitor_locks"}
+                      "prediction_execution_log", "game_schedule", "monitor_alert_events",
+                      "monitor_runs", "monitor_locks"}
     assert ("player_prop_predictions", "critical_features", "JSON") in first
     capsys.readouterr()
     assert main(["schema", "apply", "--dry-run", "--warehouse", url]) == 0
@@ -223,3 +223,42 @@ def test_investigation_query_on_duckdb(db: ContractDB,
     assert rows["unknown"]["picks"] == 1
     assert main(["query", "predictions_by_code_version", "--warehouse", db.url]) == 2
     assert "missing --param start_date" in capsys.readouterr().err
+
+
+def test_the_calendar_through_bigquery_with_a_configured_table(
+        db: ContractDB, config: MonitorConfig) -> None:
+    from monitor.config import Calendar
+    from monitor.league_calendar import load_calendar
+    from monitor.model import Status
+    from monitor.validate import validate_daily
+
+    off_day = D + dt.timedelta(days=1)
+    for back in range(0, 6):
+        day = D - dt.timedelta(days=back)
+        db.game(day=day)
+        db.prediction(day=day, predicted_at=ts(day, 13))
+        db.batch(day=day)
+    db.game(day=D, game_id="rained_out", status="postponed", tipoff_hour=17.5)
+    db.wh.connection.execute("ALTER TABLE nba_predictions.game_schedule RENAME TO schedule_v2")
+    renamed = config.model_copy(update={"calendar": Calendar(table="schedule_v2")})
+    db.close()
+    fake = start_fake_bigquery(db.path)
+    duck = DuckDBWarehouse(db.path, tables=renamed.table_names())
+    big = bq_warehouse(fake, tables=renamed.table_names())
+    try:
+        via_bigquery = load_calendar(big, renamed, off_day)
+        assert via_bigquery == load_calendar(duck, renamed, off_day)
+        assert via_bigquery.known and via_bigquery.expects_slate(off_day) is False
+        assert via_bigquery.called_off_ids() == ["rained_out"]
+        # The postponed game tipped earlier: a called-off game sets no deadline.
+        assert via_bigquery.first_tipoff(D) == ts(D, 0) + dt.timedelta(hours=24)
+        calendar_sql = [c["query"]["query"] for c in fake.job_configs()
+                        if "schedule_v2" in c["query"]["query"]]
+        assert len(calendar_sql) == 2 and all("@start_date" in q for q in calendar_sql)
+        report = validate_daily(big, renamed, off_day, NOW)
+        assert report.status is Status.NO_GAMES and int(report.exit_code) == 0
+        assert validate_daily(big, renamed, D, NOW).status is not Status.NO_GAMES
+    finally:
+        duck.close()
+        big.close()
+        stop_fake_bigquery(fake)

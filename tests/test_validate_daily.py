@@ -67,7 +67,8 @@ def test_json_shape_is_stable(db: ContractDB, capsys: pytest.CaptureFixture[str]
     db.close()
     _, out = run(db, capsys, "--format", "json")
     report = json.loads(out)
-    assert set(report) == {"date", "status", "checks"}
+    assert set(report) == {"date", "status", "calendar", "checks"}
+    assert set(report["calendar"]) == {"table", "known", "last_date", "note"}
     assert report["date"] == D.isoformat()
     for check in report["checks"]:
         assert set(check) == {"name", "status", "summary", "observations"}

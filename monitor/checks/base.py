@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.config import MonitorConfig
+from monitor.league_calendar import LeagueCalendar, unknown
 from monitor.model import Observation
 from monitor.warehouse.base import QueryRunner
 
@@ -34,6 +35,17 @@ class CheckContext:
     mode: Literal["cycle", "daily"] = "cycle"
     target_date: dt.date | None = None
     run_id: str = ""
+    # Read once per cycle (monitor.league_calendar.load_calendar); None: not read.
+    calendar: LeagueCalendar | None = None
+
+    @property
+    def league(self) -> LeagueCalendar:
+        return self.calendar or unknown(None, "calendar not read")
+
+    @property
+    def slate_date(self) -> dt.date:
+        """The slate a prediction-time look is about: today, or validate-daily's date."""
+        return self.target_date if self.mode == "daily" and self.target_date else self.today
 
     @property
     def today(self) -> dt.date:

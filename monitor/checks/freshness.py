@@ -1,51 +1,144 @@
-"""Missing data is reported as missing: a slate with no batch by its expected time,
-and past slates still ungraded after their grading time."""
+"""Missing data is reported as missing: a slate with scheduled games and no batch by
+its expected time, a scheduled game a system did not predict, past slates still
+ungraded after their grading time, and predictions the calendar does not know (a
+stale calendar). Off days and postponed or cancelled games are expected silence."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from monitor.checks.base import EASTERN, CheckContext
-from monitor.model import Observation, make_labels
+from monitor.config import Freshness as FreshnessSettings
+from monitor.league_calendar import LeagueCalendar
+from monitor.model import Observation, as_date, make_labels
 from monitor.stats import safe_ratio
-from monitor.warehouse.base import QueryRunner
+from monitor.warehouse.base import QueryRunner, Record
 
 SLATE: tuple[str, ...] = ("system_id", "game_date")
+# `calendar` is known or unknown: without a calendar a missing slate cannot be told
+# from an off day, and the default rules only warn about it.
+SLATE_BATCHES: tuple[str, ...] = ("system_id", "game_date", "calendar")
+GAME: tuple[str, ...] = ("system_id", "game_date", "game_id")
+CALENDAR: tuple[str, ...] = ("calendar_table",)
+SHOWN_GAMES = 5
+
+
+def slate_deadline(day: dt.date, fresh: FreshnessSettings,
+                   league: LeagueCalendar) -> dt.datetime:
+    """When the day's first batch is due: the fixed time, or earlier when the first
+    tip-off minus `expected_batch_before_tipoff` comes first."""
+    fixed = dt.datetime.combine(day, fresh.expected_batch_by, tzinfo=EASTERN)
+    lead, tipoff = fresh.expected_batch_before_tipoff, league.first_tipoff(day)
+    if lead is not None and tipoff is not None:
+        return min(fixed, tipoff - lead).astimezone(dt.UTC)
+    return fixed.astimezone(dt.UTC)
+
+
+def partial_slate(day: dt.date, league: LeagueCalendar,
+                  predicted: Sequence[Record]) -> list[Observation]:
+    """Predictions per scheduled game, for each system that predicted some of the day's
+    games: a game with none is a partial slate. Called-off games expect nothing."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in predicted:
+        if as_date(row["game_date"]) == day:
+            key = (str(row["system_id"]), str(row["game_id"]))
+            counts[key] = counts.get(key, 0) + int(row["predictions"])
+    systems = sorted({system for system, _ in counts})
+    return [Observation(
+        "freshness", "game_predictions",
+        make_labels(system_id=system, game_date=day, game_id=game.game_id),
+        float(counts.get((system, game.game_id), 0)), counts.get((system, game.game_id), 0),
+        context=(("matchup", game.matchup),
+                 ("tip-off", f"{game.scheduled_start:%Y-%m-%d %H:%M}Z"
+                  if game.scheduled_start else "unknown")))
+        for system in systems for game in league.playable(day)]
+
+
+def stale_calendar(league: LeagueCalendar, predicted: Sequence[Record]) -> list[Observation]:
+    """Predicted games the calendar does not know: the scraper stopped, or is behind."""
+    if not league.known or not predicted or league.table is None:
+        return []
+    games = {(as_date(r["game_date"]), str(r["game_id"])) for r in predicted
+             if r.get("game_id") is not None}
+    missing = sorted((day, game) for day, game in games if not league.knows_game(game))
+    dates = sorted({day.isoformat() for day, _ in missing})
+    shown = ", ".join(f"{game} ({day})" for day, game in missing[:SHOWN_GAMES])
+    more = f" and {len(missing) - SHOWN_GAMES} more" if len(missing) > SHOWN_GAMES else ""
+    last = league.last_date.isoformat() if league.last_date else "none"
+    context: tuple[tuple[str, str], ...] = (("calendar last game date", last),)
+    if missing:
+        context += (("unknown games", shown + more), ("game dates", ", ".join(dates)))
+    return [Observation("freshness", "calendar_unknown_games",
+                        make_labels(calendar_table=league.table), float(len(missing)),
+                        len(games), context=context)]
 
 
 class Freshness:
     name = "freshness"
-    description = "A batch for today's slate by its expected time; past slates graded"
-    metrics: dict[str, tuple[str, ...]] = {"slate_batches": SLATE, "graded_share": SLATE}
+    description = ("A batch for each slate with scheduled games by its expected time, "
+                   "every scheduled game predicted, past slates graded, a current calendar")
+    metrics: dict[str, tuple[str, ...]] = {
+        "slate_batches": SLATE_BATCHES, "game_predictions": GAME, "graded_share": SLATE,
+        "calendar_unknown_games": CALENDAR,
+    }
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         fresh = ctx.config.settings.freshness
+        league = ctx.league
+        slate = ctx.slate_date
+        expected = league.expects_slate(slate)
+        deadline = slate_deadline(slate, fresh, league)
+        # validate-daily looks at a past date with all data present.
+        due = ctx.mode == "daily" or ctx.as_of >= deadline
         out: list[Observation] = []
-        if ctx.mode == "daily" and ctx.target_date:
-            slate = ctx.target_date
-            due = True  # validate-daily looks at a past date with all data present
-        else:
-            slate = ctx.today
-            local = ctx.as_of.astimezone(EASTERN)
-            due = local.time() >= fresh.expected_batch_by
-        history_from = dt.datetime.combine(slate - dt.timedelta(days=fresh.lookback_days),
-                                           dt.time(), tzinfo=dt.UTC)
-        if due:
-            for row in warehouse.query("slate_freshness", {
-                    "game_date": slate, "history_from": history_from, "as_of": ctx.as_of}):
-                # Attempted batches: a failed first batch with its retry still to come
-                # is the batch-failure rule's business; no attempt at all is no data.
-                out.append(Observation(
-                    self.name, "slate_batches",
-                    make_labels(system_id=row["system_id"], game_date=slate),
-                    float(row["batches"]), int(row["batches"]), None, None,
-                    (("expected_by", f"{fresh.expected_batch_by:%H:%M} US/Eastern"),
-                     ("successful_batches", str(row["good_batches"])))))
+        if due and expected is not False:
+            out += self._slate_batches(warehouse, ctx, slate, expected, deadline)
+        start, end = ctx.slate_window(ctx.config.settings.prediction_lookback_days)
+        predicted = warehouse.query("predicted_games", {
+            "start_date": start, "end_date": end, "as_of": ctx.as_of})
+        if due and expected:
+            out += partial_slate(slate, league, predicted)
+        out += stale_calendar(league, predicted)
+        out += self._graded(warehouse, ctx, slate, league)
+        return out
+
+    def _slate_batches(self, warehouse: QueryRunner, ctx: CheckContext, slate: dt.date,
+                       expected: bool | None, deadline: dt.datetime) -> list[Observation]:
+        fresh = ctx.config.settings.freshness
+        league = ctx.league
+        # Systems are those that ran batches on the game days before: after a league
+        # pause the last game days lie further back than lookback_days.
+        earliest = min([slate - dt.timedelta(days=fresh.lookback_days),
+                        *league.game_days_before(slate, fresh.lookback_days)])
+        history_from = dt.datetime.combine(earliest, dt.time(), tzinfo=dt.UTC)
+        games = league.playable(slate)
+        context = (("expected_by", f"{deadline.astimezone(EASTERN):%H:%M} US/Eastern"),
+                   ("calendar", f"{len(games)} games scheduled" if expected
+                    else league.describe()))
+        out = []
+        for row in warehouse.query("slate_freshness", {
+                "game_date": slate, "history_from": history_from, "as_of": ctx.as_of}):
+            # Attempted batches: a failed first batch with its retry still to come
+            # is the batch-failure rule's business; no attempt at all is no data.
+            out.append(Observation(
+                self.name, "slate_batches",
+                make_labels(system_id=row["system_id"], game_date=slate,
+                            calendar="known" if expected else "unknown"),
+                float(row["batches"]), int(row["batches"]), None, None,
+                (*context, ("successful_batches", str(row["good_batches"])))))
+        return out
+
+    def _graded(self, warehouse: QueryRunner, ctx: CheckContext, slate: dt.date,
+                league: LeagueCalendar) -> list[Observation]:
+        fresh = ctx.config.settings.freshness
         graded_until = (slate if ctx.mode == "daily" else
                         ctx.today - dt.timedelta(days=fresh.grading_lag_days))
+        out = []
         for row in warehouse.query("ungraded_slates", {
                 "start_date": graded_until - dt.timedelta(days=fresh.lookback_days),
-                "end_date": graded_until, "as_of": ctx.as_of}):
+                "end_date": graded_until, "as_of": ctx.as_of,
+                "called_off_games": league.called_off_ids()}):
             predicted, graded = int(row["predicted"]), int(row["graded"])
             out.append(Observation(
                 self.name, "graded_share",

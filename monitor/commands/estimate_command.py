@@ -55,7 +55,9 @@ def runs_per_month(cron: str) -> int:
 
 def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.checks import CheckContext
+    from monitor.checks.base import eastern_date
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.league_calendar import load_calendar
     from monitor.runner import run_checks
     from monitor.warehouse.base import WarehouseError
 
@@ -66,7 +68,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             print("estimate needs a BigQuery warehouse (bigquery://PROJECT/DATASET)")
             return ExitCode.MONITOR_ERROR
         recorder = DryRunRecorder(warehouse)
-        ctx = CheckContext(as_of=dt.datetime.now(dt.UTC), config=config)
+        now = dt.datetime.now(dt.UTC)
+        ctx = CheckContext(as_of=now, config=config,
+                           calendar=load_calendar(recorder, config, eastern_date(now)))
         results = run_checks(recorder, ctx)
         errors = [f"{r.name}: {r.error}" for r in results if r.error]
         try:

@@ -106,6 +106,8 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
             where = f" (reply in thread {plan.thread_ts})" if plan.thread_ts else ""
             say(env, f"--- would send {plan.kind} for {plan.rule}{where}:\n"
                      f"{message_as_text(plan.message)}\n", {**extra, "rule": plan.rule})
+    if summary.calendar is not None:
+        say(env, summary.calendar.describe(), extra)
     say(env, summary.line(), extra)
     return ExitCode.OK
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from monitor.demo.generator import DayTables, DemoOptions, generate_season
+from monitor.demo.generator import HEALTHY_DATE, DayTables, DemoOptions, generate_season
+from monitor.demo.schedule import schedule_table
 from monitor.schema import apply_schema
 from monitor.warehouse.duckdb import DuckDBWarehouse
-
-# A healthy date, and the first game date the broken commit predicted.
-HEALTHY_DATE = dt.date(2025, 12, 15)
 
 
 def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
@@ -25,6 +23,9 @@ def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
     try:
         apply_schema(warehouse)
         days = (opts.end - opts.start).days + 1
+        schedule = opts.schedule()
+        warehouse.insert_arrow("game_schedule", schedule_table(
+            [g for day in sorted(schedule) for g in schedule[day]]))
 
         def write(tables: DayTables) -> None:
             for table, data in (("player_prop_predictions", tables.predictions),
@@ -37,12 +38,16 @@ def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
                       TextColumn("{task.fields[day]}"), disable=not show_progress) as bar:
             task = bar.add_task("days", total=days, day="")
             rows = generate_season(opts, write,
-                                   lambda d: bar.update(task, advance=1, day=d.isoformat()))
+                                   lambda d: bar.update(task, advance=1, day=d.isoformat()),
+                                   schedule)
         warehouse.connection.execute("CHECKPOINT")
     finally:
         warehouse.close()
     tmp.replace(path)
     return rows
+
+
+__all__ = ["HEALTHY_DATE", "build_demo_warehouse", "incident_first_date"]
 
 
 def incident_first_date(opts: DemoOptions | None = None) -> dt.date:

@@ -1,7 +1,9 @@
 """A seeded, realistic season in the data contract's tables, with the seed's incident.
 
 Vectorised with numpy and written day by day in date order, so DuckDB's zone maps
-keep a date window cheap to read. Scenarios other than the incident exist for the
+keep a date window cheap to read. Slates follow the demo's league calendar
+(monitor/demo/schedule.py): no batch on an off day, a postponed game predicted in
+the morning and never graded. Scenarios other than the incident exist for the
 detection benchmark (clean season, hit-rate-only regression, coverage drop, a day
 with no batch).
 """
@@ -17,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from monitor.demo.schedule import SEASON_END, ScheduledGame, season_schedule
+
 Scenario = Literal["incident", "clean", "hit_rate_regression", "coverage_drop",
                    "missing_batch"]
 SCENARIOS: tuple[str, ...] = ("incident", "clean", "hit_rate_regression", "coverage_drop",
@@ -31,12 +35,14 @@ BROKEN_COMMIT = "0b5e11ad"
 FIXED_COMMIT = "ea88e526"
 N_TEAMS, PLAYERS_PER_TEAM, ACTIVE_PER_TEAM = 30, 15, 13
 PASS_EDGE = 1.0
+# A healthy date of the demo season (validate-daily's "all good" example).
+HEALTHY_DATE = dt.date(2025, 12, 15)
 LINE_NOISE, OUTCOME_NOISE = 2.5, 5.2
 
 
 @dataclass(frozen=True)
 class DemoOptions:
-    start: dt.date = dt.date(2025, 11, 1)
+    start: dt.date = dt.date(2025, 10, 21)  # opening night
     end: dt.date = dt.date(2026, 2, 28)
     seed: int = 64
     scale: float = 1.0  # multiplies the number of systems (shadow variants)
@@ -48,6 +54,20 @@ class DemoOptions:
     # Days at the season start written by code that recorded no commit.
     legacy_days: int = 5
     systems: tuple[str, ...] = field(default=())
+    # The calendar: scattered off days, games postponed on the day, a league pause.
+    off_day_rate: float = 0.03
+    postponed_games: int = 2
+    pause: tuple[dt.date, dt.date] | None = None
+
+    def schedule(self) -> dict[dt.date, list[ScheduledGame]]:
+        """The season's calendar (its own random stream: the same for every scenario),
+        written through the regular season's end; the reference dates have games."""
+        rng = np.random.default_rng([self.seed, 1])
+        keep = frozenset({HEALTHY_DATE, self.incident_start, self.incident_end})
+        return season_schedule(self.start, max(self.end, SEASON_END), rng,
+                               game_days=keep, pause=self.pause,
+                               off_day_rate=self.off_day_rate,
+                               postponed_games=self.postponed_games, played_until=self.end)
 
     def system_ids(self) -> tuple[str, ...]:
         if self.systems:
@@ -115,9 +135,11 @@ def _utc(day: dt.date, hour: float) -> dt.datetime:
 
 def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict[dt.date, str],
                  revisions: dict[str, str], rng: np.random.Generator,
-                 id_offset: int) -> DayTables:
-    n_games = int(np.clip(rng.poisson(8), 2, 14))
-    teams = rng.choice(N_TEAMS, size=2 * n_games, replace=False)
+                 id_offset: int, games: list[ScheduledGame]) -> DayTables:
+    if not games:  # an off day: the orchestrator runs no batch
+        return DayTables(pa.table({}), pa.table({}), _log_table([]))
+    n_games = len(games)
+    teams = np.array([t for g in games for t in (g.away, g.home)])
     players = np.concatenate([
         rng.choice(np.flatnonzero(league.team_of == t), ACTIVE_PER_TEAM, replace=False)
         for t in teams
@@ -139,7 +161,9 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     line = np.maximum(line, 0.5)
     actual = np.maximum(0, np.round(mu + rng.normal(0, OUTCOME_NOISE, n)))
     ppm = np.clip(mu / 32.0 * rng.normal(1.0, 0.1, n), 0.05, 1.6)
-    game_ids = np.array([f"{day:%Y%m%d}_G{g:02d}" for g in range(n_games)])[game_of]
+    game_ids = np.array([g.game_id for g in games])[game_of]
+    # Called off during the day: in the morning batch, in no later one, never graded.
+    called_off = np.array([g.status == "postponed" for g in games])[game_of]
     player_lookup = np.array(league.player_ids)[players]
     win_pct = league.team_win_pct[league.team_of[players]]
 
@@ -174,6 +198,8 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
                 else np.zeros(n, bool))
             if final:
                 keep = np.ones(n, bool) if status != "partial" else keep
+            if batch > 0:
+                keep &= ~called_off
             idx = np.flatnonzero(keep)
             m = idx.size
             if broken:
@@ -209,8 +235,8 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
                 "recommendation": pa.array(rec),
                 "confidence_score": pa.array(np.round(np.clip(
                     0.5 + np.nan_to_num(np.abs(edge), nan=0.0) / 12, 0.5, 0.95), 3)),
-                "is_active": pa.array(np.full(m, final)),
-                "superseded": pa.array(np.full(m, not final)),
+                "is_active": pa.array(np.full(m, final) | called_off[idx]),
+                "superseded": pa.array(np.full(m, not final) & ~called_off[idx]),
                 "build_commit_sha": commit_col,
                 "deployment_revision": pa.array(np.full(m, revision)),
                 "predicted_at": pa.array(np.full(m, predicted_at), pa.timestamp("us", "UTC")),
@@ -227,12 +253,12 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
                 "duration_seconds": (ended - started).total_seconds(),
                 "game_date": day,
                 "system_id": system,
-                "players_requested": n,
+                "players_requested": n if batch == 0 else int((~called_off).sum()),
                 "players_predicted": m,
                 "status": status,
                 "error_message": "feature store timeout" if status == "failed" else (
                     f"{n - m} players without features" if status == "partial" else None),
-                "error_count": n - m,
+                "error_count": (n if batch == 0 else int((~called_off).sum())) - m,
                 "avg_feature_quality_score": round(float(
                     rng.uniform(68, 74) if broken else rng.uniform(86, 94)), 2) if m else None,
                 "pct_with_vegas_line": round(100 * float(has_line[idx].sum()) / m, 2)
@@ -336,11 +362,13 @@ def _log_table(rows: list[dict[str, object]]) -> pa.Table:
 
 def generate_season(opts: DemoOptions,
                     write: Callable[[DayTables], None],
-                    progress: Callable[[dt.date], None] | None = None) -> int:
+                    progress: Callable[[dt.date], None] | None = None,
+                    schedule: dict[dt.date, list[ScheduledGame]] | None = None) -> int:
     """Generate day by day in date order; `write` receives each day's tables.
 
     Returns the number of prediction rows written.
     """
+    schedule = opts.schedule() if schedule is None else schedule
     rng = np.random.default_rng(opts.seed)
     league = _league(rng)
     commits = commit_schedule(opts, rng)
@@ -348,7 +376,8 @@ def generate_season(opts: DemoOptions,
     total = 0
     day = opts.start
     while day <= opts.end:
-        tables = generate_day(day, opts, league, commits, revisions, rng, total)
+        tables = generate_day(day, opts, league, commits, revisions, rng, total,
+                              schedule.get(day, []))
         total += tables.predictions.num_rows
         write(tables)
         if progress:

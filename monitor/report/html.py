@@ -22,7 +22,8 @@ cursor:pointer;user-select:none}th.sorted-asc::after{content:" ▲"}
 th.sorted-desc::after{content:" ▼"}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .status{font-weight:600;border-radius:4px;padding:1px 6px}.ok{background:#e3f4e3}
 .warn{background:#fff3cd}.fail{background:#f8d7da}.no-data{background:#e2e3f3}
-.error{background:#f5c2c7}figure{margin:8px 0}figcaption{color:#555;font-size:12px}
+.error{background:#f5c2c7}.no-games{background:#eee}
+figure{margin:8px 0}figcaption{color:#555;font-size:12px}
 svg{width:100%;height:auto}.empty{color:#777}
 """
 

@@ -6,7 +6,7 @@ from monitor.model import CheckResult, Status
 from monitor.validate import DailyReport
 
 ICONS = {Status.OK: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.NO_DATA: "❔",
-         Status.ERROR: "💥"}
+         Status.ERROR: "💥", Status.NO_GAMES: "💤"}
 
 NEXT_STEPS = {
     "feature_defaults": "Find the commit's predictions with default features: "
@@ -32,9 +32,12 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(report: DailyReport) -> str:
-    failing = [r for r in report.results if r.status not in (Status.OK, Status.WARN)]
+    failing = [r for r in report.results
+               if r.status not in (Status.OK, Status.WARN, Status.NO_GAMES)]
     verdict = ("all checks passed" if not failing
                else ", ".join(f"{r.name} {r.status.value}" for r in failing))
+    if report.status is Status.NO_GAMES:
+        verdict = f"no games scheduled on {report.date.isoformat()}"
     lines = [
         f"**{ICONS[report.status]} validate-daily {report.date.isoformat()}: "
         f"{report.status.value.upper()}** — {verdict}",
@@ -42,6 +45,8 @@ def render_markdown(report: DailyReport) -> str:
         "| check | status | evidence |",
         "|---|---|---|",
     ]
+    if report.calendar and not report.calendar.known:
+        lines[1:1] = ["", f"_{_cell(report.calendar_note)}_"]
     lines += [f"| {r.name} | {ICONS[r.status]} {r.status.value} | {_cell(r.summary)} |"
               for r in report.results]
     steps = [_next_step(r, report) for r in report.results

@@ -1,0 +1,276 @@
+"""The league calendar: off days page no one, postponed games expect nothing, a missing
+or partial slate on a game day is reported, and an unknown or stale calendar is said."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from monitor.cli import main
+from monitor.config import Calendar, MonitorConfig
+from monitor.cycle import CycleSummary, run_cycle
+from monitor.league_calendar import load_calendar
+from monitor.model import Status
+from monitor.notify.memory import MemoryNotifier
+from monitor.rules.state import AlertEvent
+from monitor.rules.store import MemoryAlertStore
+from monitor.validate import validate_daily
+from tests.contract import ContractDB, ts
+
+EASTERN_OFFSET = dt.timedelta(hours=5)  # US/Eastern in winter
+GAME_DAY = dt.date(2026, 1, 14)  # a Wednesday
+OFF_DAY = dt.date(2026, 1, 15)
+SATURDAY = dt.date(2026, 1, 17)
+
+
+def eastern(day: dt.date, hour: float) -> dt.datetime:
+    return (dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+            + dt.timedelta(hours=hour) + EASTERN_OFFSET)
+
+
+def season(db: ContractDB, days: Sequence[dt.date], *, schedule: bool = True,
+           games_per_day: int = 2, systems: Sequence[str] = ("catboost_v8",)) -> None:
+    """Game days with a batch, predictions and grades for each system, and (optionally)
+    the calendar rows for them."""
+    for day in days:
+        for g in range(games_per_day):
+            game = f"{day:%Y%m%d}_G{g}"
+            if schedule:
+                db.game(day=day, game_id=game)
+            for system in systems:
+                for _ in range(3):
+                    db.prediction(system=system, day=day, game_id=game,
+                                  predicted_at=ts(day, 13))
+                    db.graded(system=system, day=day, game_id=game)
+        for system in systems:
+            db.batch(system=system, day=day, started=ts(day, 13))
+
+
+def cycle(db: ContractDB, config: MonitorConfig, at: dt.datetime,
+          store: MemoryAlertStore | None = None) -> CycleSummary:
+    return run_cycle(db.wh, config, MemoryNotifier(), store or MemoryAlertStore(), as_of=at,
+                     run_id=f"run-{at:%Y%m%d%H%M}")
+
+
+def fired(summary: CycleSummary) -> list[AlertEvent]:
+    return [e for e in summary.events if e.event_type == "fired"]
+
+
+def fired_rules(summary: CycleSummary) -> set[str]:
+    return {e.rule for e in fired(summary)}
+
+
+def before(day: dt.date, n: int) -> list[dt.date]:
+    return [day - dt.timedelta(days=k) for k in range(n, 0, -1)]
+
+
+def test_an_off_day_pages_no_one_and_validate_daily_says_no_games(
+        db: ContractDB, config: MonitorConfig, capsys: pytest.CaptureFixture[str]) -> None:
+    season(db, [*before(OFF_DAY, 10)])
+    db.game(day=OFF_DAY + dt.timedelta(days=1), game_id="tomorrow")
+    summary = cycle(db, config, eastern(OFF_DAY, 16))
+    assert not [e for e in fired(summary) if e.rule.startswith("slate_")], fired(summary)
+    assert not [e for e in fired(summary) if e.severity == "critical"]
+
+    report = validate_daily(db.wh, config, OFF_DAY)
+    assert report.status is Status.NO_GAMES and int(report.exit_code) == 0
+    assert {r.status for r in report.results} == {Status.NO_GAMES}
+    db.close()
+    for fmt in ("text", "markdown", "json"):
+        code = main(["validate-daily", "--warehouse", db.url, "--date", str(OFF_DAY),
+                     "--format", fmt])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert f"no games scheduled on {OFF_DAY}" in out
+        if fmt == "json":
+            data = json.loads(out)
+            assert data["status"] == "no-games"
+            assert {c["status"] for c in data["checks"]} == {"no-games"}
+            assert data["calendar"]["known"] is True
+
+
+def test_a_game_day_without_a_batch_pages_after_its_expected_time(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 10))
+    db.game(day=GAME_DAY, game_id="late")
+    assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(GAME_DAY, 10.75)))
+    summary = cycle(db, config, eastern(GAME_DAY, 11.25))
+    alerts = [e for e in fired(summary) if e.rule == "slate_no_data"]
+    assert [(e.severity, dict(e.labels)["game_date"]) for e in alerts] == [
+        ("critical", str(GAME_DAY))]
+    # With games scheduled and no data, validate-daily stays no-data: exit 1.
+    report = validate_daily(db.wh, config, GAME_DAY)
+    assert int(report.exit_code) == 1
+    assert Status.NO_DATA in {r.status for r in report.results}
+
+
+def test_an_early_tipoff_moves_the_deadline_forward(db: ContractDB,
+                                                    config: MonitorConfig) -> None:
+    season(db, before(SATURDAY, 10))
+    db.game(day=SATURDAY, game_id="matinee", tipoff_hour=12.5 + 5)  # 12:30 US/Eastern
+    db.game(day=SATURDAY, game_id="evening", tipoff_hour=19 + 5)
+    lead = config.settings.freshness.expected_batch_before_tipoff
+    assert lead == dt.timedelta(hours=2)  # the default: due at 10:30 for a 12:30 tip-off
+    assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(SATURDAY, 10.25)))
+    assert "slate_no_data" in fired_rules(cycle(db, config, eastern(SATURDAY, 10.6)))
+    fixed_only = config.model_copy(update={"settings": config.settings.model_copy(update={
+        "freshness": config.settings.freshness.model_copy(
+            update={"expected_batch_before_tipoff": None})})})
+    assert "slate_no_data" not in fired_rules(cycle(db, fixed_only, eastern(SATURDAY, 10.6)))
+
+
+def test_a_scheduled_game_without_predictions_is_a_partial_slate(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 5), systems=("catboost_v8", "ensemble_v1"))
+    season(db, [GAME_DAY], systems=("catboost_v8", "ensemble_v1"))
+    db.game(day=GAME_DAY, game_id="20260114_LAL_BOS", home="BOS", away="LAL")
+    summary = cycle(db, config, eastern(GAME_DAY, 12))
+    partial = [e for e in fired(summary) if e.rule == "slate_partial"]
+    assert sorted((dict(e.labels)["system_id"], dict(e.labels)["game_id"], e.severity)
+                  for e in partial) == [("catboost_v8", "20260114_LAL_BOS", "warning"),
+                                        ("ensemble_v1", "20260114_LAL_BOS", "warning")]
+    assert "slate_no_data" not in fired_rules(summary)
+    report = validate_daily(db.wh, config, GAME_DAY)
+    freshness = next(r for r in report.results if r.name == "freshness")
+    assert freshness.status is Status.WARN and "20260114_LAL_BOS" in freshness.summary
+
+
+def test_a_postponed_game_needs_no_predictions_and_no_grading(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 6))
+    season(db, [GAME_DAY])
+    # Called off on the day: predicted in the morning, never graded.
+    db.game(day=GAME_DAY, game_id="called_off", status="postponed")
+    for _ in range(20):
+        db.prediction(day=GAME_DAY, game_id="called_off", predicted_at=ts(GAME_DAY, 13))
+    # And a postponed game nobody predicted.
+    db.game(day=GAME_DAY, game_id="called_off_early", status="postponed")
+    rules = fired_rules(cycle(db, config, eastern(GAME_DAY, 12)))
+    assert "slate_partial" not in rules
+    two_days_on = fired_rules(cycle(db, config, eastern(GAME_DAY + dt.timedelta(days=2), 12)))
+    assert "slate_ungraded" not in two_days_on
+    report = validate_daily(db.wh, config, GAME_DAY)
+    assert report.status is Status.OK, [(r.name, r.summary) for r in report.results]
+
+
+def test_a_day_whose_games_are_all_postponed_is_an_off_day(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 6))
+    db.game(day=GAME_DAY, game_id="snowed_out", status="postponed")
+    assert not {"slate_no_data", "slate_partial"} & fired_rules(
+        cycle(db, config, eastern(GAME_DAY, 16)))
+    report = validate_daily(db.wh, config, GAME_DAY)
+    assert report.status is Status.NO_GAMES
+    assert "1 postponed or cancelled" in report.results[0].summary
+
+
+@pytest.mark.parametrize("how", ["not configured", "table missing", "table empty"])
+def test_without_a_calendar_a_missing_slate_warns_and_never_pages(
+        db: ContractDB, config: MonitorConfig, how: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    season(db, before(OFF_DAY, 10), schedule=how == "table missing")
+    if how == "not configured":
+        config = config.model_copy(update={"calendar": None})
+    if how == "table missing":
+        db.wh.connection.execute("DROP TABLE nba_predictions.game_schedule")
+    league = load_calendar(db.wh, config, OFF_DAY)
+    assert not league.known and league.expects_slate(OFF_DAY) is None
+    # OFF_DAY has no batch: the monitor cannot tell whether games were scheduled.
+    summary = cycle(db, config, eastern(OFF_DAY, 16))
+    assert not [e for e in fired(summary) if e.severity == "critical"]
+    warned = [e for e in fired(summary) if e.rule == "slate_no_data_calendar_unknown"]
+    assert [e.severity for e in warned] == ["warning"]
+    message = " ".join(str(b) for m, _ in _sent(db, config, OFF_DAY) for b in m.blocks)
+    assert "calendar is unknown" in message
+    assert summary.calendar is not None and "calendar unknown" in summary.calendar.describe()
+
+
+def _sent(db: ContractDB, config: MonitorConfig, day: dt.date) -> list[tuple[object, object]]:
+    notifier = MemoryNotifier()
+    run_cycle(db.wh, config, notifier, MemoryAlertStore(), as_of=eastern(day, 16),
+              run_id="sent")
+    return list(notifier.messages)  # type: ignore[arg-type]
+
+
+def test_predictions_the_calendar_does_not_know_mean_it_is_stale(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(OFF_DAY, 10))
+    # The scraper stopped: today's slate is predicted, the calendar ends yesterday.
+    season(db, [OFF_DAY], schedule=False)
+    summary = cycle(db, config, eastern(OFF_DAY, 16))
+    stale = [e for e in fired(summary) if e.rule == "calendar_stale"]
+    assert len(stale) == 1 and stale[0].severity == "warning"
+    assert stale[0].evidence is not None
+    assert f"{OFF_DAY:%Y%m%d}_G0" in dict(stale[0].evidence.context)["unknown games"]
+    assert not [e for e in fired(summary) if e.severity == "critical"]
+    # validate-daily judges the data it has, and names the unknown games.
+    report = validate_daily(db.wh, config, OFF_DAY)
+    freshness = next(r for r in report.results if r.name == "freshness")
+    assert freshness.status is Status.WARN and "calendar_stale" in freshness.summary
+
+
+def test_the_off_season_after_the_last_game_is_quiet(db: ContractDB,
+                                                      config: MonitorConfig) -> None:
+    season(db, before(OFF_DAY, 10))
+    summer = OFF_DAY + dt.timedelta(days=60)
+    summary = cycle(db, config, eastern(summer, 16))
+    assert fired(summary) == []
+    assert validate_daily(db.wh, config, summer).status is Status.NO_GAMES
+
+
+def test_a_league_pause_longer_than_the_lookback_still_knows_its_systems(
+        db: ContractDB, config: MonitorConfig) -> None:
+    resume = GAME_DAY + dt.timedelta(days=12)
+    season(db, before(GAME_DAY, 5))
+    db.game(day=resume, game_id="back")
+    for day in (GAME_DAY + dt.timedelta(days=k) for k in range(12)):
+        assert not fired_rules(cycle(db, config, eastern(day, 16))) & {
+            "slate_no_data", "slate_no_data_calendar_unknown"}, day
+    assert "slate_no_data" in fired_rules(cycle(db, config, eastern(resume, 16)))
+
+
+def test_a_renamed_calendar_table_is_read(db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(OFF_DAY, 5))
+    db.wh.connection.execute(
+        "CREATE SCHEMA league; CREATE TABLE league.schedule AS "
+        "SELECT * FROM nba_predictions.game_schedule; DROP TABLE nba_predictions.game_schedule")
+    renamed = config.model_copy(update={"calendar": Calendar(table="league.schedule")})
+    db.close()
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+
+    wh = DuckDBWarehouse(db.path, tables=renamed.table_names())
+    try:
+        league = load_calendar(wh, renamed, OFF_DAY)
+        assert league.known and league.expects_slate(OFF_DAY) is False
+        assert league.expects_slate(OFF_DAY - dt.timedelta(days=1)) is True
+    finally:
+        wh.close()
+
+
+def test_the_configured_table_reaches_the_sql_on_the_ast_in_both_dialects() -> None:
+    from monitor.warehouse.sql_dialect import to_duckdb, with_renames
+
+    sql = "SELECT game_id FROM game_schedule WHERE game_date BETWEEN @start AND @end"
+    assert to_duckdb(sql, "nba_predictions", (("game_schedule", "league.schedule"),)) == (
+        "SELECT game_id FROM league.schedule WHERE game_date BETWEEN $start AND $end",)
+    assert to_duckdb(sql, "nba_predictions") == (
+        "SELECT game_id FROM nba_predictions.game_schedule "
+        "WHERE game_date BETWEEN $start AND $end",)
+    assert with_renames(sql, (("game_schedule", "schedule_v2"),)) == (
+        "SELECT game_id FROM schedule_v2 WHERE game_date BETWEEN @start AND @end")
+    assert with_renames(sql, ()) == sql  # no rename: the file runs as written
+
+
+def test_a_calendar_table_that_is_not_an_identifier_is_a_config_error() -> None:
+    from monitor.config import ConfigError, parse_config
+
+    text = "version: 1\ncalendar:\n  table: \"x; DROP TABLE y\"\n"
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "alerts.yaml")
+    assert "alerts.yaml:3" in str(err.value) and "calendar.table" in str(err.value)
+    assert parse_config("calendar: {table: other.games}\n", "a.yaml").table_names() == {
+        "game_schedule": "other.games"}
+    assert parse_config("version: 1\n", "a.yaml").calendar is None
