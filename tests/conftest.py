@@ -12,8 +12,9 @@ from monitor.demo.generator import DemoOptions
 from tests.contract import ContractDB
 
 ROOT = Path(__file__).resolve().parent.parent
-# A demo season long enough for a healthy December and the incident's start.
-DEMO_OPTS = DemoOptions(start=dt.date(2025, 11, 20), end=dt.date(2026, 1, 16))
+# A demo season from opening night (so every commit has its full 21-day baseline)
+# long enough for a healthy December and the incident's start.
+DEMO_OPTS = DemoOptions(start=dt.date(2025, 10, 21), end=dt.date(2026, 1, 16))
 
 
 @pytest.fixture(scope="session")

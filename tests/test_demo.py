@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.demo import build_demo_warehouse
+from monitor.demo import HEALTHY_DATE, build_demo_warehouse
 from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS as OPTS
@@ -95,3 +95,35 @@ def test_demo_command_prints_a_passing_and_a_failing_report(
     # Reused when present.
     assert main(["demo", "--path", str(path)]) == 0
     assert "using demo warehouse" in capsys.readouterr().out
+
+
+def test_the_demo_calendar_has_the_shape_of_an_nba_season(demo_path: Path) -> None:
+    games = sql(demo_path, """
+        SELECT game_date, count(*), count(*) FILTER (WHERE game_status = 'postponed'),
+               min(scheduled_start)
+        FROM nba_predictions.game_schedule GROUP BY 1 ORDER BY 1""")
+    days = {row[0]: row for row in games}
+    first, last = min(days), max(days)
+    assert first == OPTS.start and first.month == 10 and last == dt.date(2026, 4, 12)
+    assert dt.date(2025, 11, 27) not in days and dt.date(2025, 12, 24) not in days
+    all_star = [dt.date(2026, 2, 13) + dt.timedelta(days=k) for k in range(6)]
+    assert not set(all_star) & set(days)
+    assert {OPTS.incident_start, HEALTHY_DATE} <= set(days)
+    assert 1 <= min(r[1] for r in games) and max(r[1] for r in games) <= 15
+    assert max(r[1] for r in games) >= 12 and min(r[1] for r in games) <= 3
+    # Weekend afternoon tip-offs (before 17:00 US/Eastern = 22:00 UTC in winter).
+    assert any(r[0].weekday() >= 5 and r[3].hour < 22 and r[3].hour >= 16 for r in games)
+    postponed = sql(demo_path, """
+        SELECT s.game_id, count(p.prediction_id), count(a.prediction_id)
+        FROM nba_predictions.game_schedule s
+        LEFT JOIN nba_predictions.player_prop_predictions p USING (game_id)
+        LEFT JOIN nba_predictions.prediction_accuracy a USING (game_id)
+        WHERE s.game_status = 'postponed' GROUP BY 1""")
+    assert 1 <= len(postponed) <= 2
+    # Predicted in the morning, never graded.
+    assert all(predicted > 0 and graded == 0 for _, predicted, graded in postponed)
+    off_with_rows = sql(demo_path, """
+        SELECT count(*) FROM nba_predictions.player_prop_predictions p
+        WHERE NOT EXISTS (SELECT 1 FROM nba_predictions.game_schedule s
+                          WHERE s.game_id = p.game_id)""")
+    assert off_with_rows == [(0,)]  # every prediction is of a scheduled game
