@@ -16,7 +16,7 @@ from monitor.checks import CheckContext, all_checks
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.queries import load_query, query_names
-from monitor.warehouse.base import WarehouseError
+from monitor.warehouse.base import MissingTableError, WarehouseError
 from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
@@ -223,3 +223,20 @@ def test_investigation_query_on_duckdb(db: ContractDB,
     assert rows["unknown"]["picks"] == 1
     assert main(["query", "predictions_by_code_version", "--warehouse", db.url]) == 2
     assert "missing --param start_date" in capsys.readouterr().err
+
+
+def test_a_missing_table_is_told_apart_from_other_failures_on_both_warehouses(
+        bq: tuple[FakeBigQuery, ContractDB]) -> None:
+    fake, db = bq
+    duck = DuckDBWarehouse(db.path)
+    big = bq_warehouse(fake)
+    try:
+        for wh in (duck, big):
+            with pytest.raises(MissingTableError, match="no_such_table"):
+                wh.run_sql("missing", "SELECT x FROM no_such_table", {})
+            with pytest.raises(WarehouseError) as info:
+                wh.run_sql("bad_column", "SELECT no_such_column FROM prediction_accuracy", {})
+            assert not isinstance(info.value, MissingTableError)
+    finally:
+        duck.close()
+        big.close()
