@@ -165,7 +165,7 @@ def test_schema_apply_twice_on_duckdb_leaves_the_same_schema(
     tables = {row[0] for row in first}
     assert tables == {"player_prop_predictions", "prediction_accuracy",
                       "prediction_execution_log", "monitor_alert_events", "monitor_runs",
-                      "monitor_locks"}
+                      "monitor_locks", "monitor_schema_migrations"}
     assert ("player_prop_predictions", "critical_features", "JSON") in first
     capsys.readouterr()
     assert main(["schema", "apply", "--dry-run", "--warehouse", url]) == 0
