@@ -135,6 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"built demo warehouse {path} ({rows:,} prediction rows)\n")
     else:
         print(f"using demo warehouse {path} (--rebuild to regenerate)\n")
+        _upgrade_demo(path, config)
     warehouse = DuckDBWarehouse(path, config.dataset, read_only=True)
     try:
         for title, date in (("healthy date", HEALTHY_DATE),
@@ -148,6 +149,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
         warehouse.close()
     print(f"warehouse URL for other commands: duckdb://{path}")
     return ExitCode.OK
+
+
+def _upgrade_demo(path: Path, config: MonitorConfig) -> None:
+    """A demo file built by an earlier release gets this release's migrations in place."""
+    from monitor.migrations import SchemaVersionError, ensure_schema
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(path, config.dataset)
+    try:
+        applied = ensure_schema(warehouse, migrate=True)
+    except SchemaVersionError as exc:  # the demo only reads from here on: that still works
+        print(f"not upgraded: {exc}\n")
+        return
+    finally:
+        warehouse.close()
+    if applied:
+        print(f"upgraded it in place: {', '.join(m.name for m in applied)}\n")
 
 
 def _demo_cycle(warehouse: Warehouse, config: MonitorConfig, incident: dt.date) -> None:

@@ -168,6 +168,9 @@ class BigQuerySettings(Strict):
     maximum_bytes_billed: int = Field(20 * 1024**3, gt=0)
     job_timeout_seconds: float = Field(120.0, gt=0)
     price_per_tib_usd: float = Field(6.25, ge=0)
+    # `run`/`serve` apply pending migrations of the monitor's tables themselves
+    # (needs table-editing rights); otherwise they exit 2 asking for `schema apply`.
+    auto_migrate: bool = False
 
 
 class CloudMonitoringSettings(Strict):

@@ -235,17 +235,44 @@ class BatchRecorder:
 
 # --- writers --------------------------------------------------------------------------
 
+def _check_schema(warehouse: Any) -> None:
+    """The writers' start-up check (once per writer, at its first write): an embedded
+    file gets its pending migrations; a warehouse newer than this code is refused
+    (SchemaVersionError). A BigQuery warehouse that is behind only logs a warning: these
+    writers touch only the contract's tables, which migrations never change."""
+    from monitor.migrations import ensure_schema
+    from monitor.warehouse.base import WarehouseError
+
+    try:
+        ensure_schema(warehouse, migrate=warehouse.embedded, require_current=False)
+    except WarehouseError as exc:
+        # E.g. a worker allowed to stream rows but not to run query jobs: recording the
+        # batch matters more than checking the monitor's version.
+        log.warning("schema version not checked: %s", exc)
+
+
 class DuckDBRowWriter:
     """Appends rows to a DuckDB file that follows the data contract."""
 
     def __init__(self, path: str, dataset: str = "nba_predictions") -> None:
         self.path = path
         self.dataset = dataset
+        self._checked = False
 
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         import duckdb
+
+        if not self._checked:
+            from monitor.warehouse.duckdb import DuckDBWarehouse
+
+            warehouse = DuckDBWarehouse(self.path, self.dataset)
+            try:
+                _check_schema(warehouse)
+            finally:
+                warehouse.close()
+            self._checked = True
 
         columns = list(rows[0])
         for name in (table, self.dataset, *columns):
@@ -272,13 +299,24 @@ class BigQueryRowWriter:
         from google.cloud import bigquery
 
         self.client = client or bigquery.Client(project=project)
+        self.project = project
+        self.dataset = dataset
         self.table_prefix = f"{project}.{dataset}"
         self.timeout = timeout
+        self._checked = False
 
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         from google.cloud import bigquery
+
+        if not self._checked:
+            from monitor.warehouse.bigquery import BigQueryWarehouse
+
+            # Shares the writer's client (not closed here): one query job per writer.
+            _check_schema(BigQueryWarehouse(self.project, self.dataset, client=self.client,
+                                            job_timeout_seconds=self.timeout))
+            self._checked = True
 
         payload = [{k: _json_value(v) for k, v in r.items()} for r in rows]
         ids = [str(r.get("execution_id") or r.get("prediction_id") or uuid.uuid4())

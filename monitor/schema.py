@@ -1,31 +1,44 @@
-"""Applies queries/schema/ (idempotent DDL) to a warehouse."""
+"""Applies queries/schema/ to a warehouse: the contract's tables (files below 010,
+idempotent DDL, run every time) and the monitor's pending migrations (monitor/migrations.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from monitor.migrations import (
+    MONITOR_TABLES_FROM,
+    Migration,
+    SchemaStatus,
+    apply_migrations,
+    schema_status,
+)
 from monitor.queries import schema_files
 from monitor.warehouse.base import Warehouse
 
-# Files 010 and up create the monitor's own tables; lower numbers are the
-# prediction system's tables, which the monitor only reads.
-MONITOR_TABLES_FROM = 10
+
+@dataclass(frozen=True)
+class SchemaApplied:
+    contract_statements: int
+    migrations: list[Migration]
 
 
-def schema_plan(warehouse: Warehouse) -> list[tuple[str, list[str]]]:
-    """(file name, statements as this warehouse would run them) in order."""
-    return [(path.name, warehouse.schema_statements(path.read_text(encoding="utf-8")))
-            for path in schema_files()]
+def _contract_files() -> list[tuple[str, str]]:
+    return [(p.name, p.read_text(encoding="utf-8")) for p in schema_files()
+            if int(p.name[:3]) < MONITOR_TABLES_FROM]
 
 
-def apply_schema_files(warehouse: Warehouse, *, monitor_tables_only: bool = False) -> int:
-    """Run the schema files; safe to repeat (CREATE/ADD COLUMN IF NOT EXISTS)."""
+def schema_plan(warehouse: Warehouse, status: SchemaStatus | None = None) -> (
+        list[tuple[str, list[str]]]):
+    """(file name, statements as this warehouse would run them) for what `apply_schema`
+    would run now: the contract's files and the pending migrations, in order."""
+    status = status or schema_status(warehouse)
+    files = _contract_files() + [(m.name, m.sql()) for m in status.pending]
+    return [(name, warehouse.schema_statements(sql)) for name, sql in files]
+
+
+def apply_schema(warehouse: Warehouse) -> SchemaApplied:
+    """Bring a warehouse, new or made by any earlier release, to this code's schema."""
     count = 0
-    for path in schema_files():
-        if monitor_tables_only and int(path.name[:3]) < MONITOR_TABLES_FROM:
-            continue
-        count += warehouse.execute_statements(path.read_text(encoding="utf-8"),
-                                              source=f"schema/{path.name}")
-    return count
-
-
-def apply_schema(warehouse: Warehouse) -> int:
-    return apply_schema_files(warehouse)
+    for name, sql in _contract_files():
+        count += warehouse.execute_statements(sql, source=f"schema/{name}")
+    return SchemaApplied(count, apply_migrations(warehouse))

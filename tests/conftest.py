@@ -10,6 +10,7 @@ from monitor.config import MonitorConfig, load_config
 from monitor.demo import build_demo_warehouse
 from monitor.demo.generator import DemoOptions
 from tests.contract import ContractDB
+from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
 
 ROOT = Path(__file__).resolve().parent.parent
 # A demo season from opening night (so every commit has its full 21-day baseline)
@@ -35,3 +36,18 @@ def db(tmp_path: Path) -> Iterator[ContractDB]:
     contract = ContractDB(tmp_path / "contract.duckdb")
     yield contract
     contract.close()
+
+
+@pytest.fixture
+def slack_bot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSlack]:
+    """A Slack fake posted to with a bot token; metrics go to tmp_path, not Cloud
+    Monitoring."""
+    fake = start_fake_slack()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
+    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
+    monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    monkeypatch.setenv("MONITOR_METRICS_DIR", str(tmp_path / "metrics"))
+    yield fake
+    stop_fake_slack(fake)

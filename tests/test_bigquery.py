@@ -16,7 +16,7 @@ from monitor.checks import CheckContext, all_checks
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.queries import load_query, query_names
-from monitor.warehouse.base import WarehouseError
+from monitor.warehouse.base import MissingTableError, WarehouseError
 from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
@@ -165,7 +165,7 @@ def test_schema_apply_twice_on_duckdb_leaves_the_same_schema(
     tables = {row[0] for row in first}
     assert tables == {"player_prop_predictions", "prediction_accuracy",
                       "prediction_execution_log", "game_schedule", "monitor_alert_events",
-                      "monitor_runs", "monitor_locks"}
+                      "monitor_runs", "monitor_locks", "monitor_schema_migrations"}
     assert ("player_prop_predictions", "critical_features", "JSON") in first
     capsys.readouterr()
     assert main(["schema", "apply", "--dry-run", "--warehouse", url]) == 0
@@ -262,3 +262,18 @@ def test_the_calendar_through_bigquery_with_a_configured_table(
         duck.close()
         big.close()
         stop_fake_bigquery(fake)
+def test_a_missing_table_is_told_apart_from_other_failures_on_both_warehouses(
+        bq: tuple[FakeBigQuery, ContractDB]) -> None:
+    fake, db = bq
+    duck = DuckDBWarehouse(db.path)
+    big = bq_warehouse(fake)
+    try:
+        for wh in (duck, big):
+            with pytest.raises(MissingTableError, match="no_such_table"):
+                wh.run_sql("missing", "SELECT x FROM no_such_table", {})
+            with pytest.raises(WarehouseError) as info:
+                wh.run_sql("bad_column", "SELECT no_such_column FROM prediction_accuracy", {})
+            assert not isinstance(info.value, MissingTableError)
+    finally:
+        duck.close()
+        big.close()

@@ -4,7 +4,6 @@ calls) into the alert's thread; a failed upload leaves the alert delivered."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,14 @@ from PIL import Image
 
 from monitor.cli import main
 from monitor.demo.generator import BROKEN_COMMIT
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+from tests.fakes.slack_server import TOKEN, FakeSlack
 
 AS_OF = "2026-01-10T14:15:00+00:00"  # the morning after the first broken batch
 
 
 @pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
-    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
-    monkeypatch.setenv("MONITOR_METRICS_DIR", str(tmp_path / "metrics"))
-    yield fake
-    stop_fake_slack(fake)
+def slack(slack_bot: FakeSlack) -> FakeSlack:
+    return slack_bot
 
 
 def copy(demo_path: Path, tmp_path: Path) -> str:

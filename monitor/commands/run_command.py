@@ -68,9 +68,9 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
              dry_run: bool = False) -> int:
     """One cycle on an open warehouse (closed on return); shared with `serve`."""
     from monitor.cycle import run_cycle
+    from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.rules.lock import WarehouseCycleLock
     from monitor.rules.store import MemoryAlertStore, WarehouseAlertStore
-    from monitor.schema import apply_schema_files
 
     summary: CycleSummary | None = None
     extra = {"run_id": run_id}
@@ -80,10 +80,15 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
                                 MemoryAlertStore(_existing_events(warehouse, as_of)),
                                 as_of=as_of, run_id=run_id, dry_run=True)
         else:
-            apply_schema_files(warehouse, monitor_tables_only=True)
+            # Before anything is written: an older schema is migrated (or the run
+            # stops, asking for `schema apply`), a newer one is never written to.
+            ensure_schema(warehouse,
+                          migrate=may_migrate(warehouse, config.bigquery.auto_migrate))
             summary = run_cycle(warehouse, config, notifier, WarehouseAlertStore(warehouse),
                                 as_of=as_of, run_id=run_id,
                                 lock=WarehouseCycleLock(warehouse, run_id))
+    except SchemaVersionError as exc:
+        log.error("%s", exc, extra=extra)
     except Exception as exc:  # noqa: BLE001 - the monitor itself failed
         log.error("cycle failed: %s: %s", type(exc).__name__, exc, extra=extra)
     finally:

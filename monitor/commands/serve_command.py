@@ -8,9 +8,12 @@ import datetime as dt
 import logging
 import os
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
 
 log = logging.getLogger("monitor.serve")
 
@@ -40,6 +43,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(env)
     config = load_config_or_exit(args.config)
     notifier = notifier_from_env(env)
+    if (problem := _schema_problem(args, config)) is not None:
+        log.error("%s", problem)
+        return ExitCode.MONITOR_ERROR
     health = Health()
 
     def cycle() -> None:
@@ -88,3 +94,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.shutdown()
     log.info("stopped")
     return ExitCode.OK
+
+
+def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | None:
+    """The start-up check: a schema that does not fit stops `serve` before it schedules
+    anything (each cycle checks again, as `run` does)."""
+    from monitor.cli import open_warehouse_or_exit
+    from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
+    from monitor.warehouse.base import WarehouseError
+
+    warehouse = open_warehouse_or_exit(args, config)
+    try:
+        ensure_schema(warehouse, migrate=may_migrate(warehouse, config.bigquery.auto_migrate))
+    except SchemaVersionError as exc:
+        return str(exc)
+    except WarehouseError as exc:
+        return f"schema check failed: {exc}"
+    finally:
+        warehouse.close()
+    return None

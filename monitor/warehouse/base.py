@@ -19,6 +19,11 @@ class WarehouseError(RuntimeError):
         self.query = query
 
 
+class MissingTableError(WarehouseError):
+    """The query names a table the warehouse does not have (yet): an un-migrated
+    deployment, told apart from every other failure by the backend that saw it."""
+
+
 class QueryRunner(Protocol):
     """What a check needs: run a named query from queries/ with typed parameters.
 
@@ -35,6 +40,8 @@ class Warehouse(QueryRunner, Protocol):
 
     dataset: str
     kind: str
+    # An embedded file the monitor owns: its schema migrations apply themselves.
+    embedded: bool
 
     def execute_statements(self, sql: str, *, source: str) -> int:
         """Run DDL/DML statements (BigQuery dialect) from a schema file; returns the count."""

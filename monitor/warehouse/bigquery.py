@@ -18,7 +18,14 @@ from google.api_core import exceptions as gexc
 from google.cloud import bigquery
 
 from monitor.queries import load_query
-from monitor.warehouse.base import Params, ParamValue, Record, WarehouseError, bigquery_type
+from monitor.warehouse.base import (
+    MissingTableError,
+    Params,
+    ParamValue,
+    Record,
+    WarehouseError,
+    bigquery_type,
+)
 from monitor.warehouse.sql_dialect import Renames, parse_bigquery, to_bigquery, with_renames
 
 APP_LABEL = "prediction-monitor"
@@ -43,6 +50,7 @@ def query_parameter(name: str, value: ParamValue) -> Any:
 
 class BigQueryWarehouse:
     kind = "bigquery"
+    embedded = False
 
     def __init__(self, project: str, dataset: str, *, location: str | None = None,
                  maximum_bytes_billed: int | None = None, client: Any = None,
@@ -92,6 +100,8 @@ class BigQueryWarehouse:
                                     job_retry=None)
             rows = job.result(retry=self.retry, timeout=self.job_timeout)
             return [dict(row.items()) for row in rows]
+        except gexc.NotFound as exc:  # "Not found: Table ..." (jobs themselves are ours)
+            raise MissingTableError(name, _message(exc)) from exc
         except (gexc.GoogleAPIError, gexc.RetryError) as exc:
             raise WarehouseError(name, _message(exc)) from exc
         except OSError as exc:  # transport-level failure after the retry deadline

@@ -11,12 +11,13 @@ from typing import Any
 import duckdb
 
 from monitor.queries import load_query
-from monitor.warehouse.base import Params, Record, WarehouseError
+from monitor.warehouse.base import MissingTableError, Params, Record, WarehouseError
 from monitor.warehouse.sql_dialect import Renames, to_duckdb
 
 
 class DuckDBWarehouse:
     kind = "duckdb"
+    embedded = True
 
     def __init__(self, path: Path | str, dataset: str = "nba_predictions", *,
                  read_only: bool = False, tables: Mapping[str, str] | None = None) -> None:
@@ -59,6 +60,8 @@ class DuckDBWarehouse:
                         cols = [d[0] for d in cur.description]
                         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
                 return rows
+            except duckdb.CatalogException as exc:
+                raise MissingTableError(name, str(exc).splitlines()[0]) from exc
             except duckdb.Error as exc:
                 raise WarehouseError(name, str(exc).splitlines()[0]) from exc
 

@@ -222,7 +222,10 @@ def _handler(fake: FakeBigQuery) -> type[BaseHTTPRequestHandler]:
             try:
                 job.fields, job.rows = fake.run(sql, dataset, params)
             except duckdb.Error as exc:
-                resource["status"]["errorResult"] = {"reason": "invalidQuery",
+                # BigQuery fails a job on a missing table with reason notFound (404).
+                reason = ("notFound" if isinstance(exc, duckdb.CatalogException)
+                          else "invalidQuery")
+                resource["status"]["errorResult"] = {"reason": reason,
                                                      "message": str(exc).splitlines()[0]}
                 resource["status"]["errors"] = [resource["status"]["errorResult"]]
             fake.jobs[job_id] = job
@@ -249,7 +252,8 @@ def _handler(fake: FakeBigQuery) -> type[BaseHTTPRequestHandler]:
                 return
             if "errorResult" in job.resource["status"]:
                 err = job.resource["status"]["errorResult"]
-                self._error(400, err["reason"], err["message"])
+                self._error(404 if err["reason"] == "notFound" else 400, err["reason"],
+                            err["message"])
                 return
             self._send(200, {**self._results(job, {}), "kind": "bigquery#queryResponse"})
 
