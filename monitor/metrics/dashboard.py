@@ -19,6 +19,7 @@ ALIGNMENT_PERIOD = "3600s"
 # Cloud Monitoring's PromQL names a custom metric with its domain's dots as
 # underscores and the first slash as a colon.
 PROMQL_PREFIX = "custom_googleapis_com:prediction_monitor_"
+AGE_WINDOW = "3h"
 
 
 def metric_filter(metric: str) -> str:
@@ -59,8 +60,11 @@ def _data_set(spec: MetricSpec, chart: Chart) -> dict[str, Any]:
 
 
 def _age_data_set(spec: MetricSpec) -> dict[str, Any]:
-    # Seconds since the newest point: grows between cycles, resets at each one.
-    query = f"time() - max(timestamp({PROMQL_PREFIX}{spec.name}))"
+    # Seconds since the newest point: grows between cycles, resets at each one. A plain
+    # timestamp() sees a point only within the 5-minute lookback; the subquery keeps
+    # the last one for AGE_WINDOW (older: no value, and the heartbeat policy pages).
+    query = (f"time() - max(max_over_time(timestamp({PROMQL_PREFIX}{spec.name})"
+             f"[{AGE_WINDOW}:5m]))")
     return {"timeSeriesQuery": {"prometheusQuery": query, "unitOverride": "s"},
             "plotType": "LINE", "legendTemplate": f"{spec.name} age"}
 
