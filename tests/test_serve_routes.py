@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from monitor.checks.base import eastern_date
+from monitor.metrics.points import MetricPoint
+from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
 from monitor.routes import Request, dispatch, report_route
 from tests.contract import ContractDB, features
 from tests.fakes.slack_server import FakeSlack, start_fake_slack, stop_fake_slack
@@ -112,6 +114,7 @@ def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
     try:
         first = wait_for(f"{base}/metrics",
                          lambda s: counter(s, "cycles_total", status="completed") >= 1, 90)
+        assert get(f"{base}/metrics")[1] == CONTENT_TYPE
         textfile = samples((metrics_dir / "prediction_monitor.prom").read_text())
         # Every series the cycle wrote to the textfile is served, with its labels.
         produced = {k: v for k, v in textfile.items()
@@ -185,3 +188,32 @@ def test_dispatch_unknown_path_and_method() -> None:
     routes = {("GET", "/report"): report_route(lambda day: "x")}
     assert dispatch(routes, Request("GET", "/nope")).status == 404
     assert dispatch(routes, Request("POST", "/report")).status == 405
+
+
+def test_exporter_serves_the_latest_cycle_only_and_counts_cycles() -> None:
+    exporter = PrometheusExporter()
+    before = samples(exporter.exposition().decode())
+    assert not any(name == f"{PREFIX}heartbeat" for name, _ in before)  # no cycle yet
+    assert counter(before, "cycles_total", status="completed") == 0
+    at = dt.datetime(2026, 1, 9, 16, 15, tzinfo=dt.UTC)
+    old = MetricPoint("mismatch_share", (("build_commit_sha", "old1"), ("check", "x")), 0.5)
+    exporter.write([old, MetricPoint("heartbeat", (), 1.0)], at)
+    exporter.write([MetricPoint("heartbeat", (), 1.0)], at + dt.timedelta(hours=1))
+    exporter.record_cycle(ok=True, seconds=2.0, sent=2, failed=1, metric_failures=3,
+                          finished_at=at + dt.timedelta(hours=1))
+    exporter.record_cycle(ok=False, seconds=0.5, sent=0, failed=0, metric_failures=0,
+                          finished_at=at + dt.timedelta(hours=2))
+    after = samples(exporter.exposition().decode())
+    assert not any(name == f"{PREFIX}mismatch_share" for name, _ in after)  # replaced whole
+    assert after[(f"{PREFIX}cycle_time_seconds", frozenset())] == \
+        (at + dt.timedelta(hours=1)).timestamp()
+    assert counter(after, "cycles_total", status="completed") == 1
+    assert counter(after, "cycles_total", status="failed") == 1
+    assert counter(after, "notifications_total", outcome="sent") == 2
+    assert counter(after, "notifications_total", outcome="failed") == 1
+    assert counter(after, "metric_write_failures_total") == 3
+    assert counter(after, "cycle_duration_seconds_count") == 2
+    assert counter(after, "cycle_duration_seconds_sum") == 2.5
+    # A failed cycle does not move the last success.
+    assert counter(after, "last_successful_cycle_timestamp_seconds") == \
+        (at + dt.timedelta(hours=1)).timestamp()

@@ -14,13 +14,15 @@ from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
 from monitor.metrics.base import MetricWriteResult
 from monitor.metrics.local_files import PROM_PREFIX
 from monitor.metrics.points import METRICS, MetricPoint
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# generate_latest writes the 0.0.4 text format whatever the newest format is.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # Cycles take seconds (DuckDB) to minutes (BigQuery, Slack retries).
 DURATION_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
 
