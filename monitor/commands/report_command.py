@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from monitor.report.history import ReportData
     from monitor.warehouse.base import Warehouse
 
+DEFAULT_DAYS = 28  # also the period of serve's /report
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from monitor.cli import _add_common, _date
@@ -22,7 +24,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_common(p)
     p.add_argument("--date", type=_date, help="last game date (default: yesterday, "
                                               "US/Eastern)")
-    p.add_argument("--days", type=int, default=28, help="length of the period (default 28)")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS,
+                   help=f"length of the period (default {DEFAULT_DAYS})")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.html")
     p.set_defaults(handler=cmd_report)
 

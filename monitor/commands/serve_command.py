@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from monitor.scheduler import Health
 
 log = logging.getLogger("monitor.serve")
-REPORT_DAYS = 28  # /report shows what `report` shows by default
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info("validate-daily exit %d\n%s", int(report.exit_code), render_markdown(report))
 
     def report(day: dt.date | None) -> str:
-        from monitor.commands.report_command import report_page
+        from monitor.commands.report_command import DEFAULT_DAYS, report_page
 
         try:
             # Not read-only: DuckDB refuses a second connection to a file that this
@@ -103,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except SystemExit:
             raise RuntimeError("warehouse unavailable") from None
         try:
-            return report_page(warehouse, config, day, REPORT_DAYS, dt.datetime.now(dt.UTC))[0]
+            return report_page(warehouse, config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC))[0]
         finally:
             warehouse.close()
 
