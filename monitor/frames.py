@@ -83,9 +83,7 @@ def _object_kind(values: pd.Series[Any]) -> ObjectKind | None:
 
 def _typed_column(col: pd.Series[Any]) -> pd.Series[Any]:
     dtype = col.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return pd.to_datetime(col, utc=True).astype(TIMESTAMP)
-    if pd.api.types.is_datetime64_dtype(dtype):
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
         # Warehouse timestamps are UTC (DuckDB's TIMESTAMP has no zone); dates never
         # arrive as datetime64 (DuckDB: date objects, BigQuery: dbdate).
         return pd.to_datetime(col, utc=True).astype(TIMESTAMP)
@@ -107,7 +105,8 @@ def _typed_column(col: pd.Series[Any]) -> pd.Series[Any]:
     if kind == DATE:
         return pd.to_datetime(col).astype(DATE)
     if kind == "float64":
-        return col.map(lambda v: None if v is None else float(v)).astype("float64")
+        return col.map(lambda v: float(v) if isinstance(v, int | float | decimal.Decimal)
+                       else None).astype("float64")
     return col.astype(kind)
 
 

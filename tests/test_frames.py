@@ -174,3 +174,23 @@ def pandas_modules(code: list[str]) -> list[str]:
 def test_the_cli_does_not_import_pandas() -> None:
     assert pandas_modules(["-m", "monitor", "--help"]) == []
     assert pandas_modules(["-c", "import monitor.frames"]) != []  # the probe can see it
+
+
+def test_typed_gives_one_dtype_per_kind_of_value() -> None:
+    import decimal
+
+    raw = pd.DataFrame({
+        "day": pd.Series([dt.date(2026, 1, 9), None], dtype=object),
+        "at": pd.Series([dt.datetime(2026, 1, 9, 15), None], dtype="datetime64[ns]"),
+        "n": pd.Series([3, None], dtype=object),
+        "rounded": pd.Series([decimal.Decimal("50.5"), None], dtype=object),
+        "ok": pd.Series([True, None], dtype=object),
+        "name": pd.Series(["a", None], dtype=object),
+        "empty": pd.Series([None, None], dtype=object),
+    })
+    out = frames.typed(raw)
+    assert dtypes(out) == {"day": DATE, "at": TIMESTAMP, "n": "Int64", "rounded": "float64",
+                           "ok": "boolean", "name": "string", "empty": "object"}
+    assert out.at[0, "at"] == pd.Timestamp("2026-01-09T15:00:00Z")  # naive means UTC
+    assert out.at[0, "rounded"] == 50.5 and pd.isna(out.at[1, "rounded"])
+    assert out.at[0, "n"] == 3 and out.at[1, "n"] is pd.NA
