@@ -107,6 +107,18 @@ def cycle_times(start: dt.datetime, end: dt.datetime, cron: str, timezone: str) 
         cursor = times[-1] + dt.timedelta(seconds=1)
 
 
+def game_day_cycle_times(start: dt.date, end: dt.date, cron: str, timezone: str) -> (
+    list[dt.datetime]
+):
+    """The scheduled cycles from the first to the last moment of game dates start..end
+    (US/Eastern calendar days)."""
+    from monitor.checks.base import EASTERN
+
+    first = dt.datetime.combine(start, dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
+    last = dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=EASTERN).astimezone(dt.UTC)
+    return cycle_times(first, last, cron, timezone)
+
+
 def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
              times: list[dt.datetime],
              progress: Callable[[dt.datetime], None] | None = None) -> (

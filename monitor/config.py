@@ -60,6 +60,9 @@ class Sequential(Strict):
     mae_shift: float = Field(0.15, gt=0, le=2, description="relative MAE rise to detect")
     edge_loss: float = Field(1.0, gt=0, le=1,
                              description="share of the edge over 50% a broken model loses")
+    # No single game day adds more than this share of the threshold: one odd night
+    # moves every prediction of a slate at once, and is not a drift on its own.
+    max_day_share: float = Field(0.6, gt=0, le=1)
     baseline_days: int = Field(21, ge=3, le=90)
     min_baseline_graded: int = Field(300, ge=10)
     min_baseline_picks: int = Field(800, ge=10, description="hit-rate baseline needs this")

@@ -1,15 +1,13 @@
 """`serve`: the long-running mode. APScheduler 3.x runs the cycle and validate-daily
-on the configured cron schedule; a small stdlib HTTP server answers /healthz."""
+on the configured cron schedule; monitor/routes.py answers /healthz beside it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,28 +63,6 @@ class Health:
                     if self.last_cycle_at else None,
                     "started_at": self.started_at.isoformat()}
             return (503 if self.last_status == "failed" else 200), body
-
-
-def start_health_server(health: Health, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if self.path.split("?")[0] != "/healthz":
-                self.send_error(404)
-                return
-            status, body = health.report()
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True, name="healthz").start()
-    return server
 
 
 def build_scheduler(schedule: Schedule, cycle: Callable[[], None],

@@ -53,7 +53,7 @@ def cusum_threshold(false_alarm_rate: float) -> float:
 
 
 def cusum_gaussian_mean(days: list[tuple[int, float]], mu0: float, sigma: float,
-                        mu1: float) -> float:
+                        mu1: float, day_cap: float | None = None) -> float:
     """CUSUM statistic for a shift of the mean from mu0 to mu1 (sigma known).
 
     `days` holds (n, sum of the values) per day in time order; the per-day
@@ -61,10 +61,7 @@ def cusum_gaussian_mean(days: list[tuple[int, float]], mu0: float, sigma: float,
     if sigma <= 0:
         raise ValueError("sigma must be positive")
     scale = (mu1 - mu0) / (sigma * sigma)
-    s = 0.0
-    for n, total in days:
-        s = max(0.0, s + scale * (total - n * (mu0 + mu1) / 2))
-    return s
+    return cusum([scale * (total - n * (mu0 + mu1) / 2) for n, total in days], day_cap)
 
 
 def bernoulli_llr(trials: int, successes: int, p0: float, p1: float) -> float:
@@ -74,11 +71,16 @@ def bernoulli_llr(trials: int, successes: int, p0: float, p1: float) -> float:
     return successes * math.log(p1 / p0) + (trials - successes) * math.log((1 - p1) / (1 - p0))
 
 
-def cusum(llrs: list[float]) -> float:
-    """Page's CUSUM over per-period log-likelihood ratios: S = max(0, S + llr)."""
+def cusum(llrs: list[float], day_cap: float | None = None) -> float:
+    """Page's CUSUM over per-period log-likelihood ratios: S = max(0, S + llr).
+
+    With `day_cap`, no single period adds more than the cap (a winsorised CUSUM):
+    game days are not independent draws of rows — one night of odd slates moves every
+    prediction at once — so one heavy night alone must not cross the threshold; a
+    real drift persists and crosses it a day later."""
     s = 0.0
     for llr in llrs:
-        s = max(0.0, s + llr)
+        s = max(0.0, s + (llr if day_cap is None else min(llr, day_cap)))
     return s
 
 

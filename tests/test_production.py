@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.checks.base import eastern_date
 from monitor.cli import main
 from monitor.config import Schedule
 from monitor.runtime import run_id_from_env
@@ -38,10 +39,10 @@ def slack() -> Iterator[FakeSlack]:
     stop_fake_slack(fake)
 
 
-def broken(db: ContractDB, day: dt.date = D) -> None:
+def broken(db: ContractDB, day: dt.date = D, at: dt.datetime | None = None) -> None:
     for _ in range(40):
         db.prediction(day=day, line=21.5, cf=features(None, has=0.0),
-                      predicted_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
+                      predicted_at=at or dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
 
 
 def slack_env(slack: FakeSlack) -> dict[str, str]:
@@ -162,8 +163,9 @@ def free_port() -> int:
 
 def test_sigterm_lets_the_running_cycle_finish_and_exits_0(
         db: ContractDB, slack: FakeSlack, tmp_path: Path) -> None:
-    today = dt.datetime.now(dt.UTC).date()
-    broken(db, today)
+    # Written an hour ago for today's slate (US/Eastern), whatever the time of day.
+    now = dt.datetime.now(dt.UTC)
+    broken(db, eastern_date(now), at=now - dt.timedelta(hours=1))
     db.close()
     slack.delay = 3.0  # the cycle is inside chat.postMessage when SIGTERM arrives
     port = free_port()

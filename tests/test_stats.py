@@ -30,3 +30,17 @@ def test_empty_sample_has_no_interval_and_bad_counts_raise() -> None:
     assert safe_ratio(1, 0) is None
     assert mean_interval(4.0, 1.0, 1) is None
     assert mean_interval(4.0, 2.0, 100) == pytest.approx((3.608, 4.392), abs=1e-3)
+
+
+def test_a_capped_cusum_needs_more_than_one_heavy_day() -> None:
+    from monitor.stats import cusum, cusum_gaussian_mean
+
+    h = 6.9
+    assert cusum([20.0]) > h  # uncapped: one odd night is an alarm
+    assert cusum([20.0], day_cap=h / 2) == h / 2
+    assert cusum([20.0, 20.0], day_cap=h / 2) == h  # a drift that persists crosses
+    assert cusum([20.0, -1.0, 20.0], day_cap=h / 2) == h - 1.0
+    # The Gaussian form caps each day's log-likelihood ratio the same way.
+    one_bad_day = [(300, 300 * 6.0)]
+    assert cusum_gaussian_mean(one_bad_day, 4.4, 3.3, 5.06) > h
+    assert cusum_gaussian_mean(one_bad_day, 4.4, 3.3, 5.06, day_cap=h / 2) == h / 2

@@ -78,19 +78,20 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
                   settings: Sequential, context: tuple[tuple[str, str], ...],
                   check: str) -> list[Observation]:
     h = cusum_threshold(settings.false_alarm_rate)
+    cap = h * settings.max_day_share
     labels = make_labels(system_id=system, build_commit_sha=commit)
     sums = pooled(days)
     graded, picks = int(sums["graded"]), int(sums["picks"])
     mae = sums["sum_abs_error"] / graded if graded else math.nan
     s_mae = cusum_gaussian_mean([(int(d["graded"] or 0), float(d["sum_abs_error"] or 0))
                                  for d in days], base.mae, base.sigma,
-                                base.mae * (1 + settings.mae_shift))
+                                base.mae * (1 + settings.mae_shift), cap)
     facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"))
     out = [Observation(check, "mae_drift", labels, s_mae / h, graded, None, base.mae, facts)]
     if base.hit_rate is not None:
         p0, p1 = base.hit_rate, lost_edge(base.hit_rate, settings.edge_loss)
         s_hit = cusum([bernoulli_llr(int(d["picks"] or 0), int(d["hits"] or 0), p0, p1)
-                       for d in days])
+                       for d in days], cap)
         hit = sums["hits"] / picks if picks else math.nan
         out.append(Observation(check, "hit_rate_drift", labels, s_hit / h, picks, None, p0,
                                (*context, ("hit_rate", f"{hit:.3f}"),

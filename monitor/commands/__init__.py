@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from monitor.commands import (
     backtest_command,
+    dashboard_command,
     deployment_command,
     estimate_command,
     query_command,
@@ -27,4 +28,5 @@ REGISTER: list[Register] = [
     backtest_command.register,
     deployment_command.register,
     report_command.register,
+    dashboard_command.register,
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 
@@ -27,8 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from monitor.backtest import backtest, cycle_times
-    from monitor.checks.base import EASTERN
+    from monitor.backtest import backtest, game_day_cycle_times
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
     from monitor.warehouse.base import WarehouseError
@@ -40,10 +38,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"--schedule: {exc}", file=sys.stderr)
         return ExitCode.MONITOR_ERROR
-    start = dt.datetime.combine(args.start, dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
-    end = dt.datetime.combine(args.end, dt.time(23, 59, 59),
-                              tzinfo=EASTERN).astimezone(dt.UTC)
-    times = cycle_times(start, end, cron, config.schedule.timezone)
+    times = game_day_cycle_times(args.start, args.end, cron, config.schedule.timezone)
     warehouse = open_warehouse_or_exit(args, config, read_only=True)
     try:
         with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),

@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from monitor.config import MonitorConfig
     from monitor.cycle import CycleSummary
+    from monitor.metrics.base import MetricSink
     from monitor.notify.base import Notifier
     from monitor.rules.state import AlertEvent
     from monitor.warehouse.base import Warehouse
@@ -65,8 +68,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
              env: dict[str, str], *, as_of: dt.datetime, run_id: str,
-             dry_run: bool = False) -> int:
-    """One cycle on an open warehouse (closed on return); shared with `serve`."""
+             dry_run: bool = False, extra_sinks: Sequence[MetricSink] = (),
+             on_finished: Callable[[CycleSummary | None], None] | None = None) -> int:
+    """One cycle on an open warehouse (closed on return); shared with `serve`, which
+    adds its /metrics sink and counts the cycle in `on_finished` (None: the cycle
+    failed)."""
     from monitor.cycle import run_cycle
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.rules.lock import WarehouseCycleLock
@@ -94,10 +100,12 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
     finally:
         if not dry_run:
             # The heartbeat goes out whatever else failed.
-            export_metrics(env, config, summary, as_of)
+            export_metrics(env, config, summary, as_of, extra_sinks)
             if summary is not None:
                 _record_run(warehouse, summary)
         warehouse.close()
+        if on_finished is not None:
+            on_finished(summary)
     if summary is None:
         return ExitCode.MONITOR_ERROR
     for result in summary.results:
@@ -136,18 +144,19 @@ def _record_run(warehouse: Warehouse, summary: CycleSummary) -> None:
 
 
 def export_metrics(env: dict[str, str], config: MonitorConfig,
-                   summary: CycleSummary | None, as_of: dt.datetime) -> None:
+                   summary: CycleSummary | None, as_of: dt.datetime,
+                   extra_sinks: Sequence[MetricSink] = ()) -> None:
     from monitor.metrics.export import export_cycle
     from monitor.metrics.factory import sinks_from_env
     from monitor.warehouse import DEFAULT_DATA_DIR
 
     try:
-        sinks = sinks_from_env(env, DEFAULT_DATA_DIR, config)
+        sinks = [*sinks_from_env(env, DEFAULT_DATA_DIR, config), *extra_sinks]
     except Exception as exc:  # noqa: BLE001 - metrics never block alerts
         log.warning("metrics unavailable: %s: %s", type(exc).__name__, exc)
         if summary is not None:
             summary.metric_failures += 1
-        return
+        sinks = list(extra_sinks)
     outcome = export_cycle(sinks, summary.results if summary else [], as_of=as_of,
                            alerts_firing=summary.alerts_firing if summary else 0,
                            monitor_failed=summary is None)

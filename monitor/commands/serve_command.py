@@ -1,5 +1,6 @@
-"""`prediction-monitor serve`: cycles and validate-daily on a schedule, with /healthz.
-SIGTERM lets a running cycle finish, then the process exits 0."""
+"""`prediction-monitor serve`: cycles and validate-daily on a schedule, with /healthz,
+/metrics and /report on one port. SIGTERM lets a running cycle finish, then the
+process exits 0."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import datetime as dt
 import logging
 import os
 import signal
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from monitor.config import MonitorConfig
+    from monitor.metrics.prometheus import PrometheusExporter
+    from monitor.routes import Routes
+    from monitor.scheduler import Health
 
 log = logging.getLogger("monitor.serve")
 
@@ -22,10 +28,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from monitor.cli import _add_common
 
     p = sub.add_parser("serve", help="long-running mode: scheduled cycles and validate-daily, "
-                                     "/healthz")
+                                     "/healthz, /metrics, /report")
     _add_common(p)
     p.add_argument("--port", type=int, default=None,
-                   help="port of /healthz (default: $PORT, else 8080; 0 disables)")
+                   help="port of /healthz, /metrics and /report (default: $PORT, else "
+                        "8080; 0 disables)")
     p.add_argument("--run-now", action="store_true", help="run a cycle at start-up too")
     p.set_defaults(handler=cmd_serve)
 
@@ -33,10 +40,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.commands.run_command import run_once
+    from monitor.cycle import CycleSummary
     from monitor.logs import configure_logging
+    from monitor.metrics.prometheus import PrometheusExporter
     from monitor.notify.factory import notifier_from_env
+    from monitor.routes import start_server
     from monitor.runtime import run_id_from_env
-    from monitor.scheduler import Health, build_scheduler, start_health_server
+    from monitor.scheduler import Health, build_scheduler
     from monitor.validate import default_date, validate_daily
 
     env = dict(os.environ)
@@ -47,16 +57,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.error("%s", problem)
         return ExitCode.MONITOR_ERROR
     health = Health()
+    exporter = PrometheusExporter()
 
     def cycle() -> None:
         now = dt.datetime.now(dt.UTC)
+        started = time.monotonic()
         run_id = run_id_from_env({k: v for k, v in env.items() if k != "MONITOR_RUN_ID"}, now)
+
+        def finished(summary: CycleSummary | None) -> None:
+            exporter.record_cycle(
+                ok=summary is not None, seconds=time.monotonic() - started,
+                sent=summary.sent if summary else 0, failed=summary.failed if summary else 0,
+                metric_failures=summary.metric_failures if summary else 0,
+                finished_at=dt.datetime.now(dt.UTC))
+
         try:
             warehouse = open_warehouse_or_exit(args, config, run_id=run_id)
         except SystemExit:
             health.record(run_id, ok=False)
+            finished(None)
             return
-        code = run_once(warehouse, config, notifier, env, as_of=now, run_id=run_id)
+        code = run_once(warehouse, config, notifier, env, as_of=now, run_id=run_id,
+                        extra_sinks=[exporter], on_finished=finished)
         health.record(run_id, ok=code == ExitCode.OK)
         log.info("cycle finished: %s", run_id, extra={"run_id": run_id})
 
@@ -74,8 +96,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
             warehouse.close()
         log.info("validate-daily exit %d\n%s", int(report.exit_code), render_markdown(report))
 
+    def report(day: dt.date | None) -> str:
+        from monitor.commands.report_command import DEFAULT_DAYS, report_page
+
+        try:
+            # Not read-only: DuckDB refuses a second connection to a file that this
+            # process has open with another mode (the cycle's).
+            warehouse = open_warehouse_or_exit(args, config)
+        except SystemExit:
+            raise RuntimeError("warehouse unavailable") from None
+        try:
+            return report_page(warehouse, config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC))[0]
+        finally:
+            warehouse.close()
+
     port = args.port if args.port is not None else int(env.get("PORT", "8080"))
-    server = start_health_server(health, port) if port else None
+    server = start_server(serve_routes(health, exporter, report), port) if port else None
     scheduler = build_scheduler(config.schedule, cycle, daily)
 
     def stop(signum: int, frame: Any) -> None:
@@ -88,7 +124,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         scheduler.add_job(cycle, id="startup-cycle", name="start-up cycle")
     log.info("serving: cycle %r, validate-daily %r (%s)%s", config.schedule.cycle,
              config.schedule.validate_daily, config.schedule.timezone,
-             f", /healthz on port {server.server_address[1]}" if server else "")
+             f", /healthz /metrics /report on port {server.server_address[1]}" if server else "")
     scheduler.start()
     if server:
         server.shutdown()
@@ -113,3 +149,14 @@ def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | No
     finally:
         warehouse.close()
     return None
+def serve_routes(health: Health, exporter: PrometheusExporter,
+                 report: Callable[[dt.date | None], str]) -> Routes:
+    """Every route of `serve`, on one port."""
+    from monitor.metrics.prometheus import CONTENT_TYPE
+    from monitor.routes import health_route, metrics_route, report_route
+
+    return {
+        ("GET", "/healthz"): health_route(health.report),
+        ("GET", "/metrics"): metrics_route(exporter.exposition, CONTENT_TYPE),
+        ("GET", "/report"): report_route(report),
+    }

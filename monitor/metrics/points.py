@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from monitor.metrics.registry import REGISTRY
 from monitor.model import CheckResult, Observation, Status
 
 METRIC_PREFIX = "custom.googleapis.com/prediction_monitor/"
@@ -15,40 +16,9 @@ LABEL_KEYS = ("system_id", "build_commit_sha", "window", "check", "slate")
 MAX_COMMITS = 12  # newest commits by sample size keep their label; others become "other"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+\-]")
 
-# metric → (unit, description). Units are UCUM as Cloud Monitoring expects.
-METRICS: dict[str, tuple[str, str]] = {
-    "hit_rate": ("1", "OVER/UNDER hit rate of graded picks"),
-    "picks": ("1", "graded OVER/UNDER picks in the window"),
-    "mae": ("1", "mean absolute error of graded predictions (points)"),
-    "error_std": ("1", "standard deviation of the signed error (points)"),
-    "mean_signed_error": ("1", "mean signed error (points)"),
-    "direction_accuracy": ("1", "share of predictions on the right side of the line"),
-    "high_edge_hit_rate": ("1", "hit rate of picks with a high edge"),
-    "mismatch_share": ("1", "share with has_vegas_line = 0.0 while a line exists"),
-    "ppm_default_share": ("1", "share with ppm_avg_last_10 at its default"),
-    "features_missing_share": ("1", "share with critical_features missing or malformed"),
-    "feature_rows": ("1", "predictions read by the feature-default check"),
-    "vegas_coverage": ("1", "players with a Vegas line (weighted)"),
-    "coverage_delta": ("1", "Vegas coverage minus its trailing baseline"),
-    "ppm_coverage": ("1", "players with a non-default ppm"),
-    "feature_quality": ("1", "average feature quality score"),
-    "players_predicted_ratio": ("1", "players predicted / players requested"),
-    "failed_batches": ("1", "failed prediction batches for the slate"),
-    "partial_batches": ("1", "partial prediction batches for the slate"),
-    "mae_drift": ("1", "CUSUM of MAE vs the replaced commit, in units of its threshold"),
-    "hit_rate_drift": ("1", "CUSUM of hit rate vs the replaced commit, in threshold units"),
-    "commits_per_slate": ("1", "distinct commits that predicted the slate"),
-    "unknown_commit_share": ("1", "share of the slate's predictions without a commit"),
-    "stale_backfill_batches": ("1", "backfill batches on a commit not serving daily batches"),
-    "superseded_commit_batches": ("1", "batches from a commit older than one already serving"),
-    "slate_batches": ("1", "batches attempted for today's slate"),
-    "graded_share": ("1", "share of a past slate's active predictions that are graded"),
-    "heartbeat": ("1", "1 every completed or failed cycle"),
-    "checks_ok": ("1", "checks ok in the cycle"),
-    "checks_failed": ("1", "checks failed, in error or without data in the cycle"),
-    "alerts_firing": ("1", "alerts firing after the cycle"),
-    "cycle_status": ("1", "0 the cycle completed, 1 the monitor failed"),
-}
+# metric → (unit, description), from the one registry (monitor/metrics/registry.py).
+METRICS: dict[str, tuple[str, str]] = {m.name: (m.unit, m.description) for m in REGISTRY
+                                       if m.exported}
 HEARTBEAT_METRICS = ("heartbeat", "checks_ok", "checks_failed", "alerts_firing",
                      "cycle_status")
 

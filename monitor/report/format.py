@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from monitor.metrics.registry import names_of
 from monitor.model import Observation
 
-RATE_METRICS = frozenset({
-    "hit_rate", "mismatch_share", "ppm_default_share", "features_missing_share",
-    "direction_accuracy", "high_edge_hit_rate", "vegas_coverage", "ppm_coverage",
-    "players_predicted_ratio", "coverage_delta", "unknown_commit_share", "graded_share",
-})
-
-
-COUNT_METRICS = frozenset({
-    "picks", "feature_rows", "failed_batches", "partial_batches", "commits_per_slate",
-    "stale_backfill_batches", "superseded_commit_batches", "slate_batches", "check_error",
-})
+# How each metric reads comes from the metric registry; check_error is the
+# built-in rule's count, never exported.
+RATE_METRICS = names_of("share")
+COUNT_METRICS = names_of("count") | {"check_error"}
 
 
 def format_value(metric: str, value: float | None) -> str:

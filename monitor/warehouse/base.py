@@ -47,6 +47,11 @@ class Warehouse(QueryRunner, Protocol):
         """Run DDL/DML statements (BigQuery dialect) from a schema file; returns the count."""
         ...
 
+    def query_frame(self, name: str, params: Params) -> Any:
+        """The rows of a named query as a pandas DataFrame in this backend's own dtypes
+        (monitor.frames makes them the same on every backend). Needs pandas."""
+        ...
+
     def schema_statements(self, sql: str) -> list[str]:
         """The statements `execute_statements` would run, as this backend would run them."""
         ...

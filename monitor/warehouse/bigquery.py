@@ -4,13 +4,15 @@ queries/ files run as they are, with the dataset as the job's default dataset an
 every value a typed query parameter. Every job carries a cost guard
 (maximum_bytes_billed), labels that attribute its cost, and short explicit
 retry deadlines (the client's default retries a refused connection for minutes).
-Rows come back through the REST API: no BigQuery Storage API, no pandas.
+Rows come back through the REST API: no BigQuery Storage API, and no pandas except
+in query_frame (monitor.frames, for notebooks).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -105,6 +107,27 @@ class BigQueryWarehouse:
         except (gexc.GoogleAPIError, gexc.RetryError) as exc:
             raise WarehouseError(name, _message(exc)) from exc
         except OSError as exc:  # transport-level failure after the retry deadline
+            raise WarehouseError(name, f"{type(exc).__name__}: {exc}") from exc
+
+    def query_frame(self, name: str, params: Params) -> Any:
+        """Through the client's DataFrame support (db-dtypes for DATE columns), rows
+        over the REST API: never the BigQuery Storage API."""
+        sql = load_query(name)
+        config = self._job_config(self._used(sql, params), name)
+        try:
+            job = self.client.query(sql, job_config=config, location=self.location,
+                                    retry=self.retry, timeout=self.job_timeout,
+                                    job_retry=None)
+            rows = job.result(retry=self.retry, timeout=self.job_timeout)
+            with warnings.catch_warnings():
+                # 3.47 points DataFrame users at pandas-gbq; the client's own path
+                # (REST pages → Arrow → pandas with db-dtypes) is still what we want.
+                warnings.filterwarnings("ignore", category=PendingDeprecationWarning,
+                                        message="Retrieving DataFrames via google-cloud")
+                return rows.to_dataframe(create_bqstorage_client=False)
+        except (gexc.GoogleAPIError, gexc.RetryError) as exc:
+            raise WarehouseError(name, _message(exc)) from exc
+        except OSError as exc:
             raise WarehouseError(name, f"{type(exc).__name__}: {exc}") from exc
 
     def dry_run_bytes(self, name: str, params: Params) -> int:

@@ -48,14 +48,30 @@ class DuckDBWarehouse:
         """Run BigQuery-dialect SQL that is not a named file (investigation, tests)."""
         return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
 
+    def query_frame(self, name: str, params: Params) -> Any:
+        *setup, last = to_duckdb(load_query(name), self.dataset)
+        with self._lock:
+            try:
+                for stmt in setup:
+                    self._con.execute(stmt, self._used(stmt, params))
+                # Arrow from a relation (a cursor's Arrow output copies the rows once
+                # more); int columns with NULLs stay ints rather than turning float,
+                # DATEs stay dates (a naive datetime64 is a UTC TIMESTAMP).
+                table = self._con.sql(last, params=self._used(last, params)).to_arrow_table()
+            except duckdb.Error as exc:
+                raise WarehouseError(name, str(exc).splitlines()[0]) from exc
+        return _bigquery_number_types(table).to_pandas(integer_object_nulls=True)
+
+    @staticmethod
+    def _used(stmt: str, params: Params) -> dict[str, Any]:
+        return {k: _to_duckdb_value(v) for k, v in params.items() if f"${k}" in stmt}
+
     def _run(self, name: str, statements: tuple[str, ...], params: Params) -> list[Record]:
         with self._lock:
             try:
                 rows: list[Record] = []
                 for stmt in statements:
-                    used = {k: _to_duckdb_value(v) for k, v in params.items()
-                            if f"${k}" in stmt}
-                    cur = self._con.execute(stmt, used)
+                    cur = self._con.execute(stmt, self._used(stmt, params))
                     if cur.description:
                         cols = [d[0] for d in cur.description]
                         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
@@ -103,3 +119,15 @@ def _to_duckdb_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     return value
+
+
+def _bigquery_number_types(table: Any) -> Any:
+    """DuckDB sums integers into HUGEINT and rounds into DECIMAL where BigQuery gives
+    INT64 and FLOAT64: an Arrow table with BigQuery's number types."""
+    import pyarrow as pa
+
+    for i, column in enumerate(table.schema):
+        if pa.types.is_decimal(column.type):
+            target = pa.int64() if column.type.scale == 0 else pa.float64()
+            table = table.set_column(i, column.name, table.column(i).cast(target))
+    return table

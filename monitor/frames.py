@@ -1,0 +1,272 @@
+"""pandas DataFrames for notebooks: what the monitor sees, in the form analysts use.
+
+    from monitor import frames
+    wh = "duckdb:///data/demo.duckdb"          # or bigquery://PROJECT/DATASET
+    obs = frames.observations(wh, "2026-01-09")
+    obs[obs.metric == "mismatch_share"].sort_values("value", ascending=False)
+    frames.query(wh, "predictions_by_code_version", start_date="2026-01-01", end_date="2026-01-14")
+
+The only module that imports pandas (the CLI never loads it). Each function takes a
+warehouse URL or an opened warehouse (left open). Columns come out typed the same on
+every backend: dates and timestamps as datetime64 (timestamps in UTC), shares and
+values as float64, counts as Int64, flags as boolean, text as string, every label
+its own column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, Literal
+
+import pandas as pd
+
+from monitor.config import MonitorConfig, load_config
+from monitor.model import as_date
+from monitor.warehouse import open_warehouse
+from monitor.warehouse.base import ParamValue, Warehouse
+
+DATE: Final = "datetime64[us]"
+TIMESTAMP: Final = "datetime64[us, UTC]"
+ObjectKind = Literal["boolean", "Int64", "float64", "string", "datetime64[us]",
+                     "datetime64[us, UTC]"]
+WarehouseLike = str | Warehouse
+DateLike = str | dt.date
+
+
+@contextmanager
+def _opened(warehouse: WarehouseLike, config: MonitorConfig) -> Iterator[Warehouse]:
+    if not isinstance(warehouse, str):
+        yield warehouse
+        return
+    opened = open_warehouse(warehouse, dataset=config.dataset, read_only=True,
+                            location=config.bigquery.location,
+                            maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
+                            job_timeout_seconds=config.bigquery.job_timeout_seconds)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _config(config: MonitorConfig | None) -> MonitorConfig:
+    return config if config is not None else load_config(None)
+
+
+def _day(value: DateLike) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _object_kind(values: pd.Series[Any]) -> ObjectKind | None:
+    present = [v for v in values if v is not None and v is not pd.NA
+               and not (isinstance(v, float) and v != v)]
+    if not present:
+        return None
+    kinds = {type(v) for v in present}
+    if kinds <= {bool}:
+        return "boolean"
+    if kinds <= {int}:
+        return "Int64"
+    if kinds <= {int, float, decimal.Decimal}:
+        return "float64"
+    if kinds <= {str}:
+        return "string"
+    if all(isinstance(v, dt.datetime) for v in present):
+        return TIMESTAMP
+    if all(isinstance(v, dt.date) for v in present):
+        return DATE
+    return None
+
+
+def _typed_column(col: pd.Series[Any]) -> pd.Series[Any]:
+    dtype = col.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        # Warehouse timestamps are UTC (DuckDB's TIMESTAMP has no zone); dates never
+        # arrive as datetime64 (DuckDB: date objects, BigQuery: dbdate).
+        return pd.to_datetime(col, utc=True).astype(TIMESTAMP)
+    if str(dtype) == "dbdate":  # db-dtypes' DATE from BigQuery
+        return pd.to_datetime(col.astype("string")).astype(DATE)
+    if pd.api.types.is_bool_dtype(dtype):
+        return col.astype("boolean")
+    if pd.api.types.is_integer_dtype(dtype):
+        return col.astype("Int64")
+    if pd.api.types.is_float_dtype(dtype):
+        return col.astype("float64")
+    if isinstance(dtype, pd.StringDtype):
+        return col.astype("string")
+    kind = _object_kind(col)
+    if kind is None:
+        return col
+    if kind == TIMESTAMP:
+        return pd.to_datetime(col, utc=True).astype(TIMESTAMP)
+    if kind == DATE:
+        return pd.to_datetime(col).astype(DATE)
+    if kind == "float64":
+        return col.map(lambda v: float(v) if isinstance(v, int | float | decimal.Decimal)
+                       else None).astype("float64")
+    return col.astype(kind)
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per kind of value, whichever backend or client produced the frame."""
+    return pd.DataFrame({name: _typed_column(frame[name]) for name in frame.columns},
+                        index=pd.RangeIndex(len(frame)))
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return typed(pd.DataFrame.from_records(list(rows), columns=list(columns)))
+
+
+def query(warehouse: WarehouseLike, name: str, *, config: MonitorConfig | None = None,
+          **params: Any) -> pd.DataFrame:
+    """A shipped investigation query (queries/investigate/NAME.sql). Parameters may be
+    given as text (as on the command line) or as values; each is typed by the query's
+    header and travels as a query parameter."""
+    from monitor.commands.query_command import parse_value
+    from monitor.queries import declared_params, query_names
+
+    known = [n.split("/", 1)[1] for n in query_names("investigate")]
+    if name not in known:
+        raise KeyError(f"unknown query {name!r}; known: {', '.join(known)}")
+    declared = declared_params(f"investigate/{name}")
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise TypeError(f"{name} takes {', '.join(declared)}; not {', '.join(unknown)}")
+    values: dict[str, ParamValue] = {}
+    for key, kind in declared.items():
+        given = params.get(key)
+        if given is None and kind != "STRING":
+            raise TypeError(f"{name}: missing parameter {key} ({kind})")
+        # Text is parsed as `prediction-monitor query --param` parses it.
+        values[key] = parse_value(kind, given or "") if given is None or isinstance(
+            given, str) else given
+    cfg = _config(config)
+    with _opened(warehouse, cfg) as wh:
+        return typed(wh.query_frame(f"investigate/{name}", values))
+
+
+OBSERVATION_COLUMNS = ("check", "metric", "value", "sample_size", "interval_low",
+                       "interval_high", "baseline")
+
+
+def observations(warehouse: WarehouseLike, date: DateLike, *,
+                 config: MonitorConfig | None = None) -> pd.DataFrame:
+    """Every observation validate-daily makes for game date `date`: one row each, with
+    n and its 95% interval, and each label (system_id, build_commit_sha, window,
+    game_date...) as a column. A check without data contributes no rows; its status
+    is in `frame.attrs["checks"]`."""
+    from monitor.validate import validate_daily
+
+    cfg = _config(config)
+    with _opened(warehouse, cfg) as wh:
+        report = validate_daily(wh, cfg, _day(date))
+    labels = sorted({k for r in report.results for o in r.observations for k, _ in o.labels})
+    rows = []
+    for result in report.results:
+        for o in result.observations:
+            low, high = o.interval if o.interval else (None, None)
+            rows.append({"check": o.check, "metric": o.metric,
+                         "value": None if o.value is None else float(o.value),
+                         "sample_size": o.sample_size, "interval_low": low,
+                         "interval_high": high, "baseline": o.baseline, **dict(o.labels)})
+    frame = _frame(rows, [*OBSERVATION_COLUMNS, *labels])
+    for column in ("value", "interval_low", "interval_high", "baseline"):
+        frame[column] = frame[column].astype("float64")  # NULL-only columns stay floats
+    frame["sample_size"] = frame["sample_size"].astype("Int64")
+    if "game_date" in frame:
+        frame["game_date"] = pd.to_datetime(frame["game_date"]).astype(DATE)
+    frame.attrs["checks"] = {r.name: r.status.value for r in report.results}
+    return frame
+
+
+def _json_object(cell: Any) -> dict[str, Any]:
+    """A JSON column's cell: NULL (None, or NaN in a text column) is no object."""
+    if not isinstance(cell, str) or not cell:
+        return {}
+    value = json.loads(cell)
+    return value if isinstance(value, dict) else {}
+
+
+ALERT_EVENT_COLUMNS = ("event_time", "event_type", "rule", "severity", "fingerprint",
+                       "run_id", "slack_ts", "slack_channel", "detail", "value",
+                       "sample_size", "threshold", "reason")
+
+
+def alert_events(warehouse: WarehouseLike, since: DateLike | dt.datetime, *,
+                 until: dt.datetime | None = None,
+                 config: MonitorConfig | None = None) -> pd.DataFrame:
+    """The alert event log (`monitor_alert_events`) from `since` (a date is midnight
+    UTC): one row per event, each alert label a column, the evidence's value, n,
+    threshold and reason as columns of their own."""
+    start = since if isinstance(since, dt.datetime) else dt.datetime.combine(
+        _day(since), dt.time(), tzinfo=dt.UTC)
+    cfg = _config(config)
+    with _opened(warehouse, cfg) as wh:
+        raw = wh.query_frame("alert_events_recent", {
+            "since": start, "as_of": until or dt.datetime.now(dt.UTC)})
+    records = raw.to_dict("records")
+    label_sets = [_json_object(r["labels_json"]) for r in records]
+    evidence = [_json_object(r["evidence_json"]) for r in records]
+    labels = sorted({k for ls in label_sets for k in ls})
+    rows = []
+    for record, ls, ev in zip(records, label_sets, evidence, strict=True):
+        rows.append({**{k: record[k] for k in ALERT_EVENT_COLUMNS[:9]},
+                     "value": ev.get("value"), "sample_size": ev.get("sample_size"),
+                     "threshold": ev.get("threshold"), "reason": ev.get("reason"),
+                     **{k: ls.get(k) for k in labels}})
+    frame = _frame(rows, [*ALERT_EVENT_COLUMNS, *labels])
+    frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True).astype(TIMESTAMP)
+    frame["value"] = frame["value"].astype("float64")
+    frame["threshold"] = frame["threshold"].astype("float64")
+    frame["sample_size"] = frame["sample_size"].astype("Int64")
+    for column in ("event_type", "rule", "severity", "fingerprint", "run_id", "slack_ts",
+                   "slack_channel", "detail", "reason", *labels):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+BACKTEST_COLUMNS = ("time", "event", "rule", "severity", "metric", "value", "sample_size",
+                    "threshold", "reason", "first_date")
+
+
+def backtest(warehouse: WarehouseLike, start: DateLike, end: DateLike, *,
+             schedule: str | None = None,
+             config: MonitorConfig | None = None) -> pd.DataFrame:
+    """`prediction-monitor backtest` as a frame: every alert that would have fired,
+    repeated or resolved over game dates start..end (US/Eastern), replaying the
+    configured schedule (or `schedule`, a cron line)."""
+    from monitor.backtest import backtest as replay
+    from monitor.backtest import game_day_cycle_times
+
+    cfg = _config(config)
+    times = game_day_cycle_times(_day(start), _day(end), schedule or cfg.schedule.cycle,
+                                 cfg.schedule.timezone)
+    with _opened(warehouse, cfg) as wh:
+        runs, _ = replay(wh, {"default": cfg}, times)
+    alerts = runs["default"].alerts
+    labels = sorted({k for a in alerts for k, _ in a.labels})
+    rows = []
+    for a in alerts:
+        ev = a.evidence
+        rows.append({"time": a.time, "event": a.event, "rule": a.rule, "severity": a.severity,
+                     "metric": ev.metric if ev else None, "value": ev.value if ev else None,
+                     "sample_size": ev.sample_size if ev else None,
+                     "threshold": ev.threshold if ev else None,
+                     "reason": ev.reason if ev else None,
+                     "first_date": as_date(min(ev.dates)) if ev and ev.dates else None,
+                     **dict(a.labels)})
+    frame = _frame(rows, [*BACKTEST_COLUMNS, *labels])
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).astype(TIMESTAMP)
+    frame["first_date"] = pd.to_datetime(frame["first_date"]).astype(DATE)
+    frame["value"] = frame["value"].astype("float64")
+    frame["threshold"] = frame["threshold"].astype("float64")
+    frame["sample_size"] = frame["sample_size"].astype("Int64")
+    for column in ("event", "rule", "severity", "metric", "reason", *labels):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+__all__ = ["alert_events", "backtest", "observations", "query", "typed"]

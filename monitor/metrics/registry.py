@@ -1,0 +1,112 @@
+"""The one list of metrics the monitor exports: name → unit, description, how a person
+reads it, and the dashboard chart it belongs to.
+
+Cloud Monitoring descriptors, the Prometheus textfile and /metrics, the report's
+number formatting and deploy/monitoring/dashboard.json are all derived from this
+table; tests/test_metric_registry.py fails when a check's metric is missing here.
+Thresholds are not kept here: a chart draws the fixed `above`/`below` of the
+alerts.yaml rules on its metrics, so the dashboard shows the lines that page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["share", "count", "value"]  # 0–1 share, whole count, anything else
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A dashboard chart; metrics naming the same chart share it."""
+
+    title: str
+    group_by: tuple[str, ...] = ()  # labels that split the chart into series
+    # Seconds since the metric's last point rather than its value (a heartbeat's age).
+    age: bool = False
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    description: str
+    kind: Kind
+    unit: str = "1"  # UCUM, as Cloud Monitoring expects
+    chart: Chart | None = None
+    # False: judged by rules but not exported (one series per game would be unbounded).
+    exported: bool = True
+
+
+HIT_RATE = Chart("Hit rate per commit", ("system_id", "build_commit_sha", "window"))
+FEATURE_DEFAULTS = Chart("Feature defaults and line/feature mismatch at prediction time",
+                         ("system_id", "build_commit_sha", "slate"))
+VEGAS = Chart("Vegas line coverage of prediction batches", ("system_id", "slate"))
+MAE = Chart("MAE per commit (points)", ("system_id", "build_commit_sha", "window"))
+HEARTBEAT = Chart("Heartbeat age (seconds since the last cycle)", age=True)
+ALERTS = Chart("Alerts firing and checks failing")
+
+REGISTRY: tuple[MetricSpec, ...] = (
+    MetricSpec("hit_rate", "OVER/UNDER hit rate of graded picks", "share", chart=HIT_RATE),
+    MetricSpec("picks", "graded OVER/UNDER picks in the window", "count"),
+    MetricSpec("mae", "mean absolute error of graded predictions (points)", "value",
+               chart=MAE),
+    MetricSpec("error_std", "standard deviation of the signed error (points)", "value"),
+    MetricSpec("mean_signed_error", "mean signed error (points)", "value"),
+    MetricSpec("direction_accuracy", "share of predictions on the right side of the line",
+               "share"),
+    MetricSpec("high_edge_hit_rate", "hit rate of picks with a high edge", "share"),
+    MetricSpec("mismatch_share", "share with has_vegas_line = 0.0 while a line exists",
+               "share", chart=FEATURE_DEFAULTS),
+    MetricSpec("ppm_default_share", "share with ppm_avg_last_10 at its default", "share",
+               chart=FEATURE_DEFAULTS),
+    MetricSpec("features_missing_share", "share with critical_features missing or malformed",
+               "share", chart=FEATURE_DEFAULTS),
+    MetricSpec("feature_rows", "predictions read by the feature-default check", "count"),
+    MetricSpec("vegas_coverage", "players with a Vegas line (weighted)", "share", chart=VEGAS),
+    MetricSpec("coverage_delta", "Vegas coverage minus its trailing baseline", "share"),
+    MetricSpec("ppm_coverage", "players with a non-default ppm", "share"),
+    MetricSpec("feature_quality", "average feature quality score", "value"),
+    MetricSpec("players_predicted_ratio", "players predicted / players requested", "share"),
+    MetricSpec("failed_batches", "failed prediction batches for the slate", "count"),
+    MetricSpec("partial_batches", "partial prediction batches for the slate", "count"),
+    MetricSpec("mae_drift", "CUSUM of MAE vs the replaced commit, in units of its threshold",
+               "value"),
+    MetricSpec("hit_rate_drift", "CUSUM of hit rate vs the replaced commit, in threshold units",
+               "value"),
+    MetricSpec("commits_per_slate", "distinct commits that predicted the slate", "count"),
+    MetricSpec("unknown_commit_share", "share of the slate's predictions without a commit",
+               "share"),
+    MetricSpec("stale_backfill_batches", "backfill batches on a commit not serving daily "
+               "batches", "count"),
+    MetricSpec("superseded_commit_batches", "batches from a commit older than one already "
+               "serving", "count"),
+    MetricSpec("slate_batches", "batches attempted for today's slate", "count"),
+    MetricSpec("graded_share", "share of a past slate's active predictions that are graded",
+               "share"),
+    MetricSpec("game_predictions", "predictions of one scheduled game by one system", "count",
+               exported=False),
+    MetricSpec("calendar_unknown_games", "predicted games the league calendar does not know",
+               "count"),
+    # The monitor's own heartbeat: written every cycle, even a failed one.
+    MetricSpec("heartbeat", "1 every completed or failed cycle", "count", chart=HEARTBEAT),
+    MetricSpec("checks_ok", "checks ok in the cycle", "count"),
+    MetricSpec("checks_failed", "checks failed, in error or without data in the cycle",
+               "count", chart=ALERTS),
+    MetricSpec("alerts_firing", "alerts firing after the cycle", "count", chart=ALERTS),
+    MetricSpec("cycle_status", "0 the cycle completed, 1 the monitor failed", "count"),
+)
+
+BY_NAME: dict[str, MetricSpec] = {m.name: m for m in REGISTRY}
+
+
+def names_of(kind: Kind) -> frozenset[str]:
+    return frozenset(m.name for m in REGISTRY if m.kind == kind)
+
+
+def charts() -> list[tuple[Chart, list[MetricSpec]]]:
+    """Dashboard charts in registry order, each with the metrics it draws."""
+    out: dict[Chart, list[MetricSpec]] = {}
+    for spec in REGISTRY:
+        if spec.chart is not None:
+            out.setdefault(spec.chart, []).append(spec)
+    return list(out.items())

@@ -1,0 +1,95 @@
+"""The metric registry is the one list: every check's metric is in it, and the
+dashboard generated from it names only metrics the exporter writes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from google.cloud import monitoring_dashboard_v1
+from google.protobuf import json_format
+
+from monitor.checks import known_labels
+from monitor.cli import main
+from monitor.config import MonitorConfig
+from monitor.metrics.dashboard import PROMQL_PREFIX, build_dashboard
+from monitor.metrics.points import HEARTBEAT_METRICS, LABEL_KEYS, METRIC_PREFIX, METRICS
+from monitor.metrics.registry import BY_NAME, REGISTRY
+from monitor.report.format import COUNT_METRICS, RATE_METRICS
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = ROOT / "deploy" / "monitoring" / "dashboard.json"
+
+
+def test_every_check_metric_and_heartbeat_metric_is_registered() -> None:
+    missing = sorted(set(known_labels()) - set(BY_NAME))
+    assert missing == [], "add to REGISTRY in monitor/metrics/registry.py: " + "; ".join(
+        f'MetricSpec("{m}", "<description>", "share|count|value")' for m in missing)
+    assert set(HEARTBEAT_METRICS) <= set(BY_NAME)
+    # Nothing registered that no check and no heartbeat writes.
+    assert set(BY_NAME) == set(known_labels()) | set(HEARTBEAT_METRICS)
+    assert len(BY_NAME) == len(REGISTRY)  # no name twice
+
+
+def test_exporter_and_report_read_the_registry() -> None:
+    assert METRICS == {m.name: (m.unit, m.description) for m in REGISTRY if m.exported}
+    assert "game_predictions" not in METRICS  # a series per game: judged, not exported
+    assert all(BY_NAME[m].kind == "share" for m in RATE_METRICS)
+    assert {m for m in COUNT_METRICS if m in BY_NAME} == {
+        m.name for m in REGISTRY if m.kind == "count"}
+
+
+def named_metrics(dashboard: monitoring_dashboard_v1.Dashboard) -> list[str]:
+    """Every metric type a chart reads, from its filters and PromQL queries."""
+    out: list[str] = []
+    for widget in dashboard.grid_layout.widgets:
+        for data_set in widget.xy_chart.data_sets:
+            query = data_set.time_series_query
+            if query.prometheus_query:
+                out += [METRIC_PREFIX + m for m in
+                        re.findall(re.escape(PROMQL_PREFIX) + r"(\w+)", query.prometheus_query)]
+                assert PROMQL_PREFIX in query.prometheus_query
+            else:
+                found = re.findall(r'metric\.type\s*=\s*"([^"]+)"',
+                                   query.time_series_filter.filter)
+                assert found, f"{widget.title}: no metric.type in its filter"
+                out += found
+    return out
+
+
+def test_dashboard_json_parses_and_names_only_exported_metrics() -> None:
+    dashboard = monitoring_dashboard_v1.Dashboard.pb()()
+    json_format.Parse(DASHBOARD.read_text(), dashboard)  # unknown fields are errors
+    assert dashboard.display_name == "prediction-monitor"
+    names = named_metrics(dashboard)
+    exported = {METRIC_PREFIX + m for m in METRICS}
+    assert names and set(names) <= exported, sorted(set(names) - exported)
+    # What the issue asks the dashboard to show.
+    assert {METRIC_PREFIX + m for m in ("hit_rate", "mismatch_share", "ppm_default_share",
+                                        "vegas_coverage", "mae", "heartbeat",
+                                        "alerts_firing")} <= set(names)
+    for widget in dashboard.grid_layout.widgets:
+        for data_set in widget.xy_chart.data_sets:
+            fields = data_set.time_series_query.time_series_filter.aggregation.group_by_fields
+            assert {f.removeprefix("metric.label.") for f in fields} <= set(LABEL_KEYS)
+    hit_rate = next(w for w in dashboard.grid_layout.widgets if w.title.startswith("Hit rate"))
+    assert [(t.value, t.direction) for t in hit_rate.xy_chart.thresholds] == [
+        (pytest.approx(0.55), hit_rate.xy_chart.thresholds[0].Direction.BELOW)]
+
+
+def test_dashboard_file_is_the_generator_output(config: MonitorConfig, tmp_path: Path) -> None:
+    """Regenerate with `prediction-monitor dashboard --out deploy/monitoring/dashboard.json`."""
+    assert json.loads(DASHBOARD.read_text()) == build_dashboard(config)
+    out = tmp_path / "dashboard.json"
+    assert main(["dashboard", "--config", str(ROOT / "alerts.yaml"), "--out", str(out)]) == 0
+    assert out.read_text() == DASHBOARD.read_text()
+
+
+def test_dashboard_thresholds_follow_the_config(config: MonitorConfig) -> None:
+    rules = [r.model_copy(update={"below": 0.6}) if r.name == "hit_rate_below_55" else r
+             for r in config.rules]
+    changed = build_dashboard(config.model_copy(update={"rules": rules}))
+    hit_rate = changed["gridLayout"]["widgets"][0]
+    assert hit_rate["xyChart"]["thresholds"][0]["value"] == 0.6

@@ -1,0 +1,219 @@
+"""`serve`'s routes: /metrics through prometheus_client, /report, one port with /healthz."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from monitor.checks.base import eastern_date
+from monitor.metrics.points import MetricPoint
+from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
+from monitor.routes import Request, dispatch, report_route
+from tests.contract import ContractDB, features
+from tests.fakes.slack_server import FakeSlack, start_fake_slack, stop_fake_slack
+from tests.test_production import BIN, ROOT, clean_env, free_port, slack_env
+
+PREFIX = "prediction_monitor_"
+PROCESS_COUNTERS = ("cycles_total", "cycle_duration_seconds_count",
+                    "notifications_total", "metric_write_failures_total",
+                    "last_successful_cycle_timestamp_seconds")
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = start_fake_slack()
+    yield fake
+    stop_fake_slack(fake)
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """(sample name, labels without empty values) → value."""
+    out: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[key(s)] = s.value
+    return out
+
+
+def key(s: Sample) -> tuple[str, frozenset[tuple[str, str]]]:
+    # An empty label value is the same series as no label (Prometheus data model).
+    return s.name, frozenset((k, v) for k, v in s.labels.items() if v)
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, resp.headers["Content-Type"], resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+def wait_for(url: str, done: object, timeout: float) -> dict[tuple[str, frozenset[tuple[
+        str, str]]], float]:
+    assert callable(done)
+    deadline = time.monotonic() + timeout
+    last: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    while time.monotonic() < deadline:
+        try:
+            last = samples(get(url)[2])
+            if done(last):
+                return last
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out; last scrape: {sorted(last)[:20]}")
+
+
+def counter(scrape: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
+            **labels: str) -> float:
+    return scrape.get((PREFIX + name, frozenset(labels.items())), 0.0)
+
+
+def todays_data(db: ContractDB, today: dt.date) -> None:
+    """Today's slate written by a broken batch, and a graded day before it."""
+    for _ in range(40):
+        db.prediction(day=today, line=21.5, cf=features(None, has=0.0),
+                      predicted_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30))
+    db.batch(day=today, started=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40))
+    yesterday = today - dt.timedelta(days=1)
+    for i in range(20):
+        db.graded(day=yesterday, correct=i % 3 != 0,
+                  graded_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+
+
+def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
+        db: ContractDB, slack: FakeSlack, tmp_path: Path) -> None:
+    todays_data(db, eastern_date(dt.datetime.now(dt.UTC)))
+    db.close()
+    # A cycle every minute, so the scheduled second cycle follows the start-up one.
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text().replace(
+        'cycle: "15 * * * *"', 'cycle: "* * * * *"'))
+    for _ in range(3):  # the first cycle's alert message fails (first try, both retries)
+        slack.script.append((500, {}, b"oops"))
+    metrics_dir = tmp_path / "metrics"
+    port = free_port()
+    # Start early in a minute, so the start-up cycle is over before the scheduled one.
+    if dt.datetime.now().second > 30:
+        time.sleep(61 - dt.datetime.now().second)
+    env = clean_env(**slack_env(slack), MONITOR_METRICS_DIR=str(metrics_dir))
+    proc = subprocess.Popen([str(BIN), "serve", "--warehouse", db.url, "--config", str(config),
+                             "--run-now", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        first = wait_for(f"{base}/metrics",
+                         lambda s: counter(s, "cycles_total", status="completed") >= 1, 90)
+        assert get(f"{base}/metrics")[1] == CONTENT_TYPE
+        textfile = samples((metrics_dir / "prediction_monitor.prom").read_text())
+        # Every series the cycle wrote to the textfile is served, with its labels.
+        produced = {k: v for k, v in textfile.items()
+                    if k[0] != f"{PREFIX}cycle_time_seconds"}
+        assert len(produced) > 10
+        assert {k: first.get(k) for k in produced} == produced
+        assert (f"{PREFIX}cycle_time_seconds", frozenset()) in first
+        mismatch = (f"{PREFIX}mismatch_share", frozenset({
+            ("check", "feature_defaults"), ("system_id", "catboost_v8"),
+            ("build_commit_sha", "abc123"), ("slate", "d0")}))
+        assert first[mismatch] == 1.0
+        assert any(name == f"{PREFIX}hit_rate" and ("window", "7d") in labels
+                   for name, labels in first)
+        assert first[(f"{PREFIX}heartbeat", frozenset())] == 1.0
+        assert counter(first, "notifications_total", outcome="failed") == 1
+        assert counter(first, "cycle_duration_seconds_count") == 1
+        assert counter(first, "last_successful_cycle_timestamp_seconds") > 0
+        assert (f"{PREFIX}metric_write_failures_total", frozenset()) in first
+
+        second = wait_for(f"{base}/metrics",
+                          lambda s: counter(s, "cycles_total", status="completed") >= 2, 150)
+        assert counter(second, "cycle_duration_seconds_count") >= 2
+        assert counter(second, "notifications_total", outcome="sent") > \
+            counter(first, "notifications_total", outcome="sent")  # the owed message
+        assert counter(second, "last_successful_cycle_timestamp_seconds") > \
+            counter(first, "last_successful_cycle_timestamp_seconds")
+
+        status, kind, page = get(f"{base}/report")
+        assert status == 200 and kind.startswith("text/html")
+        assert page.lstrip().lower().startswith("<!doctype html")
+        assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+        assert "https://" not in page
+        status, _, body = get(f"{base}/report?date=2026-13-40")
+        assert status == 400 and "bad date" in body
+        status, _, _ = get(f"{base}/healthz")
+        assert status == 200
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            print(proc.communicate()[0])  # what serve said, when the test failed
+    assert proc.returncode == 0, out
+
+
+def test_report_route_dates() -> None:
+    asked: list[dt.date | None] = []
+
+    def render(day: dt.date | None) -> str:
+        asked.append(day)
+        return "<!doctype html><p>page</p>"
+
+    route = report_route(render)
+    ok = route(Request("GET", "/report", {"date": ["2026-01-09"]}))
+    assert (ok.status, ok.content_type) == (200, "text/html; charset=utf-8")
+    assert route(Request("GET", "/report")).status == 200
+    bad = route(Request("GET", "/report", {"date": ["yesterday"]}))
+    assert bad.status == 400 and b"YYYY-MM-DD" in bad.body
+    assert asked == [dt.date(2026, 1, 9), None]  # a bad date never reaches the warehouse
+
+
+def test_report_route_failure_is_503_without_details() -> None:
+    def render(day: dt.date | None) -> str:
+        raise RuntimeError("xoxb-secret-token in a message")
+
+    response = report_route(render)(Request("GET", "/report"))
+    assert response.status == 503 and b"xoxb" not in response.body
+
+
+def test_dispatch_unknown_path_and_method() -> None:
+    routes = {("GET", "/report"): report_route(lambda day: "x")}
+    assert dispatch(routes, Request("GET", "/nope")).status == 404
+    assert dispatch(routes, Request("POST", "/report")).status == 405
+
+
+def test_exporter_serves_the_latest_cycle_only_and_counts_cycles() -> None:
+    exporter = PrometheusExporter()
+    before = samples(exporter.exposition().decode())
+    assert not any(name == f"{PREFIX}heartbeat" for name, _ in before)  # no cycle yet
+    assert counter(before, "cycles_total", status="completed") == 0
+    at = dt.datetime(2026, 1, 9, 16, 15, tzinfo=dt.UTC)
+    old = MetricPoint("mismatch_share", (("build_commit_sha", "old1"), ("check", "x")), 0.5)
+    exporter.write([old, MetricPoint("heartbeat", (), 1.0)], at)
+    exporter.write([MetricPoint("heartbeat", (), 1.0)], at + dt.timedelta(hours=1))
+    exporter.record_cycle(ok=True, seconds=2.0, sent=2, failed=1, metric_failures=3,
+                          finished_at=at + dt.timedelta(hours=1))
+    exporter.record_cycle(ok=False, seconds=0.5, sent=0, failed=0, metric_failures=0,
+                          finished_at=at + dt.timedelta(hours=2))
+    after = samples(exporter.exposition().decode())
+    assert not any(name == f"{PREFIX}mismatch_share" for name, _ in after)  # replaced whole
+    assert after[(f"{PREFIX}cycle_time_seconds", frozenset())] == \
+        (at + dt.timedelta(hours=1)).timestamp()
+    assert counter(after, "cycles_total", status="completed") == 1
+    assert counter(after, "cycles_total", status="failed") == 1
+    assert counter(after, "notifications_total", outcome="sent") == 2
+    assert counter(after, "notifications_total", outcome="failed") == 1
+    assert counter(after, "metric_write_failures_total") == 3
+    assert counter(after, "cycle_duration_seconds_count") == 2
+    assert counter(after, "cycle_duration_seconds_sum") == 2.5
+    # A failed cycle does not move the last success.
+    assert counter(after, "last_successful_cycle_timestamp_seconds") == \
+        (at + dt.timedelta(hours=1)).timestamp()
