@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
 from monitor.exit_codes import ExitCode
@@ -31,6 +30,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from monitor.checks.base import EASTERN
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
+    from monitor.report.strict_json import dumps
     from monitor.warehouse.base import WarehouseError
 
     config = load_config_or_exit(args.config)
@@ -60,9 +60,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         warehouse.close()
     alerts = runs["default"].alerts
     if args.format == "json":
-        print(json.dumps({"start": args.start.isoformat(), "end": args.end.isoformat(),
+        print(dumps({"start": args.start.isoformat(), "end": args.end.isoformat(),
                           "schedule": cron, "cycles": len(times),
-                          "alerts": [a.to_json() for a in alerts]}, indent=2, default=str))
+                          "alerts": [a.to_json() for a in alerts]}, indent=2))
         return ExitCode.OK
     print(f"backtest {args.start} .. {args.end}: {len(times)} cycles ({cron!r}), "
           f"{sum(a.event == 'fired' for a in alerts)} alerts fired")

@@ -41,6 +41,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "unknown_commit_share": ("1", "share of the slate's predictions without a commit"),
     "stale_backfill_batches": ("1", "backfill batches on a commit not serving daily batches"),
     "superseded_commit_batches": ("1", "batches from a commit older than one already serving"),
+    "future_predictions": ("1", "the slate's predictions with predicted_at in the future"),
+    "duplicate_predictions": ("1", "copies of a prediction_id already written for the slate"),
     "slate_batches": ("1", "batches attempted for today's slate"),
     "graded_share": ("1", "share of a past slate's active predictions that are graded"),
     "heartbeat": ("1", "1 every completed or failed cycle"),

@@ -14,6 +14,7 @@ RATE_METRICS = frozenset({
 COUNT_METRICS = frozenset({
     "picks", "feature_rows", "failed_batches", "partial_batches", "commits_per_slate",
     "stale_backfill_batches", "superseded_commit_batches", "slate_batches", "check_error",
+    "future_predictions", "duplicate_predictions",
 })
 
 

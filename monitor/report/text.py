@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from monitor.report.strict_json import dumps
 from monitor.validate import DailyReport
 
 
@@ -15,4 +14,4 @@ def render_text(report: DailyReport) -> str:
 
 
 def render_json(report: DailyReport) -> str:
-    return json.dumps(report.to_json(), indent=2, sort_keys=False, default=str) + "\n"
+    return dumps(report.to_json(), indent=2, sort_keys=False) + "\n"
