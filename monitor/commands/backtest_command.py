@@ -30,6 +30,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from monitor.checks.base import EASTERN
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
+    from monitor.report.format import terminal_safe
     from monitor.report.strict_json import dumps
     from monitor.warehouse.base import WarehouseError
 
@@ -73,6 +74,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             ev = a.evidence
             detail = f" — {ev.metric}={ev.value:.4g} (n={ev.sample_size}) {ev.reason}" \
                 if ev.value is not None else f" — {ev.reason}"
-        print(f"{a.time:%Y-%m-%d %H:%M}Z {a.event.upper():<8} {a.severity:<8} {a.rule} "
-              f"[{where}]{detail}")
+        print(terminal_safe(f"{a.time:%Y-%m-%d %H:%M}Z {a.event.upper():<8} {a.severity:<8} "
+                            f"{a.rule} [{where}]{detail}", keep_newlines=False))
     return ExitCode.OK

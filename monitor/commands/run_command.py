@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="write and send nothing; print what would be done")
     p.add_argument("--run-id", help="run identity (default: $MONITOR_RUN_ID, the Cloud Run "
                                     "job execution, else generated)")
+    p.add_argument("--create", action="store_true",
+                   help="create the DuckDB warehouse file when it does not exist (otherwise "
+                        "a path that does not exist is an error)")
     p.set_defaults(handler=cmd_run)
 
 
@@ -54,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return ExitCode.MONITOR_ERROR
     try:
         warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
-                                           run_id=run_id)
+                                           run_id=run_id, create=args.create)
     except SystemExit:
         if not args.dry_run:
             export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
@@ -113,12 +116,13 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
 def say(env: dict[str, str], text: str, extra: dict[str, str]) -> None:
     """The command's own output: plain stdout locally, a structured log entry on
     Cloud Run (where every line must be a JSON object)."""
+    from monitor.report.format import terminal_safe
     from monitor.runtime import on_cloud_run
 
     if on_cloud_run(env):
         log.info("%s", text, extra=extra)
     else:
-        print(text, flush=True)
+        print(terminal_safe(text), flush=True)
 
 
 def _record_run(warehouse: Warehouse, summary: CycleSummary) -> None:

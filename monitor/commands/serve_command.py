@@ -28,10 +28,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.logs import configure_logging
-    from monitor.notify.factory import notifier_from_env
+    from monitor.notify.factory import NotifierConfigError, notifier_from_env
     from monitor.runtime import run_id_from_env
     from monitor.scheduler import Health, build_scheduler, start_health_server
     from monitor.validate import default_date, validate_daily
@@ -39,7 +39,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     configure_logging(env)
     config = load_config_or_exit(args.config)
-    notifier = notifier_from_env(env)
+    try:
+        notifier = notifier_from_env(env)
+    except NotifierConfigError as exc:
+        report_error(f"configuration error: {exc}")
+        return ExitCode.MONITOR_ERROR
     health = Health()
 
     def cycle() -> None:

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from monitor.notify.base import Delivery
 from monitor.notify.message import SlackMessage, message_as_text
+from monitor.report.format import terminal_safe
 
 
 class ConsoleNotifier:
@@ -28,5 +29,5 @@ class ConsoleNotifier:
         if self.logger:
             self.logger.warning("%s\n%s", prefix, message_as_text(message))
         else:
-            self.stream.write(f"{prefix}\n{message_as_text(message)}\n\n")
+            self.stream.write(f"{prefix}\n{terminal_safe(message_as_text(message))}\n\n")
         return Delivery(True, ts=ts, channel="console")

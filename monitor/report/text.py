@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.report.format import terminal_safe
 from monitor.report.strict_json import dumps
 from monitor.validate import DailyReport
 
@@ -9,7 +10,8 @@ from monitor.validate import DailyReport
 def render_text(report: DailyReport) -> str:
     lines = [f"validate-daily {report.date.isoformat()}: {report.status.value.upper()}"]
     for result in report.results:
-        lines.append(f"  [{result.status.value:>7}] {result.name}: {result.summary}")
+        summary = terminal_safe(result.summary, keep_newlines=False)
+        lines.append(f"  [{result.status.value:>7}] {result.name}: {summary}")
     return "\n".join(lines) + "\n"
 
 
