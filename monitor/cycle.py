@@ -138,6 +138,9 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
         groups.setdefault((st.rule, kind, thread), []).append(st)
     planned = []
     for (rule_name, kind, thread), alerts in groups.items():
+        if kind == "fired_resolved":
+            log.info("%s fired and resolved while its message was owed (Slack unreachable): "
+                     "one message says both", rule_name, extra={"rule": rule_name})
         rule = rules[rule_name]
         message = (resolved_message(rule, alerts) if kind == "resolved"
                    else alert_message(rule, alerts, kind=kind, provenance=provenance))

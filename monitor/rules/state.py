@@ -85,7 +85,9 @@ class AlertState:
     notified_at: dt.datetime | None = None
     slack_ts: str | None = None
     slack_channel: str | None = None
-    pending: str | None = None  # "firing" | "repeat" | "resolved": a message still owed
+    # A message still owed: "firing" | "repeat" | "resolved", or "fired_resolved" (the
+    # alert resolved while its firing message was still owed: one message says both).
+    pending: str | None = None
     evidence: Evidence | None = None
     runs: frozenset[str] = field(default_factory=frozenset)
 
@@ -138,8 +140,11 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             st = replace(st, clear_runs=st.clear_runs + 1)
         elif kind == "resolved":
             announce = e.detail == "announce" and st.slack_ts is not None
+            # A firing nobody was told about (Slack was down) is still owed: resolving
+            # must not swallow it.
+            owed = "fired_resolved" if st.pending in ("firing", "fired_resolved") else None
             st = replace(st, active=False, silenced=False, clear_runs=0,
-                         pending="resolved" if announce else None)
+                         pending=owed or ("resolved" if announce else None))
         elif kind == "notified":
             st = replace(st, pending=None)
             if e.detail in ("firing", "repeat"):
