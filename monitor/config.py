@@ -162,6 +162,12 @@ class CloudMonitoringSettings(Strict):
     retry_deadline_seconds: float = Field(20.0, gt=0, le=300)
 
 
+class SlackSettings(Strict):
+    # A 429's Retry-After is honoured up to this many seconds per message; past it the
+    # message stays owed for the next run rather than stalling this one.
+    max_retry_after_seconds: float = Field(30.0, ge=0, le=600)
+
+
 class Schedule(Strict):
     """Cron expressions (US/Eastern unless timezone says otherwise). Use day names."""
 
@@ -200,6 +206,7 @@ class MonitorConfig(Strict):
     settings: Settings = Settings()
     bigquery: BigQuerySettings = BigQuerySettings()
     cloud_monitoring: CloudMonitoringSettings = CloudMonitoringSettings()
+    slack: SlackSettings = SlackSettings()
     schedule: Schedule = Schedule()
     rules: list[Rule] = []
 

@@ -135,6 +135,29 @@ def test_rate_limit_is_retried_and_delivered(db: ContractDB, bot_env: FakeSlack)
     assert [e[0] for e in events(db)] == ["fired", "notified"]
 
 
+def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
+        db: ContractDB, bot_env: FakeSlack, tmp_path: Path) -> None:
+    broken_slate(db)
+    db.close()
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text().replace(
+        "max_retry_after_seconds: 30", "max_retry_after_seconds: 5"))
+    limited = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+    # 20 s is over the cap of 5: not waited for (the run would stall), kept owed.
+    bot_env.script.append((429, {"Retry-After": "20"}, limited))
+    assert run(db, T0, "r1", "--config", str(config)) == 0
+    assert len(bot_env.posts()) == 1
+    assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
+    # Two waits of 3 s would pass 5 s too: one is waited, then the message stays owed.
+    bot_env.script += [(429, {"Retry-After": "3"}, limited)] * 2
+    assert run(db, T0 + dt.timedelta(hours=1), "r2", "--config", str(config)) == 0
+    assert len(bot_env.posts()) == 3
+    assert [e[0] for e in events(db)][-1] == "notify_failed"
+    assert run(db, T0 + dt.timedelta(hours=2), "r3", "--config", str(config)) == 0
+    assert len(mismatch_posts(bot_env)) == 4
+    assert [e[0] for e in events(db)][-1] == "notified"
+
+
 def test_server_errors_leave_the_alert_pending_until_the_next_run(
         db: ContractDB, bot_env: FakeSlack) -> None:
     broken_slate(db)

@@ -51,7 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = args.as_of or now
     run_id = args.run_id or run_id_from_env(env, now)
     try:
-        notifier = notifier_from_env(env)
+        notifier = notifier_from_env(
+            env, max_retry_after=config.slack.max_retry_after_seconds)
     except NotifierConfigError as exc:
         log.error("configuration error: %s", exc, extra={"run_id": run_id})
         return ExitCode.MONITOR_ERROR

@@ -40,7 +40,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(env)
     config = load_config_or_exit(args.config)
     try:
-        notifier = notifier_from_env(env)
+        notifier = notifier_from_env(
+            env, max_retry_after=config.slack.max_retry_after_seconds)
     except NotifierConfigError as exc:
         report_error(f"configuration error: {exc}")
         return ExitCode.MONITOR_ERROR

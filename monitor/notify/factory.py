@@ -53,8 +53,10 @@ def _is_http_url(value: str) -> bool:
         return False
 
 
-def notifier_from_env(env: Mapping[str, str]) -> Notifier:
-    """SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL; else the console."""
+def notifier_from_env(env: Mapping[str, str], *, max_retry_after: float = 30.0) -> Notifier:
+    """SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL; else the console.
+    `max_retry_after`: seconds of Retry-After one message may wait (slack.* in
+    alerts.yaml); past it the message stays owed for the next run."""
     problems = slack_env_problems(env)
     if problems:
         raise NotifierConfigError("; ".join(problems))
@@ -63,11 +65,12 @@ def notifier_from_env(env: Mapping[str, str]) -> Notifier:
     if token:
         from monitor.notify.slack import SlackNotifier
 
-        return SlackNotifier.from_token(Secret(token), channel, env.get("SLACK_API_URL"))
+        return SlackNotifier.from_token(Secret(token), channel, env.get("SLACK_API_URL"),
+                                        max_retry_after=max_retry_after)
     if webhook:
         from monitor.notify.slack import SlackWebhookNotifier
 
-        return SlackWebhookNotifier.from_url(Secret(webhook))
+        return SlackWebhookNotifier.from_url(Secret(webhook), max_retry_after=max_retry_after)
     import logging
 
     from monitor.notify.console import ConsoleNotifier

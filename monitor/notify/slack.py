@@ -15,6 +15,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from monitor.notify.base import Delivery
@@ -22,14 +25,55 @@ from monitor.notify.message import SlackMessage
 from monitor.secrets import Secret, redact
 
 TIMEOUT_SECONDS = 10
+MAX_RETRY_AFTER_SECONDS = 30.0
 
 
-def retry_handlers() -> list[Any]:
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Honours Retry-After while the waits of one message stay within `max_wait`
+    seconds. Past that the 429 stands: the message stays owed for the next run
+    instead of holding this one for minutes."""
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+        self.waited = 0.0
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response,
+                                  error=error) or response is None:
+            return False
+        wait = retry_after(response)
+        if self.waited + wait > self.max_wait:
+            return False
+        self.waited += wait + 1  # the handler adds up to a second of jitter
+        return True
+
+
+def retry_after(response: HttpResponse) -> float:
+    for key, values in response.headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return float(values[0])
+            except (ValueError, IndexError):
+                break
+    return 1.0
+
+
+def retry_handlers(max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> list[Any]:
     # slack-sdk retries only connection errors by default; 429 (honouring
-    # Retry-After) and 5xx need their handlers added explicitly.
+    # Retry-After, capped) and 5xx need their handlers added explicitly.
     return [ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=2),
+            CappedRateLimitRetryHandler(max_retry_count=2, max_wait=max_retry_after),
             ServerErrorRetryHandler(max_retry_count=2)]
+
+
+def _reset_waits(handlers: list[Any]) -> None:
+    """The Retry-After budget is per message."""
+    for handler in handlers:
+        if isinstance(handler, CappedRateLimitRetryHandler):
+            handler.waited = 0.0
 
 
 class SlackNotifier:
@@ -41,15 +85,17 @@ class SlackNotifier:
         self.channel = channel
 
     @classmethod
-    def from_token(cls, token: Secret, channel: str, base_url: str | None = None) -> SlackNotifier:
+    def from_token(cls, token: Secret, channel: str, base_url: str | None = None, *,
+                   max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> SlackNotifier:
         kwargs: dict[str, Any] = {}
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
         client = WebClient(token=token.reveal(), timeout=TIMEOUT_SECONDS,
-                           retry_handlers=retry_handlers(), **kwargs)
+                           retry_handlers=retry_handlers(max_retry_after), **kwargs)
         return cls(client, channel)
 
     def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        _reset_waits(self.client.retry_handlers)
         try:
             response = self.client.chat_postMessage(
                 channel=self.channel, text=message.text, blocks=message.blocks,
@@ -86,11 +132,13 @@ class SlackWebhookNotifier:
         self.client = client
 
     @classmethod
-    def from_url(cls, url: Secret) -> SlackWebhookNotifier:
+    def from_url(cls, url: Secret, *,
+                 max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> SlackWebhookNotifier:
         return cls(WebhookClient(url.reveal(), timeout=TIMEOUT_SECONDS,
-                                 retry_handlers=retry_handlers()))
+                                 retry_handlers=retry_handlers(max_retry_after)))
 
     def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+        _reset_waits(self.client.retry_handlers)
         try:
             response = self.client.send(text=message.text, blocks=message.blocks,
                                         unfurl_links=False, unfurl_media=False)
