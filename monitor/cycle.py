@@ -40,6 +40,15 @@ CHECK_ERROR_RULE = Rule(
     above=0, evidence="point", severity="warning", group_by=["check"],
     repeat_interval=dt.timedelta(hours=6),
 )
+# A cycle where every check had no data is not a quiet success: unless the calendar
+# says no games are expected (an off day), it says so, once, through alert state.
+NO_DATA_RULE = Rule(
+    name="monitor_no_data", metric="checks_no_data",
+    description="every check had no data while games are expected (or the calendar is "
+                "unknown)",
+    above=0, evidence="point", severity="warning", group_by=["scope"],
+    repeat_interval=dt.timedelta(hours=24), resolve={"announce": False, "after_runs": 1},
+)
 
 
 @dataclass(frozen=True)
@@ -106,17 +115,25 @@ class CycleSummary:
                 f"metric failures {self.metric_failures}")
 
 
-def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule]) -> (
-    tuple[list[Candidate], set[str]]
-):
+def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule],
+                   games_expected: bool | None = None) -> tuple[list[Candidate], set[str]]:
     """Candidates from findings, plus the rules that were actually evaluated.
 
     A check that errored or had no data evaluates none of its rules: its alerts
-    neither fire nor resolve this run (missing data is not health)."""
+    neither fire nor resolve this run (missing data is not health).
+    `games_expected`: from the league calendar; None when it is unknown."""
     findings = [f for r in results if r.status not in (Status.ERROR, Status.NO_DATA)
                 for f in r.findings]
-    evaluated = {f.rule for f in findings} | {CHECK_ERROR_RULE.name}
+    evaluated = {f.rule for f in findings} | {CHECK_ERROR_RULE.name, NO_DATA_RULE.name}
     candidates = group_findings(findings, rules)
+    silent = bool(results) and all(r.status is Status.NO_DATA for r in results)
+    why = ("games are expected" if games_expected else "the calendar is unknown")
+    no_data = silent and games_expected is not False
+    candidates.append(Candidate(
+        NO_DATA_RULE.name, NO_DATA_RULE.severity, (("scope", "all checks"),), no_data,
+        Evidence("checks_no_data", float(len(results)), len(results), None, None, 0.0,
+                 f"all {len(results)} checks had no data and {why}: the prediction "
+                 "tables may have stopped filling") if no_data else None))
     for r in results:
         labels = (("check", r.name),)
         error = r.status is Status.ERROR
@@ -195,7 +212,10 @@ def commit_provenance(warehouse: QueryRunner, commits: set[str],
 
 def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
               store: AlertStore, *, as_of: dt.datetime, run_id: str,
-              dry_run: bool = False, lock: CycleLock | None = None) -> CycleSummary:
+              dry_run: bool = False, lock: CycleLock | None = None,
+              games_expected: bool | None = None) -> CycleSummary:
+    """`games_expected`: whether the league calendar has games in the cycle's slates
+    (None: unknown). Only a known off day keeps a cycle without any data quiet."""
     started = dt.datetime.now(dt.UTC)
     ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id)
     results = run_checks(warehouse, ctx)
@@ -206,7 +226,8 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
         summary.finished_at = dt.datetime.now(dt.UTC)
         return summary
     try:
-        _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run)
+        _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run,
+                       games_expected=games_expected)
     finally:
         lock.release()
     summary.finished_at = dt.datetime.now(dt.UTC)
@@ -214,10 +235,12 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
 
 
 def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: MonitorConfig,
-                   notifier: Notifier, store: AlertStore, *, dry_run: bool) -> None:
+                   notifier: Notifier, store: AlertStore, *, dry_run: bool,
+                   games_expected: bool | None = None) -> None:
     as_of, run_id, results = summary.as_of, summary.run_id, summary.results
-    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE}
-    candidates, evaluated = candidates_for(results, rules)
+    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE,
+                                                 NO_DATA_RULE.name: NO_DATA_RULE}
+    candidates, evaluated = candidates_for(results, rules, games_expected)
 
     before = store.load(as_of)
     new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)

@@ -289,3 +289,33 @@ def test_dry_run_writes_and_sends_nothing(db: ContractDB, bot_env: FakeSlack,
     assert "would send firing for vegas_line_feature_mismatch" in out
     assert bot_env.posts() == []
     assert events(db) == []
+
+
+@pytest.mark.parametrize(("games_expected", "messages"), [(None, 1), (True, 1), (False, 0)])
+def test_a_cycle_where_every_check_has_no_data_says_so_once_unless_an_off_day(
+        db: ContractDB, slack: FakeSlack, config_path: Path,
+        games_expected: bool | None, messages: int) -> None:
+    from monitor.config import load_config
+    from monitor.cycle import run_cycle
+    from monitor.model import Status
+    from monitor.notify.slack import SlackNotifier
+    from monitor.rules.store import MemoryAlertStore
+    from monitor.secrets import Secret
+
+    config = load_config(config_path)
+    notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", slack.base_url)
+    store = MemoryAlertStore()
+    for hour in range(3):  # the tables stopped filling: three silent cycles
+        summary = run_cycle(db.wh, config, notifier, store, as_of=T0 + dt.timedelta(hours=hour),
+                            run_id=f"r{hour}", games_expected=games_expected)
+        assert {r.status for r in summary.results} == {Status.NO_DATA}
+    posts = slack.posts()
+    assert len(posts) == messages
+    if messages:
+        assert "monitor_no_data" in str(posts[0]["text"])
+        assert "had no data" in json.dumps(posts[0]["blocks"])
+
+
+@pytest.fixture
+def config_path() -> Path:
+    return ROOT / "alerts.yaml"
