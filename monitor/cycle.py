@@ -227,7 +227,7 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
         return summary
     try:
         _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run,
-                       games_expected=games_expected)
+                       games_expected=games_expected, lock=lock)
     finally:
         lock.release()
     summary.finished_at = dt.datetime.now(dt.UTC)
@@ -236,7 +236,7 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
 
 def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: MonitorConfig,
                    notifier: Notifier, store: AlertStore, *, dry_run: bool,
-                   games_expected: bool | None = None) -> None:
+                   games_expected: bool | None = None, lock: CycleLock | None = None) -> None:
     as_of, run_id, results = summary.as_of, summary.run_id, summary.results
     rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE,
                                                  NO_DATA_RULE.name: NO_DATA_RULE}
@@ -256,7 +256,13 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
         return
 
     store.append(new_events)
+    lock = lock or NoLock()
     for plan in summary.planned:
+        if not lock.renew():
+            # Another cycle took the lease over: it sends what is still owed.
+            log.warning("cycle lock lost: leaving the remaining messages owed")
+            summary.skipped = "the cycle lock was lost while notifying"
+            break
         delivery = notifier.send(plan.message, thread_ts=plan.thread_ts)
         outcome: list[AlertEvent] = []
         for st in plan.alerts:
