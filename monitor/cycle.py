@@ -7,6 +7,7 @@ summary; raises only when the monitor itself cannot go on (state unreadable).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class PlannedMessage:
     alerts: tuple[AlertState, ...]
     thread_ts: str | None
     message: SlackMessage
+    key: str = ""  # the same in every run until delivered (Slack message metadata)
 
 
 @dataclass
@@ -161,7 +163,9 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
         rule = rules[rule_name]
         message = (resolved_message(rule, alerts) if kind == "resolved"
                    else alert_message(rule, alerts, kind=kind, provenance=provenance))
-        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message))
+        identity = "|".join([kind, *sorted(a.pending_key or a.fingerprint for a in alerts)])
+        key = hashlib.sha256(identity.encode()).hexdigest()[:24]
+        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message, key))
     return planned
 
 
@@ -263,7 +267,16 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
             log.warning("cycle lock lost: leaving the remaining messages owed")
             summary.skipped = "the cycle lock was lost while notifying"
             break
-        delivery = notifier.send(plan.message, thread_ts=plan.thread_ts)
+        found = None
+        if any(st.retrying for st in plan.alerts):
+            # An earlier send failed; a timeout may have posted it all the same.
+            found = notifier.find(plan.key, thread_ts=plan.thread_ts)
+            if found is not None:
+                log.info("%s %s was delivered by an earlier run after all (found in the "
+                         "channel): not sent again", plan.rule, plan.kind,
+                         extra={"rule": plan.rule})
+        delivery = found or notifier.send(plan.message, thread_ts=plan.thread_ts,
+                                          key=plan.key)
         outcome: list[AlertEvent] = []
         for st in plan.alerts:
             if delivery.ok:
@@ -273,7 +286,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
             else:
                 outcome.append(make_event(as_of, run_id, "notify_failed", st.rule,
                                           st.severity, st.labels, detail=plan.kind))
-        if delivery.ok:
+        if delivery.ok and found is None:
             summary.sent += 1
             if plan.kind in ("firing", "repeat") and delivery.ts and delivery.channel:
                 error = attach_chart(notifier, warehouse, config, rules[plan.rule], plan,
@@ -281,7 +294,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
                 if error:
                     summary.chart_errors.append(error)
                     log.warning("%s", error)
-        else:
+        elif not delivery.ok:
             summary.failed += 1
             summary.notification_errors.append(delivery.error or "unknown error")
             log.warning("notification for %s failed, kept pending: %s", plan.rule,

@@ -149,7 +149,8 @@ def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
     assert len(bot_env.posts()) == 1
     assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
     # Two waits of 3 s would pass 5 s too: one is waited, then the message stays owed.
-    bot_env.script += [(429, {"Retry-After": "3"}, limited)] * 2
+    bot_env.script += [(200, {}, json.dumps({"ok": True, "messages": []}).encode()),  # lookup
+                       *[(429, {"Retry-After": "3"}, limited)] * 2]
     assert run(db, T0 + dt.timedelta(hours=1), "r2", "--config", str(config)) == 0
     assert len(bot_env.posts()) == 3
     assert [e[0] for e in events(db)][-1] == "notify_failed"
@@ -319,3 +320,39 @@ def test_a_cycle_where_every_check_has_no_data_says_so_once_unless_an_off_day(
 @pytest.fixture
 def config_path() -> Path:
     return ROOT / "alerts.yaml"
+
+
+def test_a_send_that_timed_out_but_landed_is_found_and_not_sent_again(
+        db: ContractDB, slack: FakeSlack, config_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.cycle import run_cycle
+    from monitor.notify.slack import METADATA_EVENT, SlackNotifier
+    from monitor.rules.state import fold
+    from monitor.rules.store import MemoryAlertStore
+    from monitor.secrets import Secret
+
+    broken_slate(db)
+    config = load_config(config_path)
+    store = MemoryAlertStore()
+
+    def cycle(hours: int) -> None:
+        # A fresh notifier each run, as each Cloud Run execution is a new process.
+        notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", slack.base_url,
+                                            timeout=1)
+        run_cycle(db.wh, config, notifier, store, as_of=T0 + dt.timedelta(hours=hours),
+                  run_id=f"r{hours}")
+
+    slack.delay = 2.5  # Slack takes the post, but answers after the client gave up
+    cycle(0)
+    assert [e.event_type for e in store.events][-1] == "notify_failed"
+    slack.delay = 0.0
+    cycle(1)  # the message is owed: look first, find it, do not post it again
+    cycle(2)
+    posts = mismatch_posts(slack)
+    assert len(posts) == 1
+    meta = posts[0]["metadata"]
+    assert meta["event_type"] == METADATA_EVENT and len(meta["event_payload"]["key"]) == 24
+    assert len(slack.posts("conversations.history")) == 1
+    state, = [s for s in fold(store.events).values()
+              if s.rule == "vegas_line_feature_mismatch"]
+    assert state.pending is None and state.slack_ts == slack.posted[0][1]

@@ -22,7 +22,11 @@ class ConsoleNotifier:
         self.logger = logger
         self._count = 0
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+    def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
+        return None  # printing never fails
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None,
+             key: str | None = None) -> Delivery:
         self._count += 1
         ts = f"console.{self._count:06d}"
         prefix = f"[slack reply in thread {thread_ts}]" if thread_ts else "[slack message]"
