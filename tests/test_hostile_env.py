@@ -186,12 +186,13 @@ def test_control_characters_from_the_data_are_escaped_in_text_output(
 # --- Cloud Run: errors are JSON log lines too ----------------------------------------
 
 @pytest.mark.parametrize("args", [
-    ["check-config", "--config", "/nonexistent/alerts.yaml"],
-    ["validate-daily", "--warehouse", "duckdb:///nonexistent/w.duckdb"],
-    ["run", "--warehouse", "duckdb:///nonexistent/w.duckdb"],
+    ["check-config", "--config", "{missing}/alerts.yaml"],
+    ["validate-daily", "--warehouse", "duckdb:///{missing}/w.duckdb"],
+    ["run", "--warehouse", "duckdb:///{missing}/w.duckdb"],
 ])
 def test_on_cloud_run_config_and_warehouse_errors_are_json_lines(
         tmp_path: Path, args: list[str]) -> None:
+    args = [a.format(missing=tmp_path / "missing") for a in args]
     env = clean_env(CLOUD_RUN_JOB="prediction-monitor", CLOUD_RUN_EXECUTION="pm-1",
                     MONITOR_METRICS_DIR=str(tmp_path / "m"))
     proc = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True,
