@@ -45,46 +45,80 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="alerts.yaml to use (default: ./alerts.yaml, else the packaged one)")
 
 
+def report_error(text: str) -> None:
+    """A fatal error of a command: readable text on stderr locally, one structured
+    JSON log line on Cloud Run (like every other line there); secrets redacted."""
+    from monitor.runtime import on_cloud_run
+    from monitor.secrets import redact
+
+    if on_cloud_run(os.environ):
+        import logging
+
+        from monitor.logs import configure_logging
+
+        configure_logging(os.environ)
+        logging.getLogger("monitor").error("%s", text)
+    else:
+        print(redact(text), file=sys.stderr)
+
+
 def load_config_or_exit(path: Path | None) -> MonitorConfig:
     from monitor.config import ConfigError, load_config
 
     try:
         return load_config(path)
     except ConfigError as exc:
-        print(f"configuration error:\n{exc}", file=sys.stderr)
+        report_error(f"configuration error:\n{exc}")
         raise SystemExit(ExitCode.MONITOR_ERROR) from None
     except FileNotFoundError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        report_error(f"configuration error: {exc}")
         raise SystemExit(ExitCode.MONITOR_ERROR) from None
 
 
 def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
-                           read_only: bool = False, run_id: str = "") -> Warehouse:
+                           read_only: bool = False, run_id: str = "",
+                           create: bool = True) -> Warehouse:
     from monitor.warehouse import WarehouseURLError, default_warehouse_url, open_warehouse
 
     url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
     if url is None:
         url = default_warehouse_url()
         if not Path(url[len("duckdb:///") - 1:]).exists():
-            print("no warehouse given and the demo warehouse does not exist yet: run "
-                  "`prediction-monitor demo` or pass --warehouse", file=sys.stderr)
+            report_error("no warehouse given and the demo warehouse does not exist yet: run "
+                         "`prediction-monitor demo` or pass --warehouse")
             raise SystemExit(ExitCode.MONITOR_ERROR)
     try:
-        return open_warehouse(url, dataset=config.dataset, read_only=read_only,
+        return open_warehouse(url, dataset=config.dataset, read_only=read_only, create=create,
                               location=config.bigquery.location,
                               maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
                               job_timeout_seconds=config.bigquery.job_timeout_seconds,
                               run_id=run_id, tables=config.table_names())
     except (WarehouseURLError, OSError) as exc:
-        print(f"warehouse error: {exc}", file=sys.stderr)
+        hint = " (pass --create to create it)" if not create and "does not exist" in str(
+            exc) else ""
+        report_error(f"warehouse error: {exc}{hint}")
         raise SystemExit(ExitCode.MONITOR_ERROR) from None
     except Exception as exc:  # duckdb.IOException (file locked) and similar
-        print(f"warehouse error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        report_error(f"warehouse error: {type(exc).__name__}: {exc}")
         raise SystemExit(ExitCode.MONITOR_ERROR) from None
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from monitor.notify.factory import slack_env_problems
+    from monitor.warehouse import warehouse_url_problem
+
     config = load_config_or_exit(args.config)
+    # The environment too: a deployment's Slack and warehouse settings fail here,
+    # not in the first scheduled run.
+    problems = slack_env_problems(os.environ)
+    url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
+    if url:
+        problem = warehouse_url_problem(url)
+        if problem:
+            problems.append(f"warehouse: {problem}")
+    if problems:
+        report_error("environment error:\n" + "\n".join(f"  {p}" for p in problems))
+        return ExitCode.MONITOR_ERROR
     print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
     # No warehouse here: whether the table exists is said by `run` and `validate-daily`.
     print(f"calendar: table {config.calendar.table}" if config.calendar else
@@ -207,8 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("check-config", help="validate alerts.yaml with the loader `run` uses")
-    p.add_argument("--config", metavar="FILE", type=Path)
+    p = sub.add_parser("check-config", help="validate alerts.yaml with the loader `run` uses, "
+                                            "and the Slack and warehouse settings")
+    _add_common(p)
     p.set_defaults(handler=cmd_check_config)
 
     for register in _extra_commands():

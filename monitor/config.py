@@ -6,6 +6,7 @@ Errors are collected (not stop-at-first) and each names the file, line and colum
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -43,7 +44,8 @@ CALENDAR_TABLE = "game_schedule"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN compares false with everything: a NaN threshold would never fire.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Sentinels(Strict):
@@ -180,6 +182,12 @@ class CloudMonitoringSettings(Strict):
     retry_deadline_seconds: float = Field(20.0, gt=0, le=300)
 
 
+class SlackSettings(Strict):
+    # A 429's Retry-After is honoured up to this many seconds per message; past it the
+    # message stays owed for the next run rather than stalling this one.
+    max_retry_after_seconds: float = Field(30.0, ge=0, le=600)
+
+
 class Schedule(Strict):
     """Cron expressions (US/Eastern unless timezone says otherwise). Use day names."""
 
@@ -218,6 +226,7 @@ class MonitorConfig(Strict):
     settings: Settings = Settings()
     bigquery: BigQuerySettings = BigQuerySettings()
     cloud_monitoring: CloudMonitoringSettings = CloudMonitoringSettings()
+    slack: SlackSettings = SlackSettings()
     schedule: Schedule = Schedule()
     # None: no calendar, so the monitor cannot tell an off day from a missing slate.
     calendar: Calendar | None = None
@@ -249,12 +258,30 @@ def default_config_path() -> Path:
     raise FileNotFoundError("alerts.yaml not found; pass --config FILE")
 
 
+# The card's checks: a config without a rule on each would call any date OK.
+CARD_CHECKS = ("hit_rate_by_commit", "feature_defaults", "vegas_coverage_trend")
+# Rates and shares are in [0, 1]; a delta of two rates in [-1, 1].
+RATE_RANGES: dict[str, tuple[float, float]] = {
+    "hit_rate": (0, 1), "direction_accuracy": (0, 1), "high_edge_hit_rate": (0, 1),
+    "mismatch_share": (0, 1), "ppm_default_share": (0, 1), "features_missing_share": (0, 1),
+    "vegas_coverage": (0, 1), "ppm_coverage": (0, 1), "players_predicted_ratio": (0, 1),
+    "unknown_commit_share": (0, 1), "graded_share": (0, 1), "coverage_delta": (-1, 1),
+}
+
+
 def load_config(path: Path | None = None) -> MonitorConfig:
     path = path or default_config_path()
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError([(Location(str(path), 1, 1), f"cannot read: {exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([(Location(str(path), line, column),
+                            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})")]) from None
     return parse_config(text, str(path))
 
 
@@ -305,6 +332,40 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
                 problems.append((locate(locations, ("rules", i, "only", label), filename),
                                  f"rules.{i}.only: metric {rule.metric!r} has no label "
                                  f"{label!r}"))
+        problems += _range_problems(i, rule, locations, filename)
+    if not problems:
+        # Reported once the rules that exist are valid: which check has no rule at all.
+        problems += _card_problems(config, locations, filename)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _range_problems(i: int, rule: Rule, locations: dict[Any, Location],
+                    filename: str) -> list[tuple[Location, str]]:
+    low, high = RATE_RANGES.get(rule.metric, (-math.inf, math.inf))
+    out: list[tuple[Location, str]] = []
+    for name in ("below", "above"):
+        value = getattr(rule, name)
+        if value is not None and not low <= value <= high:
+            out.append((locate(locations, ("rules", i, name), filename),
+                        f"rules.{i}.{name}: {value} is out of range for {rule.metric!r} "
+                        f"(a rate: {low:g} to {high:g})"))
+    if rule.drop_from_baseline is not None and rule.metric in RATE_RANGES \
+            and rule.drop_from_baseline > high - low:
+        out.append((locate(locations, ("rules", i, "drop_from_baseline"), filename),
+                    f"rules.{i}.drop_from_baseline: {rule.drop_from_baseline} is more than "
+                    f"{rule.metric!r} can drop"))
+    return out
+
+
+def _card_problems(config: MonitorConfig, locations: dict[Any, Location],
+                   filename: str) -> list[tuple[Location, str]]:
+    from monitor.checks import all_checks
+
+    metrics = {c.name: set(c.metrics) for c in all_checks()}
+    where = locate(locations, ("rules",), filename, key=True)
+    return [(where, f"rules: no rule on the {name!r} check (metrics: "
+                    f"{', '.join(sorted(metrics[name]))}); without one its failures "
+                    "would pass as ok")
+            for name in CARD_CHECKS if not config.rules_for(metrics[name])]

@@ -7,6 +7,7 @@ summary; raises only when the monitor itself cannot go on (state unreadable).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,15 @@ CHECK_ERROR_RULE = Rule(
     above=0, evidence="point", severity="warning", group_by=["check"],
     repeat_interval=dt.timedelta(hours=6),
 )
+# A cycle where every check had no data is not a quiet success: unless the calendar
+# says no games are expected (an off day), it says so, once, through alert state.
+NO_DATA_RULE = Rule(
+    name="monitor_no_data", metric="checks_no_data",
+    description="every check had no data while games are expected (or the calendar is "
+                "unknown)",
+    above=0, evidence="point", severity="warning", group_by=["scope"],
+    repeat_interval=dt.timedelta(hours=24), resolve={"announce": False, "after_runs": 1},
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class PlannedMessage:
     alerts: tuple[AlertState, ...]
     thread_ts: str | None
     message: SlackMessage
+    key: str = ""  # the same in every run until delivered (Slack message metadata)
 
 
 @dataclass
@@ -109,17 +120,25 @@ class CycleSummary:
                 f"metric failures {self.metric_failures}")
 
 
-def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule]) -> (
-    tuple[list[Candidate], set[str]]
-):
+def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule],
+                   games_expected: bool | None = None) -> tuple[list[Candidate], set[str]]:
     """Candidates from findings, plus the rules that were actually evaluated.
 
     A check that errored or had no data evaluates none of its rules: its alerts
-    neither fire nor resolve this run (missing data is not health)."""
+    neither fire nor resolve this run (missing data is not health).
+    `games_expected`: from the league calendar; None when it is unknown."""
     findings = [f for r in results if r.status not in (Status.ERROR, Status.NO_DATA)
                 for f in r.findings]
-    evaluated = {f.rule for f in findings} | {CHECK_ERROR_RULE.name}
+    evaluated = {f.rule for f in findings} | {CHECK_ERROR_RULE.name, NO_DATA_RULE.name}
     candidates = group_findings(findings, rules)
+    silent = bool(results) and all(r.status is Status.NO_DATA for r in results)
+    why = ("games are expected" if games_expected else "the calendar is unknown")
+    no_data = silent and games_expected is not False
+    candidates.append(Candidate(
+        NO_DATA_RULE.name, NO_DATA_RULE.severity, (("scope", "all checks"),), no_data,
+        Evidence("checks_no_data", float(len(results)), len(results), None, None, 0.0,
+                 f"all {len(results)} checks had no data and {why}: the prediction "
+                 "tables may have stopped filling") if no_data else None))
     for r in results:
         labels = (("check", r.name),)
         error = r.status is Status.ERROR
@@ -141,10 +160,15 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
         groups.setdefault((st.rule, kind, thread), []).append(st)
     planned = []
     for (rule_name, kind, thread), alerts in groups.items():
+        if kind == "fired_resolved":
+            log.info("%s fired and resolved while its message was owed (Slack unreachable): "
+                     "one message says both", rule_name, extra={"rule": rule_name})
         rule = rules[rule_name]
         message = (resolved_message(rule, alerts) if kind == "resolved"
                    else alert_message(rule, alerts, kind=kind, provenance=provenance))
-        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message))
+        identity = "|".join([kind, *sorted(a.pending_key or a.fingerprint for a in alerts)])
+        key = hashlib.sha256(identity.encode()).hexdigest()[:24]
+        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message, key))
     return planned
 
 
@@ -195,9 +219,15 @@ def commit_provenance(warehouse: QueryRunner, commits: set[str],
 
 def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
               store: AlertStore, *, as_of: dt.datetime, run_id: str,
-              dry_run: bool = False, lock: CycleLock | None = None) -> CycleSummary:
+              dry_run: bool = False, lock: CycleLock | None = None,
+              games_expected: bool | None = None) -> CycleSummary:
+    """`games_expected`: whether today's slate has games; by default the league
+    calendar says (None when it is unknown). Only a known off day keeps a cycle
+    without any data quiet."""
     started = dt.datetime.now(dt.UTC)
     league = load_calendar(warehouse, config, eastern_date(as_of))
+    if games_expected is None:
+        games_expected = league.expects_slate(eastern_date(as_of))
     ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id,
                        calendar=league)
     results = run_checks(warehouse, ctx)
@@ -208,7 +238,8 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
         summary.finished_at = dt.datetime.now(dt.UTC)
         return summary
     try:
-        _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run)
+        _handle_alerts(summary, warehouse, config, notifier, store, dry_run=dry_run,
+                       games_expected=games_expected, lock=lock)
     finally:
         lock.release()
     summary.finished_at = dt.datetime.now(dt.UTC)
@@ -216,10 +247,12 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
 
 
 def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: MonitorConfig,
-                   notifier: Notifier, store: AlertStore, *, dry_run: bool) -> None:
+                   notifier: Notifier, store: AlertStore, *, dry_run: bool,
+                   games_expected: bool | None = None, lock: CycleLock | None = None) -> None:
     as_of, run_id, results = summary.as_of, summary.run_id, summary.results
-    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE}
-    candidates, evaluated = candidates_for(results, rules)
+    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE,
+                                                 NO_DATA_RULE.name: NO_DATA_RULE}
+    candidates, evaluated = candidates_for(results, rules, games_expected)
 
     before = store.load(as_of)
     new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)
@@ -235,8 +268,23 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
         return
 
     store.append(new_events)
+    lock = lock or NoLock()
     for plan in summary.planned:
-        delivery = notifier.send(plan.message, thread_ts=plan.thread_ts)
+        if not lock.renew():
+            # Another cycle took the lease over: it sends what is still owed.
+            log.warning("cycle lock lost: leaving the remaining messages owed")
+            summary.skipped = "the cycle lock was lost while notifying"
+            break
+        found = None
+        if any(st.retrying for st in plan.alerts):
+            # An earlier send failed; a timeout may have posted it all the same.
+            found = notifier.find(plan.key, thread_ts=plan.thread_ts)
+            if found is not None:
+                log.info("%s %s was delivered by an earlier run after all (found in the "
+                         "channel): not sent again", plan.rule, plan.kind,
+                         extra={"rule": plan.rule})
+        delivery = found or notifier.send(plan.message, thread_ts=plan.thread_ts,
+                                          key=plan.key)
         outcome: list[AlertEvent] = []
         for st in plan.alerts:
             if delivery.ok:
@@ -246,7 +294,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
             else:
                 outcome.append(make_event(as_of, run_id, "notify_failed", st.rule,
                                           st.severity, st.labels, detail=plan.kind))
-        if delivery.ok:
+        if delivery.ok and found is None:
             summary.sent += 1
             if plan.kind in ("firing", "repeat") and delivery.ts and delivery.channel:
                 error = attach_chart(notifier, warehouse, config, rules[plan.rule], plan,
@@ -254,7 +302,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
                 if error:
                     summary.chart_errors.append(error)
                     log.warning("%s", error)
-        else:
+        elif not delivery.ok:
             summary.failed += 1
             summary.notification_errors.append(delivery.error or "unknown error")
             log.warning("notification for %s failed, kept pending: %s", plan.rule,

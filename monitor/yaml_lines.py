@@ -9,6 +9,9 @@ from typing import Any
 import yaml
 
 PathKey = tuple[str | int, ...]
+# Aliases make YAML a graph: nested anchors ("billion laughs") expand to billions of
+# values from a few lines. No honest config comes near this many.
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,26 @@ def load_with_locations(text: str, filename: str) -> tuple[Any, dict[PathKey, Lo
     if root is None:
         return None, locations
     constructor = yaml.SafeLoader("")
+    walked = 0
 
     def walk(node: yaml.Node, path: PathKey) -> Any:
+        nonlocal walked
+        walked += 1
+        if walked > MAX_VALUES:
+            raise YamlSyntaxError(
+                Location(filename, node.start_mark.line + 1, node.start_mark.column + 1),
+                f"more than {MAX_VALUES:,} values: aliases (&anchor / *alias) expand "
+                "too far")
         locations[path] = Location(filename, node.start_mark.line + 1,
                                    node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise YamlSyntaxError(
+                        Location(filename, key_node.start_mark.line + 1,
+                                 key_node.start_mark.column + 1),
+                        "a key must be a plain value, not a list or mapping")
                 key = constructor.construct_object(key_node, deep=True)
                 if key in out:
                     raise YamlSyntaxError(

@@ -1,17 +1,33 @@
 -- Daily outcome sums per system and commit, the input of sequential detection
 -- (CUSUM on MAE over every graded prediction, and on hit rate over picks).
+-- A prediction_id graded twice counts once (the latest graded_at wins); a NaN or
+-- infinite absolute_error is left out of the sums and counted in invalid_rows.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP
+WITH graded AS (
+  SELECT
+    system_id,
+    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
+    game_date,
+    prediction_correct,
+    IF(IS_NAN(absolute_error) OR IS_INF(absolute_error), NULL, absolute_error) AS absolute_error,
+    COALESCE(IS_NAN(absolute_error) OR IS_INF(absolute_error), FALSE) AS invalid,
+    COUNT(*) OVER (PARTITION BY system_id, prediction_id) - 1 AS extra_copies
+  FROM prediction_accuracy
+  WHERE game_date BETWEEN @start_date AND @end_date
+    AND (graded_at IS NULL OR graded_at <= @as_of)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, prediction_id ORDER BY graded_at DESC) = 1
+)
 SELECT
   system_id,
-  COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
+  build_commit_sha,
   game_date,
   COUNT(absolute_error) AS graded,
   SUM(absolute_error) AS sum_abs_error,
   SUM(absolute_error * absolute_error) AS sum_sq_abs_error,
   COUNTIF(prediction_correct IS NOT NULL) AS picks,
-  COUNTIF(prediction_correct) AS hits
-FROM prediction_accuracy
-WHERE game_date BETWEEN @start_date AND @end_date
-  AND (graded_at IS NULL OR graded_at <= @as_of)
+  COUNTIF(prediction_correct) AS hits,
+  COUNTIF(invalid) AS invalid_rows,
+  SUM(extra_copies) AS duplicate_rows
+FROM graded
 GROUP BY 1, 2, 3
 ORDER BY 1, 3, 2

@@ -2,6 +2,8 @@
 -- baseline of the @baseline_days before each date. Coverage is weighted by
 -- players_predicted over batches that did not fail; failed batches are counted apart.
 -- pct_* columns are percentages (0-100).
+-- A NaN or infinite pct_with_vegas_line is left out of the coverage (its players too)
+-- and the batch counted in invalid_batches.
 -- Params: @start_date DATE, @end_date DATE, @baseline_start DATE,
 --         @exec_from TIMESTAMP, @as_of TIMESTAMP, @baseline_days INT64
 WITH batches AS (
@@ -21,7 +23,12 @@ daily AS (
     COUNTIF(status != 'failed') AS good_batches,
     SUM(IF(status != 'failed', players_requested, 0)) AS players_requested,
     SUM(IF(status != 'failed', players_predicted, 0)) AS players_predicted,
-    SUM(IF(status != 'failed', players_predicted * pct_with_vegas_line, 0)) AS vegas_weighted,
+    SUM(IF(status != 'failed' AND NOT IS_NAN(pct_with_vegas_line)
+           AND NOT IS_INF(pct_with_vegas_line),
+           players_predicted * pct_with_vegas_line, 0)) AS vegas_weighted,
+    SUM(IF(status != 'failed' AND NOT IS_NAN(pct_with_vegas_line)
+           AND NOT IS_INF(pct_with_vegas_line), players_predicted, 0)) AS vegas_players,
+    COUNTIF(IS_NAN(pct_with_vegas_line) OR IS_INF(pct_with_vegas_line)) AS invalid_batches,
     SUM(IF(status != 'failed', players_predicted * pct_with_ppm, 0)) AS ppm_weighted,
     SUM(IF(status != 'failed', players_predicted * avg_feature_quality_score, 0)) AS quality_weighted,
     STRING_AGG(DISTINCT feature_source_mode, ',') AS feature_source_modes,
@@ -35,14 +42,14 @@ baseline AS (
     d.system_id,
     d.game_date,
     SUM(b.vegas_weighted) AS vegas_weighted,
-    SUM(b.players_predicted) AS players_predicted,
+    SUM(b.vegas_players) AS vegas_players,
     COUNT(b.game_date) AS days
   FROM daily AS d
   JOIN daily AS b
     ON b.system_id = d.system_id
     AND b.game_date < d.game_date
     AND b.game_date >= DATE_SUB(d.game_date, INTERVAL @baseline_days DAY)
-    AND b.players_predicted > 0
+    AND b.vegas_players > 0
   WHERE d.game_date BETWEEN @start_date AND @end_date
   GROUP BY 1, 2
 )
@@ -55,10 +62,11 @@ SELECT
   d.good_batches,
   d.players_requested,
   d.players_predicted,
-  SAFE_DIVIDE(d.vegas_weighted, d.players_predicted) / 100 AS vegas_coverage,
+  d.invalid_batches,
+  SAFE_DIVIDE(d.vegas_weighted, d.vegas_players) / 100 AS vegas_coverage,
   SAFE_DIVIDE(d.ppm_weighted, d.players_predicted) / 100 AS ppm_coverage,
   SAFE_DIVIDE(d.quality_weighted, d.players_predicted) AS avg_feature_quality_score,
-  SAFE_DIVIDE(b.vegas_weighted, b.players_predicted) / 100 AS baseline_vegas_coverage,
+  SAFE_DIVIDE(b.vegas_weighted, b.vegas_players) / 100 AS baseline_vegas_coverage,
   COALESCE(b.days, 0) AS baseline_days,
   d.feature_source_modes,
   d.commits,

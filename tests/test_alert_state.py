@@ -109,3 +109,23 @@ def test_fingerprint_is_rule_plus_labels() -> None:
     assert fingerprint("r", LABELS) == fingerprint("r", tuple(reversed(LABELS)))
     assert fingerprint("r", LABELS) != fingerprint("s", LABELS)
     assert fingerprint("r", LABELS) != fingerprint("r", (("system_id", "v8"),))
+
+
+def test_an_owed_firing_survives_its_resolve_as_one_message_that_says_both() -> None:
+    from monitor.cycle import plan_messages
+
+    log = Log()
+    assert log.cycle(T, "1", True, deliver=False) == ["fired", "notify_failed:firing"]
+    assert log.cycle(T + H, "2", False, deliver=False) == ["clear", "notify_failed:firing"]
+    # Resolved while Slack is still down: the firing is still owed, now as "both".
+    assert log.cycle(T + 2 * H, "3", False, deliver=False) == [
+        "clear", "resolved", "notify_failed:fired_resolved"]
+    owed = owed_notifications(fold(log.events), RULES)
+    assert [st.pending for st in owed] == ["fired_resolved"]
+    plan, = plan_messages(owed, RULES, threads=True, provenance={})
+    assert plan.kind == "fired_resolved" and plan.thread_ts is None
+    text = str(plan.message.blocks)
+    assert "fired and resolved since" in plan.message.text and "has been clear" in text
+    # Slack is back: sent once, then nothing is owed.
+    assert log.cycle(T + 3 * H, "4", False) == ["notified:fired_resolved"]
+    assert log.cycle(T + 4 * H, "5", False) == []

@@ -18,6 +18,7 @@ from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import AlertEvent
 from monitor.rules.store import MemoryAlertStore
 from monitor.validate import validate_daily
+from tests.conftest import ROOT
 from tests.contract import ContractDB, ts
 
 EASTERN_OFFSET = dt.timedelta(hours=5)  # US/Eastern in winter
@@ -267,10 +268,28 @@ def test_the_configured_table_reaches_the_sql_on_the_ast_in_both_dialects() -> N
 def test_a_calendar_table_that_is_not_an_identifier_is_a_config_error() -> None:
     from monitor.config import ConfigError, parse_config
 
-    text = "version: 1\ncalendar:\n  table: \"x; DROP TABLE y\"\n"
+    shipped = (ROOT / "alerts.yaml").read_text()
+    line = "  table: game_schedule"
+    number = shipped.splitlines().index(next(x for x in shipped.splitlines()
+                                             if x.startswith(line))) + 1
     with pytest.raises(ConfigError) as err:
-        parse_config(text, "alerts.yaml")
-    assert "alerts.yaml:3" in str(err.value) and "calendar.table" in str(err.value)
-    assert parse_config("calendar: {table: other.games}\n", "a.yaml").table_names() == {
-        "game_schedule": "other.games"}
-    assert parse_config("version: 1\n", "a.yaml").calendar is None
+        parse_config(shipped.replace(line, '  table: "x; DROP TABLE y"'), "alerts.yaml")
+    assert f"alerts.yaml:{number}" in str(err.value) and "calendar.table" in str(err.value)
+    assert parse_config(shipped.replace(line, "  table: other.games"),
+                        "a.yaml").table_names() == {"game_schedule": "other.games"}
+    without = shipped.replace("calendar:\n" + line, "")
+    assert parse_config(without, "a.yaml").calendar is None
+
+
+@pytest.mark.parametrize(("day", "messages"), [(OFF_DAY, 0), (GAME_DAY, 1)])
+def test_a_cycle_without_any_data_is_quiet_only_on_an_off_day(
+        db: ContractDB, config: MonitorConfig, day: dt.date, messages: int) -> None:
+    # The calendar knows the season; the warehouse holds nothing else yet.
+    for d in (GAME_DAY - dt.timedelta(days=1), GAME_DAY, OFF_DAY + dt.timedelta(days=1)):
+        db.game(day=d, game_id=f"g{d:%Y%m%d}")
+    notifier = MemoryNotifier()
+    summary = run_cycle(db.wh, config, notifier, MemoryAlertStore(),
+                        as_of=eastern(day, 16), run_id="empty")
+    assert {r.status for r in summary.results} == {Status.NO_DATA}
+    no_data = [m for m, _ in notifier.messages if "monitor_no_data" in str(m)]
+    assert len(no_data) == messages

@@ -1,3 +1,6 @@
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,21 @@ rules:
 """
 
 
+# One rule on each of the card's other checks: a config needs them to be valid.
+CARD_RULES = """\
+  - name: mismatch_high
+    metric: mismatch_share
+    above: 0.05
+    severity: critical
+    group_by: [system_id]
+  - name: coverage_low
+    metric: vegas_coverage
+    drop_from_baseline: 0.1
+    severity: warning
+    group_by: [system_id]
+"""
+
+
 def problems(text: str) -> list[tuple[int, str]]:
     with pytest.raises(ConfigError) as info:
         parse_config(text, "alerts.yaml")
@@ -31,7 +49,7 @@ def test_shipped_alerts_yaml_is_valid() -> None:
 
 
 def test_good_rule_parses_with_defaults() -> None:
-    config = parse_config(GOOD_RULE, "alerts.yaml")
+    config = parse_config(GOOD_RULE + CARD_RULES, "alerts.yaml")
     rule = config.rules[0]
     assert rule.repeat_interval.total_seconds() == 24 * 3600
     assert rule.resolve.after_runs == 2 and rule.evidence == "interval"
@@ -85,3 +103,68 @@ def test_check_config_command_uses_the_same_loader(tmp_path: Path,
     err = capsys.readouterr().err
     assert f"{bad}:7:5: rules.0.colour: unknown key" in err
     assert main(["check-config", "--config", str(ROOT / "alerts.yaml")]) == 0
+
+
+@pytest.mark.parametrize("text", ["", "# nothing here\n", "version: 1\n", "rules: []\n"])
+def test_a_config_without_rules_is_an_error_not_a_quiet_ok(text: str) -> None:
+    found = problems(text)
+    assert [msg.split("'")[1] for _, msg in found] == [
+        "hit_rate_by_commit", "feature_defaults", "vegas_coverage_trend"]
+    assert all("no rule on the" in msg for _, msg in found)
+
+
+def test_each_card_check_needs_a_rule_named_by_line() -> None:
+    (line, msg), = problems(GOOD_RULE + CARD_RULES.split("  - name: coverage_low")[0])
+    assert line == 1 and "'vegas_coverage_trend'" in msg and "vegas_coverage" in msg
+
+
+@pytest.mark.parametrize(("metric", "condition", "value", "why"), [
+    ("mismatch_share", "above", ".nan", "finite number"),
+    ("mismatch_share", "above", ".inf", "finite number"),
+    ("hit_rate", "below", "5.0", "out of range"),
+    ("features_missing_share", "above", "-0.5", "out of range"),
+    ("coverage_delta", "below", "-1.5", "out of range"),
+    ("vegas_coverage", "drop_from_baseline", "2", "more than"),
+])
+def test_thresholds_out_of_range_or_nan_are_rejected_with_their_line(
+        metric: str, condition: str, value: str, why: str) -> None:
+    rule = (f"  - name: bad\n    metric: {metric}\n    {condition}: {value}\n"
+            "    severity: warning\n    group_by: [system_id]\n")
+    (line, msg), = problems(GOOD_RULE + CARD_RULES + rule)
+    assert line == 19 and why in msg and f"rules.3.{condition}" in msg
+
+
+def test_nan_anywhere_in_settings_is_rejected() -> None:
+    (line, msg), = problems("settings:\n  edge_threshold: .nan\n" + GOOD_RULE + CARD_RULES)
+    assert line == 2 and "settings.edge_threshold" in msg
+
+
+def check_config_limited(path: Path) -> subprocess.CompletedProcess[str]:
+    """check-config in a child process that may not map more than 512 MiB."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
+
+    return subprocess.run([sys.executable, "-m", "monitor", "check-config", "--config",
+                           str(path)], preexec_fn=limit, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_alias_bomb_is_a_clear_error_within_512_mib(tmp_path: Path) -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    bomb = tmp_path / "alerts.yaml"
+    bomb.write_text("\n".join(lines) + "\n")  # 9**9 = 387 million values
+    done = check_config_limited(bomb)
+    assert done.returncode == 2, done.stderr
+    assert f"{bomb}:" in done.stderr and "aliases" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_non_utf8_config_is_a_clear_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_bytes(GOOD_RULE.encode() + b"    description: caf\xe9\n")
+    done = check_config_limited(path)
+    assert done.returncode == 2
+    assert f"{path}:7:" in done.stderr and "not UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr

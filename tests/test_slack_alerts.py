@@ -135,6 +135,30 @@ def test_rate_limit_is_retried_and_delivered(db: ContractDB, bot_env: FakeSlack)
     assert [e[0] for e in events(db)] == ["fired", "notified"]
 
 
+def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
+        db: ContractDB, bot_env: FakeSlack, tmp_path: Path) -> None:
+    broken_slate(db)
+    db.close()
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text().replace(
+        "max_retry_after_seconds: 30", "max_retry_after_seconds: 5"))
+    limited = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+    # 20 s is over the cap of 5: not waited for (the run would stall), kept owed.
+    bot_env.script.append((429, {"Retry-After": "20"}, limited))
+    assert run(db, T0, "r1", "--config", str(config)) == 0
+    assert len(bot_env.posts()) == 1
+    assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
+    # Two waits of 3 s would pass 5 s too: one is waited, then the message stays owed.
+    bot_env.script += [(200, {}, json.dumps({"ok": True, "messages": []}).encode()),  # lookup
+                       *[(429, {"Retry-After": "3"}, limited)] * 2]
+    assert run(db, T0 + dt.timedelta(hours=1), "r2", "--config", str(config)) == 0
+    assert len(bot_env.posts()) == 3
+    assert [e[0] for e in events(db)][-1] == "notify_failed"
+    assert run(db, T0 + dt.timedelta(hours=2), "r3", "--config", str(config)) == 0
+    assert len(mismatch_posts(bot_env)) == 4
+    assert [e[0] for e in events(db)][-1] == "notified"
+
+
 def test_server_errors_leave_the_alert_pending_until_the_next_run(
         db: ContractDB, bot_env: FakeSlack) -> None:
     broken_slate(db)
@@ -266,3 +290,69 @@ def test_dry_run_writes_and_sends_nothing(db: ContractDB, bot_env: FakeSlack,
     assert "would send firing for vegas_line_feature_mismatch" in out
     assert bot_env.posts() == []
     assert events(db) == []
+
+
+@pytest.mark.parametrize(("games_expected", "messages"), [(None, 1), (True, 1), (False, 0)])
+def test_a_cycle_where_every_check_has_no_data_says_so_once_unless_an_off_day(
+        db: ContractDB, slack: FakeSlack, config_path: Path,
+        games_expected: bool | None, messages: int) -> None:
+    from monitor.config import load_config
+    from monitor.cycle import run_cycle
+    from monitor.model import Status
+    from monitor.notify.slack import SlackNotifier
+    from monitor.rules.store import MemoryAlertStore
+    from monitor.secrets import Secret
+
+    config = load_config(config_path)
+    notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", slack.base_url)
+    store = MemoryAlertStore()
+    for hour in range(3):  # the tables stopped filling: three silent cycles
+        summary = run_cycle(db.wh, config, notifier, store, as_of=T0 + dt.timedelta(hours=hour),
+                            run_id=f"r{hour}", games_expected=games_expected)
+        assert {r.status for r in summary.results} == {Status.NO_DATA}
+    posts = slack.posts()
+    assert len(posts) == messages
+    if messages:
+        assert "monitor_no_data" in str(posts[0]["text"])
+        assert "had no data" in json.dumps(posts[0]["blocks"])
+
+
+@pytest.fixture
+def config_path() -> Path:
+    return ROOT / "alerts.yaml"
+
+
+def test_a_send_that_timed_out_but_landed_is_found_and_not_sent_again(
+        db: ContractDB, slack: FakeSlack, config_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.cycle import run_cycle
+    from monitor.notify.slack import METADATA_EVENT, SlackNotifier
+    from monitor.rules.state import fold
+    from monitor.rules.store import MemoryAlertStore
+    from monitor.secrets import Secret
+
+    broken_slate(db)
+    config = load_config(config_path)
+    store = MemoryAlertStore()
+
+    def cycle(hours: int) -> None:
+        # A fresh notifier each run, as each Cloud Run execution is a new process.
+        notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", slack.base_url,
+                                            timeout=1)
+        run_cycle(db.wh, config, notifier, store, as_of=T0 + dt.timedelta(hours=hours),
+                  run_id=f"r{hours}")
+
+    slack.delay = 2.5  # Slack takes the post, but answers after the client gave up
+    cycle(0)
+    assert [e.event_type for e in store.events][-1] == "notify_failed"
+    slack.delay = 0.0
+    cycle(1)  # the message is owed: look first, find it, do not post it again
+    cycle(2)
+    posts = mismatch_posts(slack)
+    assert len(posts) == 1
+    meta = posts[0]["metadata"]
+    assert meta["event_type"] == METADATA_EVENT and len(meta["event_payload"]["key"]) == 24
+    assert len(slack.posts("conversations.history")) == 1
+    state, = [s for s in fold(store.events).values()
+              if s.rule == "vegas_line_feature_mismatch"]
+    assert state.pending is None and state.slack_ts == slack.posted[0][1]

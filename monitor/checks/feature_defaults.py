@@ -54,6 +54,10 @@ class FeatureDefaults:
             ("features_incomplete", str(incomplete)),
             ("vegas_mismatch", str(mismatch)),
             ("ppm_default", str(ppm_default)),
+            # Bad rows: counted in SQL, never trusted (see queries/feature_defaults.sql).
+            ("invalid_rows", str(row["invalid_rows"])),
+            ("duplicate_rows", str(row["duplicate_rows"])),
+            ("future_rows", str(row["future_rows"])),
         )
 
         def obs(metric: str, num: int, den: int) -> Observation:

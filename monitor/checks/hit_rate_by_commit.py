@@ -55,8 +55,12 @@ class HitRateByCommit:
                              build_commit_sha=row["build_commit_sha"], window=window)
         context = (("first_game_date", str(row["first_game_date"])),
                    ("last_game_date", str(row["last_game_date"])),
-                   ("graded", str(row["graded"])))
-        graded, picks, hits = int(row["graded"]), int(row["picks"]), int(row["hits"])
+                   ("graded", str(row["graded"])),
+                   ("invalid_rows", str(row["invalid_rows"])),
+                   ("duplicate_rows", str(row["duplicate_rows"])))
+        picks, hits = int(row["picks"]), int(row["hits"])
+        # NaN/infinite errors are left out in SQL: the means' n is what they averaged.
+        error_n, signed_n = int(row["error_n"]), int(row["signed_n"])
         he_picks, he_hits = int(row["high_edge_picks"]), int(row["high_edge_hits"])
         dir_n, dir_hits = int(row["direction_n"]), int(row["direction_hits"])
         mae = _float(row["mae"])
@@ -70,10 +74,11 @@ class HitRateByCommit:
         return [
             obs("hit_rate", safe_ratio(hits, picks), picks, wilson_interval(hits, picks)),
             obs("picks", float(picks), picks),
-            obs("mae", mae, graded,
-                mean_interval(mae, _float(row["absolute_error_std"]), graded)),
-            obs("error_std", error_std, graded),
-            obs("mean_signed_error", signed, graded, mean_interval(signed, error_std, graded)),
+            obs("mae", mae, error_n,
+                mean_interval(mae, _float(row["absolute_error_std"]), error_n)),
+            obs("error_std", error_std, signed_n),
+            obs("mean_signed_error", signed, signed_n,
+                mean_interval(signed, error_std, signed_n)),
             obs("direction_accuracy", safe_ratio(dir_hits, dir_n), dir_n,
                 wilson_interval(dir_hits, dir_n)),
             obs("high_edge_hit_rate", safe_ratio(he_hits, he_picks), he_picks,

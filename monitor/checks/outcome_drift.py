@@ -25,7 +25,8 @@ from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "build_commit_sha")
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
-FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits")
+FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits",
+          "invalid_rows", "duplicate_rows")
 
 
 @dataclass
@@ -86,7 +87,10 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
     s_mae = cusum_gaussian_mean([(int(d["graded"] or 0), float(d["sum_abs_error"] or 0))
                                  for d in days], base.mae, base.sigma,
                                 base.mae * (1 + settings.mae_shift), cap)
-    facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"))
+    # Bad rows were left out in SQL; say how many, so a reader can weigh the evidence.
+    bad = (("invalid_rows", str(int(sums["invalid_rows"]))),
+           ("duplicate_rows", str(int(sums["duplicate_rows"]))))
+    facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"), *bad)
     out = [Observation(check, "mae_drift", labels, s_mae / h, graded, None, base.mae, facts)]
     if base.hit_rate is not None:
         p0, p1 = base.hit_rate, lost_edge(base.hit_rate, settings.edge_loss)
@@ -95,7 +99,8 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
         hit = sums["hits"] / picks if picks else math.nan
         out.append(Observation(check, "hit_rate_drift", labels, s_hit / h, picks, None, p0,
                                (*context, ("hit_rate", f"{hit:.3f}"),
-                                ("alternative", f"{p1:.3f}"), ("threshold_h", f"{h:.2f}"))))
+                                ("alternative", f"{p1:.3f}"), ("threshold_h", f"{h:.2f}"),
+                                *bad)))
     return out
 
 

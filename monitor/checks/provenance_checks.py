@@ -21,6 +21,7 @@ class ProvenanceCheck:
     description = "Commits behind each slate and each recent batch"
     metrics: dict[str, tuple[str, ...]] = {
         "commits_per_slate": SLATE, "unknown_commit_share": SLATE,
+        "future_predictions": SLATE, "duplicate_predictions": SLATE,
         "stale_backfill_batches": COMMIT, "superseded_commit_batches": COMMIT,
     }
 
@@ -46,7 +47,14 @@ class ProvenanceCheck:
         labels = make_labels(system_id=row["system_id"], game_date=row["game_date"])
         n, unknown = int(row["prediction_rows"]), int(row["unknown_rows"])
         context = (("commits", row["commits"] or ""),)
+        future = (*context, ("latest_future_predicted_at",
+                             iso(row["latest_future_predicted_at"])))
         return [
+            # Bad rows, never dropped: predicted_at in the future, prediction_id copies.
+            Observation(self.name, "future_predictions", labels, float(row["future_rows"]), n,
+                        None, None, future),
+            Observation(self.name, "duplicate_predictions", labels,
+                        float(row["duplicate_rows"]), n, None, None, context),
             Observation(self.name, "commits_per_slate", labels, float(row["known_commits"]), n,
                         None, None, context),
             Observation(self.name, "unknown_commit_share", labels, safe_ratio(unknown, n), n,

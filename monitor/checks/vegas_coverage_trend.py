@@ -53,6 +53,7 @@ class VegasCoverageTrend:
             ("baseline_days", str(row["baseline_days"])),
             ("feature_source_modes", row["feature_source_modes"] or ""),
             ("commits", row["commits"] or ""),
+            ("invalid_batches", str(row["invalid_batches"])),
         )
         interval = (wilson_interval(round(coverage * slate), slate)
                     if coverage is not None and slate else None)

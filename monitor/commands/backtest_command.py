@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from monitor.exit_codes import ExitCode
@@ -29,6 +28,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from monitor.backtest import backtest, game_day_cycle_times
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
+    from monitor.report.format import terminal_safe
+    from monitor.report.strict_json import dumps
     from monitor.warehouse.base import WarehouseError
 
     config = load_config_or_exit(args.config)
@@ -55,9 +56,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         warehouse.close()
     alerts = runs["default"].alerts
     if args.format == "json":
-        print(json.dumps({"start": args.start.isoformat(), "end": args.end.isoformat(),
+        print(dumps({"start": args.start.isoformat(), "end": args.end.isoformat(),
                           "schedule": cron, "cycles": len(times),
-                          "alerts": [a.to_json() for a in alerts]}, indent=2, default=str))
+                          "alerts": [a.to_json() for a in alerts]}, indent=2))
         return ExitCode.OK
     print(f"backtest {args.start} .. {args.end}: {len(times)} cycles ({cron!r}), "
           f"{sum(a.event == 'fired' for a in alerts)} alerts fired")
@@ -68,6 +69,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             ev = a.evidence
             detail = f" — {ev.metric}={ev.value:.4g} (n={ev.sample_size}) {ev.reason}" \
                 if ev.value is not None else f" — {ev.reason}"
-        print(f"{a.time:%Y-%m-%d %H:%M}Z {a.event.upper():<8} {a.severity:<8} {a.rule} "
-              f"[{where}]{detail}")
+        print(terminal_safe(f"{a.time:%Y-%m-%d %H:%M}Z {a.event.upper():<8} {a.severity:<8} "
+                            f"{a.rule} [{where}]{detail}", keep_newlines=False))
     return ExitCode.OK

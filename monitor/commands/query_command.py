@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import json
 import sys
 from typing import Any
 
@@ -91,7 +90,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(rows, default=str, indent=2))
+        from monitor.report.strict_json import dumps
+
+        print(dumps(rows, indent=2))
         return
     if not rows:
         print("(no rows)")

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="write and send nothing; print what would be done")
     p.add_argument("--run-id", help="run identity (default: $MONITOR_RUN_ID, the Cloud Run "
                                     "job execution, else generated)")
+    p.add_argument("--create", action="store_true",
+                   help="create the DuckDB warehouse file when it does not exist (otherwise "
+                        "a path that does not exist is an error)")
     p.set_defaults(handler=cmd_run)
 
 
@@ -51,13 +54,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     as_of = args.as_of or now
     run_id = args.run_id or run_id_from_env(env, now)
     try:
-        notifier = notifier_from_env(env)
+        notifier = notifier_from_env(
+            env, max_retry_after=config.slack.max_retry_after_seconds)
     except NotifierConfigError as exc:
         log.error("configuration error: %s", exc, extra={"run_id": run_id})
         return ExitCode.MONITOR_ERROR
     try:
         warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
-                                           run_id=run_id)
+                                           run_id=run_id, create=args.create)
     except SystemExit:
         if not args.dry_run:
             export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
@@ -128,12 +132,13 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
 def say(env: dict[str, str], text: str, extra: dict[str, str]) -> None:
     """The command's own output: plain stdout locally, a structured log entry on
     Cloud Run (where every line must be a JSON object)."""
+    from monitor.report.format import terminal_safe
     from monitor.runtime import on_cloud_run
 
     if on_cloud_run(env):
         log.info("%s", text, extra=extra)
     else:
-        print(text, flush=True)
+        print(terminal_safe(text), flush=True)
 
 
 def _record_run(warehouse: Warehouse, summary: CycleSummary) -> None:

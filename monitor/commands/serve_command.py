@@ -38,12 +38,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.cycle import CycleSummary
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
-    from monitor.notify.factory import notifier_from_env
+    from monitor.notify.factory import NotifierConfigError, notifier_from_env
     from monitor.routes import start_server
     from monitor.runtime import run_id_from_env
     from monitor.scheduler import Health, build_scheduler
@@ -52,9 +52,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     configure_logging(env)
     config = load_config_or_exit(args.config)
-    notifier = notifier_from_env(env)
+    try:
+        notifier = notifier_from_env(
+            env, max_retry_after=config.slack.max_retry_after_seconds)
+    except NotifierConfigError as exc:
+        report_error(f"configuration error: {exc}")
+        return ExitCode.MONITOR_ERROR
     if (problem := _schema_problem(args, config)) is not None:
-        log.error("%s", problem)
+        report_error(problem)
         return ExitCode.MONITOR_ERROR
     health = Health()
     exporter = PrometheusExporter()

@@ -80,6 +80,10 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "batches", "count"),
     MetricSpec("superseded_commit_batches", "batches from a commit older than one already "
                "serving", "count"),
+    MetricSpec("future_predictions", "the slate's predictions with predicted_at in the future",
+               "count"),
+    MetricSpec("duplicate_predictions", "copies of a prediction_id already written for the "
+               "slate", "count"),
     MetricSpec("slate_batches", "batches attempted for today's slate", "count"),
     MetricSpec("graded_share", "share of a past slate's active predictions that are graded",
                "share"),

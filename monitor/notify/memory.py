@@ -14,6 +14,10 @@ class MemoryNotifier:
     supports_threads: bool = True
     messages: list[tuple[SlackMessage, str | None]] = field(default_factory=list)
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+    def send(self, message: SlackMessage, thread_ts: str | None = None,
+             key: str | None = None) -> Delivery:
         self.messages.append((message, thread_ts))
         return Delivery(True, ts=f"memory.{len(self.messages):06d}", channel="memory")
+
+    def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
+        return None  # sends never fail

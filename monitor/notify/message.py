@@ -15,6 +15,7 @@ from monitor.rules.state import AlertState, Evidence
 MAX_BLOCKS = 50  # Slack's limit per message
 MAX_TEXT = 3000  # Slack's limit per section text
 MAX_ALERTS_SHOWN = 20  # 2 blocks each, leaving room for header, summary, "more", runbook
+#   and the "resolved since" note
 SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
 LABEL_NAMES = {"build_commit_sha": "commit", "system_id": "system", "game_date": "date"}
 
@@ -84,7 +85,8 @@ def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firi
     """One message per rule per run, listing every affected label set."""
     provenance = provenance or {}
     icon = SEVERITY_ICON[rule.severity]
-    verb = "still firing" if kind == "repeat" else "firing"
+    verb = {"repeat": "still firing", "fired_resolved": "fired and resolved since"}.get(
+        kind, "firing")
     title = f"{rule.severity.upper()}: {rule.name} {verb}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(title, 150)}},
@@ -105,6 +107,11 @@ def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firi
     if len(alerts) > MAX_ALERTS_SHOWN:
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": f"and {len(alerts) - MAX_ALERTS_SHOWN} more"}})
+    if kind == "fired_resolved":
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            ":large_green_circle: This alert fired while Slack could not be reached and "
+            f"has been clear for {rule.resolve.after_runs} run"
+            f"{'s' if rule.resolve.after_runs != 1 else ''} since.")}]})
     if rule.runbook_url:
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": f"<{escape(rule.runbook_url)}|Runbook>"}})

@@ -6,6 +6,7 @@ raises on a delivery failure; both report a secret-free error instead.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,21 +16,70 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from monitor.notify.base import Delivery
 from monitor.notify.message import SlackMessage
 from monitor.secrets import Secret, redact
 
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
+MAX_RETRY_AFTER_SECONDS = 30.0
+# Slack message metadata: every alert message carries its key, so a run can find a
+# message an earlier run sent but never heard back about (needs channels:history).
+METADATA_EVENT = "prediction_monitor_alert"
+HISTORY_LIMIT = 200
 
 
-def retry_handlers() -> list[Any]:
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Honours Retry-After while the waits of one message stay within `max_wait`
+    seconds. Past that the 429 stands: the message stays owed for the next run
+    instead of holding this one for minutes."""
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+        self.waited = 0.0
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response,
+                                  error=error) or response is None:
+            return False
+        wait = retry_after(response)
+        if self.waited + wait > self.max_wait:
+            return False
+        self.waited += wait + 1  # the handler adds up to a second of jitter
+        return True
+
+
+def retry_after(response: HttpResponse) -> float:
+    for key, values in response.headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return float(values[0])
+            except (ValueError, IndexError):
+                break
+    return 1.0
+
+
+def retry_handlers(max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> list[Any]:
     # slack-sdk retries only connection errors by default; 429 (honouring
-    # Retry-After) and 5xx need their handlers added explicitly.
+    # Retry-After, capped) and 5xx need their handlers added explicitly.
     return [ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=2),
+            CappedRateLimitRetryHandler(max_retry_count=2, max_wait=max_retry_after),
             ServerErrorRetryHandler(max_retry_count=2)]
+
+
+def _reset_waits(handlers: list[Any]) -> None:
+    """The Retry-After budget is per message."""
+    for handler in handlers:
+        if isinstance(handler, CappedRateLimitRetryHandler):
+            handler.waited = 0.0
 
 
 class SlackNotifier:
@@ -39,21 +89,53 @@ class SlackNotifier:
     def __init__(self, client: WebClient, channel: str) -> None:
         self.client = client
         self.channel = channel
+        self.channel_id: str | None = None  # learnt from the first delivery
 
     @classmethod
-    def from_token(cls, token: Secret, channel: str, base_url: str | None = None) -> SlackNotifier:
+    def from_token(cls, token: Secret, channel: str, base_url: str | None = None, *,
+                   max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+                   timeout: float = TIMEOUT_SECONDS) -> SlackNotifier:
         kwargs: dict[str, Any] = {}
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        client = WebClient(token=token.reveal(), timeout=TIMEOUT_SECONDS,
-                           retry_handlers=retry_handlers(), **kwargs)
+        client = WebClient(token=token.reveal(), timeout=int(timeout),
+                           retry_handlers=retry_handlers(max_retry_after), **kwargs)
         return cls(client, channel)
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+    def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
+        """Look for the message stamped with `key` in the channel's recent history (or
+        the thread's replies): a send that timed out may have been posted."""
+        channel = self.channel_id or self.channel
+        try:
+            if thread_ts:
+                response = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True,
+                    limit=HISTORY_LIMIT)
+            else:
+                response = self.client.conversations_history(
+                    channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT)
+        except Exception as exc:  # noqa: BLE001 - cannot look: the caller re-sends
+            log.warning("%s", redact(f"Slack history lookup failed, re-sending: "
+                                     f"{type(exc).__name__}: {exc}"))
+            return None
+        for found in response.get("messages") or []:
+            meta = found.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and \
+                    (meta.get("event_payload") or {}).get("key") == key:
+                return Delivery(True, ts=found.get("ts"),
+                                channel=response.get("channel") or channel)
+        return None
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None,
+             key: str | None = None) -> Delivery:
+        _reset_waits(self.client.retry_handlers)
+        metadata = ({"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+                    if key else None)
         try:
             response = self.client.chat_postMessage(
                 channel=self.channel, text=message.text, blocks=message.blocks,
-                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                metadata=metadata)
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", "?")
             error = exc.response.get("error") if exc.response is not None else None
@@ -61,6 +143,7 @@ class SlackNotifier:
         except Exception as exc:  # noqa: BLE001 - connection errors of any kind
             return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: "
                                                 f"{exc}"))
+        self.channel_id = response.get("channel") or self.channel_id
         return Delivery(True, ts=response.get("ts"), channel=response.get("channel"))
 
 
@@ -86,11 +169,19 @@ class SlackWebhookNotifier:
         self.client = client
 
     @classmethod
-    def from_url(cls, url: Secret) -> SlackWebhookNotifier:
+    def from_url(cls, url: Secret, *,
+                 max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> SlackWebhookNotifier:
         return cls(WebhookClient(url.reveal(), timeout=TIMEOUT_SECONDS,
-                                 retry_handlers=retry_handlers()))
+                                 retry_handlers=retry_handlers(max_retry_after)))
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None) -> Delivery:
+    def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
+        # A webhook cannot read the channel: after an ambiguous failure (a timeout
+        # after Slack took the message) the next run sends it again.
+        return None
+
+    def send(self, message: SlackMessage, thread_ts: str | None = None,
+             key: str | None = None) -> Delivery:
+        _reset_waits(self.client.retry_handlers)
         try:
             response = self.client.send(text=message.text, blocks=message.blocks,
                                         unfurl_links=False, unfurl_media=False)

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from monitor.metrics.registry import names_of
 from monitor.model import Observation
+
+# C0/C1 control characters (ANSI escapes, \r that overwrites a line, \b...) except
+# tab and newline: text from the data must not drive the reader's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_AND_NEWLINE = re.compile(r"[\x00-\x08\n-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """`text` with control characters shown escaped (`\\x1b`, `\\r`), as markdown
+    and HTML output already escape theirs."""
+    pattern = _CONTROL if keep_newlines else _CONTROL_AND_NEWLINE
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 # How each metric reads comes from the metric registry; check_error is the
 # built-in rule's count, never exported.

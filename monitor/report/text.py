@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from monitor.model import Status
+from monitor.report.format import terminal_safe
+from monitor.report.strict_json import dumps
 from monitor.validate import DailyReport
 
 
@@ -15,9 +15,10 @@ def render_text(report: DailyReport) -> str:
     if report.calendar_note:
         lines.append(f"  ({report.calendar_note})")
     for result in report.results:
-        lines.append(f"  [{result.status.value:>7}] {result.name}: {result.summary}")
+        summary = terminal_safe(result.summary, keep_newlines=False)
+        lines.append(f"  [{result.status.value:>7}] {result.name}: {summary}")
     return "\n".join(lines) + "\n"
 
 
 def render_json(report: DailyReport) -> str:
-    return json.dumps(report.to_json(), indent=2, sort_keys=False, default=str) + "\n"
+    return dumps(report.to_json(), indent=2, sort_keys=False) + "\n"

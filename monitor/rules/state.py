@@ -85,7 +85,14 @@ class AlertState:
     notified_at: dt.datetime | None = None
     slack_ts: str | None = None
     slack_channel: str | None = None
-    pending: str | None = None  # "firing" | "repeat" | "resolved": a message still owed
+    # A message still owed: "firing" | "repeat" | "resolved", or "fired_resolved" (the
+    # alert resolved while its firing message was still owed: one message says both).
+    pending: str | None = None
+    # The event that made a message owed: with the kind, the message's identity in
+    # Slack (its metadata), the same in every run until it is delivered.
+    pending_key: str | None = None
+    # A send failed: it may have landed anyway (a timeout), so look before re-sending.
+    retrying: bool = False
     evidence: Evidence | None = None
     runs: frozenset[str] = field(default_factory=frozenset)
 
@@ -129,24 +136,31 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             st = replace(st, active=True, clear_runs=0, evidence=e.evidence or st.evidence,
                          silenced=False if not refire else st.silenced,
                          pending=st.pending if refire else "firing",
+                         pending_key=st.pending_key if refire else e.event_id,
+                         retrying=st.retrying if refire else False,
                          slack_ts=st.slack_ts if refire else None)
         elif kind == "silenced":
             st = replace(st, silenced=True, pending=None)
         elif kind == "repeated":
-            st = replace(st, pending="repeat", evidence=e.evidence or st.evidence)
+            st = replace(st, pending="repeat", evidence=e.evidence or st.evidence,
+                         pending_key=e.event_id, retrying=False)
         elif kind == "clear":
             st = replace(st, clear_runs=st.clear_runs + 1)
         elif kind == "resolved":
             announce = e.detail == "announce" and st.slack_ts is not None
-            st = replace(st, active=False, silenced=False, clear_runs=0,
-                         pending="resolved" if announce else None)
+            # A firing nobody was told about (Slack was down) is still owed: resolving
+            # must not swallow it.
+            owed = "fired_resolved" if st.pending in ("firing", "fired_resolved") else None
+            pending = owed or ("resolved" if announce else None)
+            st = replace(st, active=False, silenced=False, clear_runs=0, pending=pending,
+                         pending_key=e.event_id if pending else None, retrying=False)
         elif kind == "notified":
-            st = replace(st, pending=None)
+            st = replace(st, pending=None, pending_key=None, retrying=False)
             if e.detail in ("firing", "repeat"):
                 st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
                              slack_channel=e.slack_channel)
         elif kind == "notify_failed":
-            st = replace(st, pending=e.detail or st.pending)
+            st = replace(st, pending=e.detail or st.pending, retrying=True)
         states[e.fingerprint] = st
     return states
 

@@ -32,18 +32,40 @@ def parse_duckdb_path(url: str) -> Path:
     raise WarehouseURLError(f"{url!r} is not a duckdb: URL")
 
 
+def warehouse_url_problem(url: str, *, must_exist: bool = True) -> str | None:
+    """What is wrong with a warehouse URL, without connecting (check-config)."""
+    if url.startswith("duckdb:"):
+        try:
+            path = parse_duckdb_path(url)
+        except WarehouseURLError as exc:
+            return str(exc)
+        if must_exist and not path.exists():
+            return f"DuckDB warehouse {path} does not exist"
+        return None
+    if url.startswith("bigquery://"):
+        project, _, ds = url[len("bigquery://"):].partition("/")
+        if not project or not ds or "/" in ds:
+            return f"{url!r}: expected bigquery://PROJECT/DATASET"
+        return None
+    return (f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, "
+            "duckdb:path.duckdb or bigquery://PROJECT/DATASET")
+
+
 def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
-                   read_only: bool = False, location: str | None = None,
+                   read_only: bool = False, create: bool = True,
+                   location: str | None = None,
                    maximum_bytes_billed: int | None = None,
                    job_timeout_seconds: float = 120.0, run_id: str = "",
                    tables: Mapping[str, str] | None = None) -> Warehouse:
-    """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET."""
+    """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET.
+    A DuckDB file that does not exist is created only when `create` (and not
+    `read_only`): a typo must not become a new, empty, healthy-looking warehouse."""
     url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
     if url.startswith("duckdb:"):
         from monitor.warehouse.duckdb import DuckDBWarehouse
 
         path = parse_duckdb_path(url)
-        if read_only and not path.exists():
+        if (read_only or not create) and not path.exists():
             raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
         return DuckDBWarehouse(path, dataset, read_only=read_only, tables=tables)
     if url.startswith("bigquery://"):
@@ -64,4 +86,4 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
 
 
 __all__ = ["Warehouse", "WarehouseError", "WarehouseURLError", "open_warehouse",
-           "default_warehouse_url"]
+           "default_warehouse_url", "warehouse_url_problem"]

@@ -72,7 +72,8 @@ def _fix_json_for_duckdb(tree: exp.Expr) -> exp.Expr:
 
     def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.JSONType):
-            arg = node.this
+            # JSON_TYPE(JSON_QUERY(...)): guard the inner extractor too.
+            arg = node.this.copy().transform(rewrite)
             typed = exp.Lower(this=exp.Anonymous(this="json_type", expressions=[arg.copy()]))
             return exp.Case(
                 ifs=[
@@ -95,6 +96,17 @@ def _fix_json_for_duckdb(tree: exp.Expr) -> exp.Expr:
         return node
 
     return tree.transform(rewrite)
+
+
+def _total_countif(tree: exp.Expr) -> exp.Expr:
+    """BigQuery's COUNTIF is 0 over rows whose condition is only NULL; DuckDB's
+    COUNT_IF is NULL there, which turned "no evidence" into a crash in Python."""
+    for node in list(tree.find_all(exp.CountIf)):
+        if isinstance(node.parent, exp.Coalesce):
+            continue
+        total = exp.Coalesce(this=node.copy(), expressions=[exp.Literal.number(0)])
+        node.replace(total)
+    return tree
 
 
 def _strip_bigquery_storage_options(tree: exp.Expr) -> exp.Expr:
@@ -132,6 +144,7 @@ def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
     for tree in parse_bigquery(sql):
         tree = qualify_dataset(rename_tables(tree, renames), dataset)
         tree = _fix_json_for_duckdb(tree)
+        tree = _total_countif(tree)
         tree = _strip_bigquery_storage_options(tree)
         for part in _split_alter(tree):
             out.append(part.sql("duckdb"))

@@ -1,7 +1,11 @@
 """A Slack Web API and incoming-webhook fake on 127.0.0.1, speaking Slack's HTTP+JSON.
 
 Scripted failures: push (status, headers, body) onto `script` and the next requests
-get them instead of the normal answer.
+get them instead of the normal answer. `delay` holds every answer back after the
+request took effect (a post is in the channel before a slow answer times out), as a
+slow Slack does. Posted messages keep their metadata and are served back by
+conversations.history / conversations.replies (metadata only with
+include_all_metadata, as Slack does).
 """
 
 from __future__ import annotations
@@ -73,9 +77,14 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def do_GET(self) -> None:  # noqa: N802 - slack-sdk reads history with GET
+            self._handle(b"")
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
+            self._handle(self.rfile.read(length))
+
+        def _handle(self, body: bytes) -> None:
             parsed: dict[str, Any] | None = None
             ctype = self.headers.get("Content-Type", "")
             if self.path.startswith("/upload/"):
@@ -91,25 +100,30 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(Request(self.path.split("?")[0], dict(self.headers),
                                              body, parsed))
                 scripted = fake.script.pop(0) if fake.script else None
-            if fake.delay:
-                time.sleep(fake.delay)
             if scripted:
+                if fake.delay:
+                    time.sleep(fake.delay)
                 status, headers, payload = scripted
                 self._reply(status, payload, headers)
                 return
             path = self.path.split("?")[0]
+            content_type = "text/plain"
             if path == WEBHOOK_PATH:
-                self._reply(200, b"ok", content_type="text/plain")
-                return
-            if path.startswith("/upload/"):
+                reply = b"ok"
+            elif path.startswith("/upload/"):
                 fake.uploads[path.rsplit("/", 1)[-1]] = body
-                self._reply(200, b"OK - uploaded", content_type="text/plain")
-                return
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                self._reply(200, json.dumps({"ok": False, "error": "invalid_auth"}).encode())
-                return
-            method = path.removeprefix("/api/")
-            self._reply(200, json.dumps(self.answer(method, parsed or {})).encode())
+                reply = b"OK - uploaded"
+            elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                reply = json.dumps({"ok": False, "error": "invalid_auth"}).encode()
+                content_type = "application/json"
+            else:
+                with fake.lock:
+                    answer = self.answer(path.removeprefix("/api/"), parsed or {})
+                reply = json.dumps(answer).encode()
+                content_type = "application/json"
+            if fake.delay:  # the request took effect; only the answer is late
+                time.sleep(fake.delay)
+            self._reply(200, reply, content_type=content_type)
 
         def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
             if method == "chat.postMessage":
@@ -121,6 +135,28 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake.posted.append((args, ts))
                 return {"ok": True, "channel": "C0ALERTS", "ts": ts,
                         "message": {"text": args.get("text")}}
+            if method in ("conversations.history", "conversations.replies"):
+                if not args.get("channel"):
+                    return {"ok": False, "error": "channel_not_found"}
+                with_meta = str(args.get("include_all_metadata")).lower() in ("1", "true")
+                thread = args.get("ts")
+                messages = []
+                for posted, ts in reversed(fake.posted):  # newest first, as Slack
+                    in_thread = posted.get("thread_ts")
+                    if method == "conversations.history" and in_thread:
+                        continue  # replies are not in the channel's history
+                    if method == "conversations.replies" and thread not in (ts, in_thread):
+                        continue
+                    message: dict[str, Any] = {"type": "message", "ts": ts,
+                                               "text": posted.get("text")}
+                    meta = posted.get("metadata")
+                    if isinstance(meta, str):
+                        meta = json.loads(meta)
+                    if meta and with_meta:
+                        message["metadata"] = meta
+                    messages.append(message)
+                limit = int(args.get("limit") or 100)
+                return {"ok": True, "messages": messages[:limit], "has_more": False}
             if method == "files.getUploadURLExternal":
                 file_id = f"F{len(fake.uploads) + 1:05d}"
                 host, port = fake.server.server_address[:2]
