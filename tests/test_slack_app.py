@@ -38,16 +38,12 @@ SIGNING = "8f742231b10e8888abcd99yyyzzz85a5"  # a test signing secret
 H = dt.timedelta(hours=1)
 
 
-class Served:
-    """`serve`'s routes on 127.0.0.1 with the Slack app, its clock in the test's hands."""
+class Client:
+    """Sends requests as Slack does, signed at `now` (or not), over real HTTP."""
 
-    def __init__(self, app: SlackAppDeps) -> None:
-        self.app = app
-        self.now = T0
-        app.clock = lambda: self.now
-        routes = serve_routes(Health(), PrometheusExporter(), lambda day: "", app)
-        self.server = start_server(routes, 0, host="127.0.0.1")
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def __init__(self, url: str, now: dt.datetime) -> None:
+        self.url = url
+        self.now = now
 
     def post(self, path: str, body: bytes, *, secret: str = SIGNING,
              age: dt.timedelta = dt.timedelta(0), signed: bool = True) -> tuple[int, str]:
@@ -86,6 +82,18 @@ class Served:
                                 "value": value, "type": "button"}]}
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post("/slack/interactions", body, **kw)
+
+
+
+class Served(Client):
+    """`serve`'s routes on 127.0.0.1 with the Slack app, its clock in the test's hands."""
+
+    def __init__(self, app: SlackAppDeps) -> None:
+        self.app = app
+        app.clock = lambda: self.now
+        routes = serve_routes(Health(), PrometheusExporter(), lambda day: "", app)
+        self.server = start_server(routes, 0, host="127.0.0.1")
+        super().__init__(f"http://127.0.0.1:{self.server.server_address[1]}", T0)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -350,3 +358,103 @@ def test_a_signing_secret_with_a_newline_is_refused_without_being_echoed() -> No
     assert problems == ["SLACK_SIGNING_SECRET contains whitespace or a control character "
                         "(a stray newline when the secret was stored?)"]
     assert repr(Secret(SIGNING)) == "<secret>" and SIGNING not in str(problems)
+
+
+# --- `prediction-monitor serve` itself, and `silences` ----------------------------------
+
+def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
+        db: ContractDB, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+    import time
+
+    from monitor.checks.base import eastern_date
+    from monitor.cli import main
+    from tests.fakes.slack_server import start_fake_slack, stop_fake_slack
+    from tests.test_production import BIN, ROOT, broken, clean_env, free_port, slack_env
+
+    slack = start_fake_slack()
+    now = dt.datetime.now(dt.UTC)
+    broken(db, eastern_date(now), at=now - dt.timedelta(hours=1))
+    db.close()
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text().replace(
+        "    runbook_url: https://runbooks.example.com/prediction-monitor#feature-defaults\n",
+        "    runbook_url: https://runbooks.example.com/prediction-monitor#feature-defaults\n"
+        "    silences:\n      - matchers: {system_id: shadow_v1}\n"
+        "        expires_at: 2099-01-01T00:00:00Z\n        comment: known shadow\n", 1))
+    env = clean_env(**slack_env(slack), MONITOR_METRICS_DIR=str(tmp_path / "metrics"))
+    port = free_port()
+    proc = None
+    try:
+        cycle = subprocess.run([str(BIN), "run", "--warehouse", db.url, "--config", str(config)],
+                               env=env, capture_output=True, text=True, timeout=120)
+        assert cycle.returncode == 0, cycle.stderr
+        post, = mismatch_posts(slack)
+        ts = slack.posted[0][1]
+        proc = subprocess.Popen([str(BIN), "serve", "--warehouse", db.url, "--config",
+                                 str(config), "--port", str(port)],
+                                env={**env, "SLACK_SIGNING_SECRET": SIGNING},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        client = Client(f"http://127.0.0.1:{port}", dt.datetime.now(dt.UTC))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _ = client.post("/slack/commands", b"", signed=False)
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 401
+        assert client.press("silence_24h", post, ts, slack, user="U0ONCALL")[0] == 200
+        assert actions(db)[0][:2] == ("silence", "U0ONCALL")
+        deadline = time.monotonic() + 30
+        while not slack.updated and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Silenced by <@U0ONCALL>" in json.dumps(slack.updated[0]["blocks"])
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.communicate(timeout=60)
+        stop_fake_slack(slack)
+    capsys.readouterr()
+    assert main(["silences", "--warehouse", db.url, "--config", str(config)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert "(Slack, by U0ONCALL)" in lines[0] and "vegas_line_feature_mismatch" in lines[0]
+    assert lines[1].startswith("vegas_line_feature_mismatch {system_id=shadow_v1} until "
+                               "2099-01-01 00:00 UTC (alerts.yaml) — known shadow")
+    assert main(["silences", "--warehouse", db.url, "--config", str(config),
+                 "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["silences"]
+    assert [(s["origin"], s["by"]) for s in listed] == [("slack", "U0ONCALL"),
+                                                        ("alerts.yaml", None)]
+    until = dt.datetime.fromisoformat(listed[0]["until"])
+    assert dt.timedelta(hours=23) < until - now < dt.timedelta(hours=25)
+
+
+def test_serve_without_a_signing_secret_has_no_slack_routes(db: ContractDB,
+                                                             tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    from tests.test_production import BIN, clean_env, free_port
+
+    db.close()
+    port = free_port()
+    proc = subprocess.Popen([str(BIN), "serve", "--warehouse", db.url, "--port", str(port)],
+                            env=clean_env(MONITOR_METRICS_DIR=str(tmp_path / "metrics")),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}", dt.datetime.now(dt.UTC))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = client.post("/slack/commands", b"text=")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert (status, body.strip()) == (404, "no route /slack/commands")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
