@@ -18,6 +18,7 @@ from monitor.rules.state import (
     owed_notifications,
     transition,
 )
+from tests.contract import ContractDB
 from tests.test_alert_state import EV, LABELS, RULE, RULES, H, Log, T
 
 OTHER = (("build_commit_sha", "bad"), ("system_id", "v9"))
@@ -146,3 +147,41 @@ def test_action_events_round_trip_through_the_store_rows() -> None:
     assert params["actor"] == "U1"
     row = {**params, "labels_json": params["labels_json"], "evidence_json": None}
     assert event_from_row(row) == ev
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "bigquery"])
+def test_actions_and_their_actors_round_trip_through_both_warehouses(
+        db: ContractDB, backend: str) -> None:
+    from monitor.migrations import ensure_schema
+    from monitor.rules.store import WarehouseAlertStore
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+    from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+    from tests.test_bigquery import bq_warehouse
+
+    db.close()
+    local = DuckDBWarehouse(db.path)
+    ensure_schema(local, migrate=True)
+    fired = make_event(T, "run-1", "fired", "r", "critical", LABELS, evidence=EV)
+    ack = make_event(T + H, "slack:1", "acknowledged", "r", "critical", LABELS, actor="U0ONCALL")
+    silence = make_event(T + 2 * H, "slack:2", "silence", "r", "critical", LABELS,
+                         detail=(T + 26 * H).isoformat(), actor="U0LEAD")
+    if backend == "duckdb":
+        store = WarehouseAlertStore(local)
+        store.append([fired, ack, silence])
+        loaded = store.load(T + 3 * H)
+        local.close()
+    else:
+        local.close()
+        fake = start_fake_bigquery(db.path)
+        try:
+            big = bq_warehouse(fake)
+            store = WarehouseAlertStore(big)
+            store.append([fired, ack, silence])
+            loaded = store.load(T + 3 * H)
+            big.close()
+        finally:
+            stop_fake_bigquery(fake)
+    assert loaded == [fired, ack, silence]
+    st = fold(loaded)[fingerprint("r", LABELS)]
+    assert (st.acknowledged_by, st.silenced_by, st.silenced_until) == (
+        "U0ONCALL", "U0LEAD", T + 26 * H)

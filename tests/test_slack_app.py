@@ -458,3 +458,21 @@ def test_serve_without_a_signing_secret_has_no_slack_routes(db: ContractDB,
     finally:
         proc.terminate()
         proc.communicate(timeout=60)
+
+
+def test_without_a_bot_token_the_message_is_replaced_through_the_response_url(
+        db: ContractDB, slack_bot: FakeSlack, alerted: tuple[dict[str, Any], str],
+        config: MonitorConfig) -> None:
+    from monitor.notify.slack import SlackWebhookNotifier
+
+    post, ts = alerted
+    served = Served(build_slack_app(Secret(SIGNING), config, lambda: DuckDBWarehouse(db.path),
+                                    SlackWebhookNotifier.from_url(Secret(slack_bot.webhook_url))))
+    try:
+        assert served.press("acknowledge", post, ts, slack_bot)[0] == 200
+        name, replaced = slack_bot.wait_for_responses(1)[0]
+    finally:
+        served.close()
+    assert name == "i" and replaced["replace_original"] is True
+    assert "Acknowledged by U1 at" in json.dumps(replaced["blocks"])
+    assert slack_bot.updated == [] and actions(db) == [("acknowledged", "U1", None)]
