@@ -146,7 +146,7 @@ def test_acknowledge_updates_the_message_and_stops_repeats_until_resolved(
     served.now = T0 + H
     assert served.press("acknowledge", post, ts, slack_bot, user="U024BE7LH")[0] == 200
     assert actions(db) == [("acknowledged", "U024BE7LH", None)]
-    update, = slack_bot.updated
+    update, = slack_bot.wait_for_updates(1)
     assert (update["channel"], update["ts"]) == ("C0ALERTS", ts)
     text = json.dumps(update["blocks"])
     assert "Acknowledged by <@U024BE7LH> at" in text
@@ -157,8 +157,8 @@ def test_acknowledge_updates_the_message_and_stops_repeats_until_resolved(
     assert len(mismatch_posts(slack_bot)) == 1
     # Pressed again: nothing to do, said privately; no second event.
     assert served.press("acknowledge", post, ts, slack_bot)[0] == 200
-    assert len(actions(db)) == 1 and len(slack_bot.updated) == 1
     name, said = slack_bot.wait_for_responses(1)[0]
+    assert len(actions(db)) == 1 and len(slack_bot.updated) == 1
     assert name == "i" and said["response_type"] == "ephemeral" and "Nothing to do" in said["text"]
 
 
@@ -170,7 +170,7 @@ def test_silence_24h_mutes_and_expires_on_time_unsilence_gives_it_back(
     assert served.press("silence_24h", post, ts, slack_bot, user="U0SECOND")[0] == 200
     until = T0 + 25 * H
     assert actions(db) == [("silence", "U0SECOND", until.isoformat())]
-    update, = slack_bot.updated
+    update, = slack_bot.wait_for_updates(1)
     assert "Silenced by <@U0SECOND>" in json.dumps(update["blocks"])
     assert [e["action_id"] for e in update["blocks"][-1]["elements"]] == ["unsilence"]
     # Past the 12 h repeat and up to the last minute of the silence: nothing posted.
@@ -190,7 +190,7 @@ def test_silence_24h_mutes_and_expires_on_time_unsilence_gives_it_back(
     served.now = until + 3 * H
     assert served.press("unsilence", newest, newest_ts, slack_bot, user="U0THIRD")[0] == 200
     assert [a[:2] for a in actions(db)][-2:] == [("silence", "U1"), ("unsilence", "U0THIRD")]
-    assert "Unsilenced by <@U0THIRD>" in json.dumps(slack_bot.updated[-1]["blocks"])
+    assert "Unsilenced by <@U0THIRD>" in json.dumps(slack_bot.wait_for_updates(3)[-1]["blocks"])
     assert run(db, until + 4 * H, "r6") == 0
     assert len(mismatch_posts(slack_bot)) == 3
 
@@ -243,7 +243,7 @@ def test_users_not_allowed_get_an_ephemeral_refusal_and_nothing_changes(
         assert served.press("acknowledge", post, ts, slack_bot, user="U0SECOND")[0] == 200
         assert served.press("silence_24h", post, ts, slack_bot, user="UBOSS")[0] == 200
         assert [a[:2] for a in actions(db)] == [("acknowledged", "U0SECOND"), ("silence", "UBOSS")]
-        assert len(slack_bot.updated) == 2
+        assert len(slack_bot.wait_for_updates(2)) == 2
     finally:
         served.close()
 
@@ -406,10 +406,8 @@ def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
         assert status == 401
         assert client.press("silence_24h", post, ts, slack, user="U0ONCALL")[0] == 200
         assert actions(db)[0][:2] == ("silence", "U0ONCALL")
-        deadline = time.monotonic() + 30
-        while not slack.updated and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "Silenced by <@U0ONCALL>" in json.dumps(slack.updated[0]["blocks"])
+        update, = slack.wait_for_updates(1)
+        assert "Silenced by <@U0ONCALL>" in json.dumps(update["blocks"])
     finally:
         if proc is not None:
             proc.terminate()

@@ -45,7 +45,7 @@ class FakeSlack:
     updated: list[dict[str, Any]] = field(default_factory=list)  # chat.update arguments
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, body)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    responded: threading.Condition = field(default_factory=threading.Condition)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
     _ts: int = 0
 
     def response_url(self, name: str) -> str:
@@ -55,9 +55,15 @@ class FakeSlack:
     def wait_for_responses(self, count: int, timeout: float = 60.0) -> list[
             tuple[str, dict[str, Any]]]:
         """Blocks until `count` POSTs reached response URLs (a background job posts)."""
-        with self.responded:
-            self.responded.wait_for(lambda: len(self.responses) >= count, timeout)
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.responses) >= count, timeout)
             return list(self.responses)
+
+    def wait_for_updates(self, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Blocks until `count` chat.update calls arrived (sent after the answer)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.updated) >= count, timeout)
+            return list(self.updated)
 
     @property
     def base_url(self) -> str:
@@ -132,9 +138,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake.uploads[path.rsplit("/", 1)[-1]] = body
                 reply = b"OK - uploaded"
             elif path.startswith(RESPONSE_PREFIX):
-                with fake.responded:
+                with fake.arrived:
                     fake.responses.append((path.removeprefix(RESPONSE_PREFIX), parsed or {}))
-                    fake.responded.notify_all()
+                    fake.arrived.notify_all()
                 reply = json.dumps({"ok": True}).encode()
                 content_type = "application/json"
             elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -184,7 +190,9 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if method == "chat.update":
                 if not args.get("channel") or not args.get("ts"):
                     return {"ok": False, "error": "message_not_found"}
-                fake.updated.append(args)
+                with fake.arrived:
+                    fake.updated.append(args)
+                    fake.arrived.notify_all()
                 return {"ok": True, "channel": args["channel"], "ts": args["ts"],
                         "text": args.get("text")}
             if method == "usergroups.users.list":
