@@ -474,3 +474,20 @@ def test_without_a_bot_token_the_message_is_replaced_through_the_response_url(
     assert name == "i" and replaced["replace_original"] is True
     assert "Acknowledged by U1 at" in json.dumps(replaced["blocks"])
     assert slack_bot.updated == [] and actions(db) == [("acknowledged", "U1", None)]
+
+
+def test_slack_app_settings_are_strict_with_file_and_line() -> None:
+    from monitor.config import ConfigError, parse_config
+    from tests.test_production import ROOT
+
+    base = (ROOT / "alerts.yaml").read_text()
+    first = base.count("\n") + 2  # the line of allowed_users below
+    ok = parse_config(base + "slack_app:\n  allowed_users: [U024BE7LH]\n"
+                      "  allowed_usergroup: S0614TZR7\n", "alerts.yaml")
+    assert ok.slack_app.restricted and ok.slack_app.allowed_users == ["U024BE7LH"]
+    assert not parse_config(base, "alerts.yaml").slack_app.restricted
+    with pytest.raises(ConfigError) as err:
+        parse_config(base + "slack_app:\n  allowed_users: [alice]\n  allow_all: true\n",
+                     "alerts.yaml")
+    text = str(err.value)
+    assert f"alerts.yaml:{first}" in text and f"alerts.yaml:{first + 1}" in text
