@@ -3,6 +3,7 @@
 # missing and updates what exists, so re-running it is safe.
 #
 #   PROJECT_ID=my-project REGION=us-central1 SLACK_BOT_TOKEN=xoxb-... deploy/deploy.sh
+#   (SLACK_SIGNING_SECRET=... too, for the Slack app: deploy/slack/README.md)
 #
 # Needs: gcloud (authenticated as someone who may create service accounts, IAM
 # bindings, secrets, Cloud Run jobs and Cloud Scheduler jobs), Cloud Build enabled.
@@ -47,6 +48,16 @@ if [ -n "${SLACK_BOT_TOKEN:-}" ]; then
 fi
 gcloud secrets add-iam-policy-binding prediction-monitor-slack-token \
   --member "serviceAccount:$SA" --role roles/secretmanager.secretAccessor >/dev/null
+
+# The Slack app's signing secret (serve's /slack/* routes; deploy/slack/README.md).
+if [ -n "${SLACK_SIGNING_SECRET:-}" ]; then
+  gcloud secrets describe prediction-monitor-slack-signing-secret >/dev/null 2>&1 ||
+    gcloud secrets create prediction-monitor-slack-signing-secret --replication-policy automatic
+  printf '%s' "$SLACK_SIGNING_SECRET" |
+    gcloud secrets versions add prediction-monitor-slack-signing-secret --data-file=- >/dev/null
+  gcloud secrets add-iam-policy-binding prediction-monitor-slack-signing-secret \
+    --member "serviceAccount:$SA" --role roles/secretmanager.secretAccessor >/dev/null
+fi
 
 # 3. The image.
 gcloud artifacts repositories describe prediction-monitor --location "$REGION" >/dev/null 2>&1 ||

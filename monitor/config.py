@@ -188,6 +188,18 @@ class SlackSettings(Strict):
     max_retry_after_seconds: float = Field(30.0, ge=0, le=600)
 
 
+class SlackApp(Strict):
+    """Who may acknowledge or silence alerts from Slack. Empty (the default): anyone
+    who can see the alert, since Slack already limits the channel."""
+
+    allowed_users: list[Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,30}$")]] = []
+    allowed_usergroup: Annotated[str, Field(pattern=r"^S[A-Z0-9]{2,30}$")] | None = None
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.allowed_users or self.allowed_usergroup)
+
+
 class Schedule(Strict):
     """Cron expressions (US/Eastern unless timezone says otherwise). Use day names."""
 
@@ -227,6 +239,7 @@ class MonitorConfig(Strict):
     bigquery: BigQuerySettings = BigQuerySettings()
     cloud_monitoring: CloudMonitoringSettings = CloudMonitoringSettings()
     slack: SlackSettings = SlackSettings()
+    slack_app: SlackApp = SlackApp()
     schedule: Schedule = Schedule()
     # None: no calendar, so the monitor cannot tell an off day from a missing slate.
     calendar: Calendar | None = None

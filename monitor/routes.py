@@ -36,6 +36,9 @@ class Response:
     status: int
     body: bytes
     content_type: str = "text/plain; charset=utf-8"
+    # Runs once the answer is written and flushed: work that must not delay it (Slack
+    # wants an answer within 3 s; the slash command's checks start only after).
+    after: Callable[[], None] | None = field(default=None, compare=False)
 
     @classmethod
     def text(cls, status: int, text: str) -> Response:
@@ -119,6 +122,9 @@ def start_server(routes: Routes, port: int, host: str = "0.0.0.0") -> ThreadingH
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             self.wfile.write(response.body)
+            self.wfile.flush()
+            if response.after is not None:
+                response.after()
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             self._handle("GET")

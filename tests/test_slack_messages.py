@@ -76,7 +76,10 @@ def test_long_lists_are_cut_within_slack_limits(config: MonitorConfig) -> None:
     alerts = [state(f"{i:08x}", system=f"shadow_{i:03d}") for i in range(120)]
     msg = alert_message(rule(config, "vegas_line_feature_mismatch"), alerts)
     assert len(msg.blocks) <= MAX_BLOCKS
-    assert msg.blocks[-2]["text"]["text"] == "and 100 more"
+    assert msg.blocks[-3]["text"]["text"] == "and 100 more"
+    # The buttons act on every alert listed, as far as Slack's 2,000 characters go.
+    value = msg.blocks[-1]["elements"][0]["value"]
+    assert len(value) <= 2000 and value.split(",") == [a.fingerprint for a in alerts][:117]
     huge = state("x" * 5000)
     msg = alert_message(rule(config, "vegas_line_feature_mismatch"), [huge])
     for block in msg.blocks:
@@ -104,3 +107,34 @@ def test_header_is_plain_text_and_clipped(config: MonitorConfig) -> None:
     assert header["text"]["type"] == "plain_text" and len(header["text"]["text"]) <= 150
 
 
+
+
+def test_buttons_after_each_action_and_who_acted(config: MonitorConfig) -> None:
+    import datetime as dt
+
+    from monitor.notify.message import acted_blocks
+
+    original = alert_message(rule(config, "vegas_line_feature_mismatch"),
+                             [state("0b5e11ad")], provenance=PROVENANCE)
+    value = original.blocks[-1]["elements"][0]["value"]
+    at = dt.datetime(2026, 1, 9, 16, 5, tzinfo=dt.UTC)
+    acked = acted_blocks(original.blocks, "acknowledged", user="U024BE7LH", at=at, value=value)
+    check_golden("alert_acknowledged", SlackMessage(original.text, acked))
+    silenced = acted_blocks(acked, "silence", user="U024BE7LH", at=at, value=value,
+                            until=at + dt.timedelta(hours=24))
+    check_golden("alert_silenced", SlackMessage(original.text, silenced))
+    # The note and the buttons are replaced, not piled up.
+    assert len(silenced) == len(acked) == len(original.blocks) + 1
+    assert [e["action_id"] for e in silenced[-1]["elements"]] == ["unsilence"]
+    back = acted_blocks(silenced, "unsilence", user="U2", at=at, value=value)
+    assert [e["action_id"] for e in back[-1]["elements"]] == ["acknowledge", "silence_24h"]
+    # Something that is not a user id is never a mention.
+    odd = acted_blocks(original.blocks, "acknowledged", user="<!channel>", at=at, value=value)
+    assert "&lt;!channel&gt;" in odd[-2]["elements"][0]["text"]
+
+
+def test_resolved_and_fired_resolved_messages_have_no_buttons(config: MonitorConfig) -> None:
+    r = rule(config, "vegas_line_feature_mismatch")
+    for msg in (resolved_message(r, [state("a")]),
+                alert_message(r, [state("a")], kind="fired_resolved")):
+        assert all(b["type"] != "actions" for b in msg.blocks)

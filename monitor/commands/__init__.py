@@ -15,6 +15,7 @@ from monitor.commands import (
     run_command,
     schema_command,
     serve_command,
+    silences_command,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -29,4 +30,5 @@ REGISTER: list[Register] = [
     deployment_command.register,
     report_command.register,
     dashboard_command.register,
+    silences_command.register,
 ]

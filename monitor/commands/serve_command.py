@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.routes import Routes
     from monitor.scheduler import Health
+    from monitor.slack_app import SlackAppDeps
 
 log = logging.getLogger("monitor.serve")
 
@@ -115,8 +116,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         finally:
             warehouse.close()
 
+    slack_app = None
+    if env.get("SLACK_SIGNING_SECRET"):
+        # The Slack app's routes exist only with a signing secret to verify requests.
+        from monitor.secrets import Secret
+        from monitor.slack_app import build_slack_app
+
+        def open_warehouse() -> Any:
+            try:
+                return open_warehouse_or_exit(args, config)
+            except SystemExit:
+                raise RuntimeError("warehouse unavailable") from None
+
+        slack_app = build_slack_app(Secret(env["SLACK_SIGNING_SECRET"]), config,
+                                    open_warehouse, notifier)
     port = args.port if args.port is not None else int(env.get("PORT", "8080"))
-    server = start_server(serve_routes(health, exporter, report), port) if port else None
+    routes = serve_routes(health, exporter, report, slack_app)
+    server = start_server(routes, port) if port else None
     scheduler = build_scheduler(config.schedule, cycle, daily)
 
     def stop(signum: int, frame: Any) -> None:
@@ -129,7 +145,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         scheduler.add_job(cycle, id="startup-cycle", name="start-up cycle")
     log.info("serving: cycle %r, validate-daily %r (%s)%s", config.schedule.cycle,
              config.schedule.validate_daily, config.schedule.timezone,
-             f", /healthz /metrics /report on port {server.server_address[1]}" if server else "")
+             f", {' '.join(sorted({p for _, p in routes}))} on port "
+             f"{server.server_address[1]}" if server else "")
     scheduler.start()
     if server:
         server.shutdown()
@@ -155,13 +172,19 @@ def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | No
         warehouse.close()
     return None
 def serve_routes(health: Health, exporter: PrometheusExporter,
-                 report: Callable[[dt.date | None], str]) -> Routes:
-    """Every route of `serve`, on one port."""
+                 report: Callable[[dt.date | None], str],
+                 slack_app: SlackAppDeps | None = None) -> Routes:
+    """Every route of `serve`, on one port; `/slack/*` only with a signing secret."""
     from monitor.metrics.prometheus import CONTENT_TYPE
     from monitor.routes import health_route, metrics_route, report_route
 
-    return {
+    routes = {
         ("GET", "/healthz"): health_route(health.report),
         ("GET", "/metrics"): metrics_route(exporter.exposition, CONTENT_TYPE),
         ("GET", "/report"): report_route(report),
     }
+    if slack_app is not None:
+        from monitor.slack_app import slack_routes
+
+        routes |= slack_routes(slack_app)
+    return routes

@@ -38,6 +38,12 @@ def slack_env_problems(env: Mapping[str, str]) -> list[str]:
         elif not _is_http_url(webhook):
             problems.append("SLACK_WEBHOOK_URL is not an http(s) URL "
                             "(expected https://hooks.slack.com/services/...)")
+    signing = env.get("SLACK_SIGNING_SECRET", "")
+    if signing:
+        Secret(signing)
+        if _UNPRINTABLE.search(signing):
+            problems.append("SLACK_SIGNING_SECRET contains whitespace or a control character "
+                            "(a stray newline when the secret was stored?)")
     api = env.get("SLACK_API_URL", "")
     if api and (_UNPRINTABLE.search(api) or not _is_http_url(api)):
         problems.append("SLACK_API_URL is not an http(s) URL")

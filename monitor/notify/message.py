@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,16 @@ from monitor.rules.state import AlertState, Evidence
 
 MAX_BLOCKS = 50  # Slack's limit per message
 MAX_TEXT = 3000  # Slack's limit per section text
-MAX_ALERTS_SHOWN = 20  # 2 blocks each, leaving room for header, summary, "more", runbook
-#   and the "resolved since" note
+MAX_ALERTS_SHOWN = 20  # 2 blocks each, leaving room for header, summary, "more", runbook,
+#   the "resolved since" note, the buttons and the note of who acted
+MAX_VALUE = 2000  # Slack's limit on a button's value
+ACTIONS_BLOCK = "alert_actions"  # block_id of the buttons: an update replaces them
+ACTED_BLOCK = "alert_acted"  # block_id of "acknowledged by …": an update replaces it
+# action_id of each button → the event it writes (monitor/rules/state.py ACTIONS)
+BUTTONS = {"acknowledge": ("Acknowledge", "acknowledged"),
+           "silence_24h": ("Silence 24 h", "silence"),
+           "unsilence": ("Unsilence", "unsilence")}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
 LABEL_NAMES = {"build_commit_sha": "commit", "system_id": "system", "game_date": "date"}
 
@@ -115,12 +124,69 @@ def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firi
     if rule.runbook_url:
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": f"<{escape(rule.runbook_url)}|Runbook>"}})
+    if kind in ("firing", "repeat"):
+        blocks.append(action_buttons(button_value(alerts), ("acknowledge", "silence_24h")))
     assert len(blocks) <= MAX_BLOCKS
     first = alerts[0]
     where = ", ".join(f"{k}={v}" for k, v in first.labels)
     more = f" and {len(alerts) - 1} more" if len(alerts) > 1 else ""
     text = escape(f"{title}: {where}{more}")
     return SlackMessage(_clip(text), blocks)
+
+
+def button_value(alerts: Sequence[AlertState]) -> str:
+    """The fingerprints of every alert a message lists: what its buttons act on. Past
+    Slack's 2,000 characters (over 100 alerts) the rest are found by the message's ts."""
+    value = ""
+    for alert in alerts:
+        more = f"{value},{alert.fingerprint}" if value else alert.fingerprint
+        if len(more) > MAX_VALUE:
+            break
+        value = more
+    return value
+
+
+def action_buttons(value: str, action_ids: Sequence[str]) -> dict[str, Any]:
+    elements = []
+    for action_id in action_ids:
+        label = BUTTONS[action_id][0]
+        button: dict[str, Any] = {"type": "button", "action_id": action_id, "value": value,
+                                  "text": {"type": "plain_text", "text": label}}
+        if action_id == "acknowledge":
+            button["style"] = "primary"
+        elements.append(button)
+    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
+
+
+def who(user: str) -> str:
+    """A Slack user id as a mention; anything else as escaped text."""
+    return f"<@{user}>" if _USER_ID.match(user) else escape(user)
+
+
+def acted_blocks(blocks: Sequence[dict[str, Any]], action: str, *, user: str,
+                 at: dt.datetime, value: str, until: dt.datetime | None = None) -> (
+    list[dict[str, Any]]
+):
+    """The alert message after someone pressed a button (`chat.update`): the same
+    blocks, a note of who did what and when, and the buttons that make sense now."""
+    kept = [b for b in blocks if b.get("block_id") not in (ACTIONS_BLOCK, ACTED_BLOCK)]
+    when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if action == "acknowledged":
+        note = f":white_check_mark: Acknowledged by {who(user)} at {when}"
+        buttons: tuple[str, ...] = ("silence_24h",)
+    elif action == "silence":
+        end = (until or at).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        note = f":no_bell: Silenced by {who(user)} at {when}, until {end}"
+        buttons = ("unsilence",)
+    elif action == "unsilence":
+        note = f":bell: Unsilenced by {who(user)} at {when}"
+        buttons = ("acknowledge", "silence_24h")
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    kept = kept[:MAX_BLOCKS - 2]
+    return [*kept, {"type": "context", "block_id": ACTED_BLOCK,
+                    "elements": [{"type": "mrkdwn", "text": note}]},
+            action_buttons(value, buttons)]
 
 
 def resolved_message(rule: Rule, alerts: Sequence[AlertState]) -> SlackMessage:

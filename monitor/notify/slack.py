@@ -147,6 +147,20 @@ class SlackNotifier:
         return Delivery(True, ts=response.get("ts"), channel=response.get("channel"))
 
 
+    def update(self, channel: str, ts: str, text: str,
+               blocks: list[dict[str, Any]]) -> str | None:
+        """chat.update of a message this app posted; returns an error, or None."""
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except Exception as exc:  # noqa: BLE001 - the action is recorded already
+            return redact(f"chat.update failed: {type(exc).__name__}: {exc}")
+        return None
+
+    def usergroup_members(self, usergroup: str) -> set[str]:
+        """The user ids of a Slack user group (needs usergroups:read)."""
+        response = self.client.usergroups_users_list(usergroup=usergroup)
+        return set(response.get("users") or [])
+
     def upload_png(self, png: bytes, *, filename: str, title: str, channel: str,
                    thread_ts: str) -> str | None:
         """files_upload_v2 into the alert's thread; returns an error, or None."""

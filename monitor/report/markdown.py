@@ -57,15 +57,22 @@ def render_markdown(report: DailyReport) -> str:
 
 
 def _next_step(result: CheckResult, report: DailyReport) -> str:
+    step, links = next_step(result, report)
+    runbook = " Runbook: " + ", ".join(f"<{url}>" for url in links) + "." if links else ""
+    return f"{_cell(step) if result.status is Status.ERROR else step}{runbook}"
+
+
+def next_step(result: CheckResult, report: DailyReport) -> tuple[str, list[str]]:
+    """The next step for a check that is not ok, and its runbook links (also rendered
+    as Block Kit for Slack, monitor/report/blocks.py)."""
     date = report.date.isoformat()
     if result.status is Status.ERROR:
-        return f"`{result.name}`: the monitor could not run this check — {_cell(result.summary)}"
+        return f"`{result.name}`: the monitor could not run this check — {result.summary}", []
     if result.status is Status.NO_DATA:
         return (f"`{result.name}`: no data for {date} — confirm the prediction batches "
-                "and grading ran.")
+                "and grading ran."), []
     firing = [f for f in result.findings if f.state == "firing"]
     rules = sorted({f.rule for f in firing})
     links = sorted({f.runbook_url for f in firing if f.runbook_url})
     step = NEXT_STEPS.get(result.name, "Investigate the evidence above.").format(date=date)
-    runbook = " Runbook: " + ", ".join(f"<{url}>" for url in links) + "." if links else ""
-    return f"`{result.name}` ({', '.join(rules)}): {step}{runbook}"
+    return f"`{result.name}` ({', '.join(rules)}): {step}", links

@@ -1,7 +1,9 @@
 """Alert state: an append-only event log folded into current state, and the pure
 transition from (state, this run's findings) to new events.
 
-Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed.
+Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed, and
+the actions people take from Slack (with the Slack user as `actor`): acknowledged,
+silence (detail: until when, ISO 8601), unsilence.
 No I/O and no clock here: `now` and `run_id` are passed in.
 """
 
@@ -18,7 +20,8 @@ from monitor.model import Finding, Labels
 from monitor.rules.evaluate import FIRING
 
 EVENT_TYPES = ("fired", "silenced", "repeated", "clear", "resolved", "notified",
-               "notify_failed")
+               "notify_failed", "acknowledged", "silence", "unsilence")
+ACTIONS = ("acknowledged", "silence", "unsilence")  # written by people, from Slack
 
 
 def fingerprint(rule: str, labels: Labels) -> str:
@@ -56,6 +59,7 @@ class AlertEvent:
     slack_ts: str | None = None
     slack_channel: str | None = None
     detail: str | None = None  # notification kind, silence comment, delivery error
+    actor: str | None = None  # who acted (a Slack user id); None: the monitor itself
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,17 @@ class AlertState:
     retrying: bool = False
     evidence: Evidence | None = None
     runs: frozenset[str] = field(default_factory=frozenset)
+    # Acknowledged from Slack: no repeats until it resolves or a new label set of its
+    # rule fires. Who and when, for the message and `silences`.
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    # A silence set from Slack: until when, and by whom. It outlives a resolution, as
+    # an alerts.yaml silence does, and simply expires.
+    silenced_until: dt.datetime | None = None
+    silenced_by: str | None = None
+
+    def slack_silenced(self, now: dt.datetime) -> bool:
+        return self.silenced_until is not None and now < self.silenced_until
 
 
 def group_findings(findings: Iterable[Finding], rules: Mapping[str, Rule]) -> list[Candidate]:
@@ -133,6 +148,13 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
         kind = e.event_type
         if kind == "fired":
             refire = e.detail == "refire"
+            if not st.active:
+                # A new label set joins the rule's alerts: acknowledgements of the
+                # others end, so they repeat again.
+                for other_fp, other in states.items():
+                    if other.rule == e.rule and other.acknowledged_by and other_fp != e.fingerprint:
+                        states[other_fp] = replace(other, acknowledged_by=None,
+                                                   acknowledged_at=None)
             st = replace(st, active=True, clear_runs=0, evidence=e.evidence or st.evidence,
                          silenced=False if not refire else st.silenced,
                          pending=st.pending if refire else "firing",
@@ -153,7 +175,8 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             owed = "fired_resolved" if st.pending in ("firing", "fired_resolved") else None
             pending = owed or ("resolved" if announce else None)
             st = replace(st, active=False, silenced=False, clear_runs=0, pending=pending,
-                         pending_key=e.event_id if pending else None, retrying=False)
+                         pending_key=e.event_id if pending else None, retrying=False,
+                         acknowledged_by=None, acknowledged_at=None)
         elif kind == "notified":
             st = replace(st, pending=None, pending_key=None, retrying=False)
             if e.detail in ("firing", "repeat"):
@@ -161,19 +184,59 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                              slack_channel=e.slack_channel)
         elif kind == "notify_failed":
             st = replace(st, pending=e.detail or st.pending, retrying=True)
+        elif kind == "acknowledged":
+            st = replace(st, acknowledged_by=e.actor or "someone", acknowledged_at=e.event_time)
+        elif kind == "silence":
+            st = replace(st, silenced_until=_parse_until(e.detail), silenced_by=e.actor,
+                         silenced=st.silenced or st.active, pending=None if st.active
+                         else st.pending)
+        elif kind == "unsilence":
+            st = replace(st, silenced_until=None, silenced_by=None)
         states[e.fingerprint] = st
     return states
 
 
+def _parse_until(text: str | None) -> dt.datetime | None:
+    try:
+        until = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None  # an unreadable expiry silences nothing
+    return until if until.tzinfo else until.replace(tzinfo=dt.UTC)
+
+
 def make_event(now: dt.datetime, run_id: str, kind: str, rule: str, severity: str,
                labels: Labels, *, evidence: Evidence | None = None, detail: str | None = None,
-               slack_ts: str | None = None, slack_channel: str | None = None) -> AlertEvent:
+               slack_ts: str | None = None, slack_channel: str | None = None,
+               actor: str | None = None) -> AlertEvent:
     fp = fingerprint(rule, labels)
     # Deterministic: the same run re-executed produces the same ids.
     key = f"{run_id}|{fp}|{kind}|{detail or ''}|{slack_ts or ''}"
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
     return AlertEvent(event_id, now, run_id, kind, rule, fp, severity, labels, evidence,
-                      slack_ts, slack_channel, detail)
+                      slack_ts, slack_channel, detail, actor)
+
+
+def action_events(states: Sequence[AlertState], action: str, *, now: dt.datetime,
+                  run_id: str, actor: str, silence_for: dt.timedelta | None = None) -> (
+    list[AlertEvent]
+):
+    """Events for a person's action on the alerts one message lists: `acknowledged`
+    (active alerts not already acknowledged), `silence` (until now + silence_for) or
+    `unsilence` (alerts silenced from Slack)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    events = []
+    for st in states:
+        detail = None
+        if action == "acknowledged" and (not st.active or st.acknowledged_by):
+            continue
+        if action == "silence":
+            detail = (now + (silence_for or dt.timedelta(hours=24))).isoformat()
+        if action == "unsilence" and not st.slack_silenced(now):
+            continue
+        events.append(make_event(now, run_id, action, st.rule, st.severity, st.labels,
+                                 detail=detail, actor=actor))
+    return events
 
 
 def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate],
@@ -192,8 +255,10 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
         if st is not None and run_id in st.runs:
             continue  # this run already acted on this alert
         rule = rules[cand.rule]
-        silence = next((s for s in rule.silences
+        silence = next((s.comment or "silenced" for s in rule.silences
                         if s.matches(dict(cand.labels), now)), None)
+        if silence is None and st is not None and st.slack_silenced(now):
+            silence = f"silenced from Slack by {st.silenced_by or 'someone'}"
 
         def ev(kind: str, detail: str | None = None, c: Candidate = cand) -> AlertEvent:
             return make_event(now, run_id, kind, c.rule, c.severity, c.labels,
@@ -202,16 +267,16 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
         if st is None or not st.active:
             events.append(ev("fired"))
             if silence:
-                events.append(ev("silenced", silence.comment or "silenced"))
+                events.append(ev("silenced", silence))
             continue
         if st.clear_runs:
             events.append(ev("fired", "refire"))
         if silence and not st.silenced:
-            events.append(ev("silenced", silence.comment or "silenced"))
+            events.append(ev("silenced", silence))
         elif not silence and st.silenced:
             events.append(ev("fired", "unsilenced"))
         elif (not st.silenced and st.pending is None and st.notified_at is not None
-              and now - st.notified_at >= rule.repeat_interval):
+              and not st.acknowledged_by and now - st.notified_at >= rule.repeat_interval):
             events.append(ev("repeated"))
     for fp, st in states.items():
         if (not st.active or fp in firing_now or st.rule not in evaluated_rules

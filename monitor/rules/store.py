@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
-from monitor.rules.state import AlertEvent, Evidence
+from monitor.rules.state import ACTIONS, AlertEvent, Evidence
 from monitor.warehouse.base import Params, Warehouse
 
 STATE_HORIZON = dt.timedelta(days=90)  # alerts older than this are forgotten
@@ -36,9 +37,15 @@ class WarehouseAlertStore:
         self.warehouse = warehouse
 
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
-        rows = self.warehouse.query("alert_events_recent",
-                                    {"since": as_of - STATE_HORIZON, "as_of": as_of})
-        return [event_from_row(r) for r in rows]
+        window = {"since": as_of - STATE_HORIZON, "as_of": as_of}
+        events = [event_from_row(r) for r in self.warehouse.query("alert_events_recent",
+                                                                  window)]
+        if not any(e.event_type in ACTIONS for e in events):
+            return events
+        actors = {r["event_id"]: r["actor"]
+                  for r in self.warehouse.query("alert_event_actors", window)}
+        return [replace(e, actor=actors.get(e.event_id)) if e.event_type in ACTIONS else e
+                for e in events]
 
     def append(self, events: Sequence[AlertEvent]) -> None:
         # Events of one cycle share event_time (the cycle's as-of time): the wall
@@ -72,7 +79,7 @@ def event_from_row(row: dict[str, Any]) -> AlertEvent:
     return AlertEvent(row["event_id"], time, row["run_id"], row["event_type"], row["rule"],
                       row["fingerprint"], row["severity"] or "",
                       tuple(sorted(labels.items())), evidence, row["slack_ts"],
-                      row["slack_channel"], row["detail"])
+                      row["slack_channel"], row["detail"], row.get("actor"))
 
 
 def event_params(e: AlertEvent) -> Params:
@@ -98,5 +105,5 @@ def event_params(e: AlertEvent) -> Params:
         "baseline": ev.baseline if ev else None,
         "threshold": ev.threshold if ev else None,
         "summary": summary, "slack_ts": e.slack_ts, "slack_channel": e.slack_channel,
-        "detail": e.detail, "evidence_json": evidence_json,
+        "detail": e.detail, "evidence_json": evidence_json, "actor": e.actor,
     }

@@ -5,7 +5,9 @@ get them instead of the normal answer. `delay` holds every answer back after the
 request took effect (a post is in the channel before a slow answer times out), as a
 slow Slack does. Posted messages keep their metadata and are served back by
 conversations.history / conversations.replies (metadata only with
-include_all_metadata, as Slack does).
+include_all_metadata, as Slack does). `chat.update` is recorded in `updated`; a slash
+command's or an interaction's `response_url` (`response_url(name)`) takes POSTs and
+records them in `responses`; `usergroups` answers `usergroups.users.list`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import parse_qs
 
 TOKEN = "xoxb-test-0000-SECRETTOKEN"
 WEBHOOK_PATH = "/services/T000/B000/SECRETWEBHOOK"
+RESPONSE_PREFIX = "/commands/T000/"  # where Slack's response_url points
 
 
 @dataclass
@@ -39,7 +42,28 @@ class FakeSlack:
     delay: float = 0.0  # seconds each answer waits (a slow Slack)
     posted: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (args, ts)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    updated: list[dict[str, Any]] = field(default_factory=list)  # chat.update arguments
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, body)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
     _ts: int = 0
+
+    def response_url(self, name: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{RESPONSE_PREFIX}{name}"
+
+    def wait_for_responses(self, count: int, timeout: float = 60.0) -> list[
+            tuple[str, dict[str, Any]]]:
+        """Blocks until `count` POSTs reached response URLs (a background job posts)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.responses) >= count, timeout)
+            return list(self.responses)
+
+    def wait_for_updates(self, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Blocks until `count` chat.update calls arrived (sent after the answer)."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.updated) >= count, timeout)
+            return list(self.updated)
 
     @property
     def base_url(self) -> str:
@@ -113,6 +137,12 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             elif path.startswith("/upload/"):
                 fake.uploads[path.rsplit("/", 1)[-1]] = body
                 reply = b"OK - uploaded"
+            elif path.startswith(RESPONSE_PREFIX):
+                with fake.arrived:
+                    fake.responses.append((path.removeprefix(RESPONSE_PREFIX), parsed or {}))
+                    fake.arrived.notify_all()
+                reply = json.dumps({"ok": True}).encode()
+                content_type = "application/json"
             elif self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 reply = json.dumps({"ok": False, "error": "invalid_auth"}).encode()
                 content_type = "application/json"
@@ -157,6 +187,19 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                     messages.append(message)
                 limit = int(args.get("limit") or 100)
                 return {"ok": True, "messages": messages[:limit], "has_more": False}
+            if method == "chat.update":
+                if not args.get("channel") or not args.get("ts"):
+                    return {"ok": False, "error": "message_not_found"}
+                with fake.arrived:
+                    fake.updated.append(args)
+                    fake.arrived.notify_all()
+                return {"ok": True, "channel": args["channel"], "ts": args["ts"],
+                        "text": args.get("text")}
+            if method == "usergroups.users.list":
+                users = fake.usergroups.get(str(args.get("usergroup")))
+                if users is None:
+                    return {"ok": False, "error": "no_such_subteam"}
+                return {"ok": True, "users": users}
             if method == "files.getUploadURLExternal":
                 file_id = f"F{len(fake.uploads) + 1:05d}"
                 host, port = fake.server.server_address[:2]

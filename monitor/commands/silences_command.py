@@ -1,0 +1,52 @@
+"""`prediction-monitor silences`: the silences in force now, from alerts.yaml and from
+Slack (who set it, until when)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+from monitor.exit_codes import ExitCode
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from monitor.cli import _add_common
+
+    p = sub.add_parser("silences", help="the active silences, from alerts.yaml and from Slack")
+    _add_common(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_silences)
+
+
+def cmd_silences(args: argparse.Namespace) -> int:
+    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.rules.silences import active_silences
+    from monitor.rules.state import fold
+    from monitor.rules.store import WarehouseAlertStore
+    from monitor.warehouse.base import WarehouseError
+
+    config = load_config_or_exit(args.config)
+    now = dt.datetime.now(dt.UTC)
+    warehouse = open_warehouse_or_exit(args, config, read_only=True, create=False)
+    try:
+        states = fold(WarehouseAlertStore(warehouse).load(now)).values()
+    except WarehouseError as exc:
+        report_error(f"alert state unreadable: {exc}")
+        return ExitCode.MONITOR_ERROR
+    finally:
+        warehouse.close()
+    silences = active_silences(config, states, now)
+    if args.format == "json":
+        print(json.dumps({"as_of": now.isoformat(),
+                          "silences": [s.to_json() for s in silences]}))
+        return ExitCode.OK
+    if not silences:
+        print("no active silences")
+    for s in silences:
+        what = ", ".join(f"{k}={v}" for k, v in s.matchers)
+        who = f"Slack, by {s.by}" if s.origin == "slack" else "alerts.yaml"
+        note = f" — {s.comment}" if s.comment else ""
+        print(f"{s.rule} {{{what}}} until {s.until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
+              f"({who}){note}")
+    return ExitCode.OK
