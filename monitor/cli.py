@@ -157,11 +157,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.demo import HEALTHY_DATE, build_demo_warehouse, incident_first_date
     from monitor.demo.generator import DemoOptions
     from monitor.validate import validate_daily
-    from monitor.warehouse import DEFAULT_DATA_DIR
+    from monitor.warehouse import data_dir
     from monitor.warehouse.duckdb import DuckDBWarehouse
 
     config = load_config_or_exit(args.config)
-    path = (args.path or DEFAULT_DATA_DIR / "demo.duckdb").resolve()
+    path = (args.path or data_dir() / "demo.duckdb").resolve()
     opts = DemoOptions(seed=args.seed, scale=args.scale,
                        start=args.start or DemoOptions.start, end=args.end or DemoOptions.end)
     if args.rebuild or not path.exists():

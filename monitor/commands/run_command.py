@@ -153,10 +153,10 @@ def export_metrics(env: dict[str, str], config: MonitorConfig,
                    extra_sinks: Sequence[MetricSink] = ()) -> None:
     from monitor.metrics.export import export_cycle
     from monitor.metrics.factory import sinks_from_env
-    from monitor.warehouse import DEFAULT_DATA_DIR
+    from monitor.warehouse import data_dir
 
     try:
-        sinks = [*sinks_from_env(env, DEFAULT_DATA_DIR, config), *extra_sinks]
+        sinks = [*sinks_from_env(env, data_dir(env), config), *extra_sinks]
     except Exception as exc:  # noqa: BLE001 - metrics never block alerts
         log.warning("metrics unavailable: %s: %s", type(exc).__name__, exc)
         if summary is not None:

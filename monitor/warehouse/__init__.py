@@ -8,11 +8,15 @@ from pathlib import Path
 
 from monitor.warehouse.base import Warehouse, WarehouseError
 
-DEFAULT_DATA_DIR = Path(os.environ.get("MONITOR_DATA_DIR", "data"))
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder of the demo warehouse and local metrics, read when asked (not at
+    import) so a changed MONITOR_DATA_DIR is always the one used."""
+    return Path((os.environ if env is None else env).get("MONITOR_DATA_DIR") or "data")
 
 
 def default_warehouse_url() -> str:
-    return f"duckdb:///{(DEFAULT_DATA_DIR / 'demo.duckdb').resolve()}"
+    return f"duckdb:///{(data_dir() / 'demo.duckdb').resolve()}"
 
 
 class WarehouseURLError(ValueError):
@@ -86,4 +90,4 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
 
 
 __all__ = ["Warehouse", "WarehouseError", "WarehouseURLError", "open_warehouse",
-           "default_warehouse_url", "warehouse_url_problem"]
+           "data_dir", "default_warehouse_url", "warehouse_url_problem"]
