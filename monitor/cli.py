@@ -63,30 +63,32 @@ def report_error(text: str) -> None:
 
 
 def load_config_or_exit(path: Path | None) -> MonitorConfig:
+    """The config, or a ConfigurationError that `main` reports and maps to exit 2."""
     from monitor.config import ConfigError, load_config
+    from monitor.errors import ConfigurationError
 
     try:
         return load_config(path)
     except ConfigError as exc:
-        report_error(f"configuration error:\n{exc}")
-        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+        raise ConfigurationError(f"\n{exc}") from None
     except FileNotFoundError as exc:
-        report_error(f"configuration error: {exc}")
-        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+        raise ConfigurationError(str(exc)) from None
 
 
 def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
                            read_only: bool = False, run_id: str = "",
                            create: bool = True) -> Warehouse:
+    """The warehouse, or a WarehouseUnavailable that `main` reports and maps to exit 2."""
+    from monitor.errors import WarehouseUnavailable
     from monitor.warehouse import WarehouseURLError, default_warehouse_url, open_warehouse
 
     url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
     if url is None:
         url = default_warehouse_url()
         if not Path(url[len("duckdb:///") - 1:]).exists():
-            report_error("no warehouse given and the demo warehouse does not exist yet: run "
-                         "`prediction-monitor demo` or pass --warehouse")
-            raise SystemExit(ExitCode.MONITOR_ERROR)
+            raise WarehouseUnavailable(
+                "no warehouse given and the demo warehouse does not exist yet: run "
+                "`prediction-monitor demo` or pass --warehouse")
     try:
         return open_warehouse(url, dataset=config.dataset, read_only=read_only, create=create,
                               location=config.bigquery.location,
@@ -96,11 +98,9 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
     except (WarehouseURLError, OSError) as exc:
         hint = " (pass --create to create it)" if not create and "does not exist" in str(
             exc) else ""
-        report_error(f"warehouse error: {exc}{hint}")
-        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+        raise WarehouseUnavailable(f"{exc}{hint}") from None
     except Exception as exc:  # duckdb.IOException (file locked) and similar
-        report_error(f"warehouse error: {type(exc).__name__}: {exc}")
-        raise SystemExit(ExitCode.MONITOR_ERROR) from None
+        raise WarehouseUnavailable(f"{type(exc).__name__}: {exc}") from None
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -221,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prediction-monitor",
         description="Monitors prediction quality and alerts when predictions go bad.")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the traceback of an error that stops a command")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate-daily", help="run every check for one game date; exit 0/1/2")
@@ -260,6 +262,7 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.Argu
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a command; the one place where an error that stopped it becomes an exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
@@ -269,3 +272,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.MONITOR_ERROR
     except KeyboardInterrupt:
         return ExitCode.MONITOR_ERROR
+    except Exception as exc:  # noqa: BLE001 - every error ends as one report line and a code
+        from monitor.errors import describe_error
+
+        label, code, expected = describe_error(exc)
+        if args.debug:
+            import traceback
+
+            report_error(traceback.format_exc().rstrip())
+        text = str(exc)
+        if not expected:  # one line: the traceback is for --debug
+            text = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+        hint = "" if expected or args.debug else " (--debug shows the traceback)"
+        # A config error lists its problems one per line, below the label.
+        report_error(f"{label}:{'' if text.startswith(chr(10)) else ' '}{text}{hint}")
+        return int(code)

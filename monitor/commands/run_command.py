@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
     from monitor.notify.factory import NotifierConfigError, notifier_from_env
     from monitor.runtime import run_id_from_env
@@ -62,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
                                            run_id=run_id, create=args.create)
-    except SystemExit:
+    except WarehouseUnavailable:
         if not args.dry_run:
             export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
         raise

@@ -41,6 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.cycle import CycleSummary
+    from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.notify.factory import NotifierConfigError, notifier_from_env
@@ -78,7 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         try:
             warehouse = open_warehouse_or_exit(args, config, run_id=run_id)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc, extra={"run_id": run_id})
             health.record(run_id, ok=False)
             finished(None)
             return
@@ -93,7 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         now = dt.datetime.now(dt.UTC)
         try:
             warehouse = open_warehouse_or_exit(args, config, read_only=False)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc)
             return
         try:
             report = validate_daily(warehouse, config, default_date(now), now)
@@ -108,7 +111,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # Not read-only: DuckDB refuses a second connection to a file that this
             # process has open with another mode (the cycle's).
             warehouse = open_warehouse_or_exit(args, config)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc)
             raise RuntimeError("warehouse unavailable") from None
         try:
             return report_page(warehouse, config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC))[0]
