@@ -17,7 +17,7 @@ from monitor.checks.base import eastern_date
 from monitor.config import MonitorConfig, Rule
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, iso
-from monitor.notify.base import Notifier
+from monitor.notify.base import ChartUploader, Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
@@ -177,8 +177,7 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
                  thread_ts: str) -> str | None:
     """A PNG of the metric into the alert's thread, when the channel takes files.
     Returns an error to report; never raises (the alert is already delivered)."""
-    upload = getattr(notifier, "upload_png", None)
-    if upload is None:
+    if not isinstance(notifier, ChartUploader):
         return None
     try:
         from monitor.notify.chart import metric_series, render_png
@@ -193,7 +192,7 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
         png = render_png(f"{title} — {where}", points, threshold=threshold, marker=change)
     except Exception as exc:  # noqa: BLE001
         return f"chart for {rule.name} not drawn: {type(exc).__name__}: {exc}"
-    result = upload(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
+    result = notifier.upload_png(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
                     channel=channel, thread_ts=thread_ts)
     return result if isinstance(result, str) else None
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from monitor.warehouse.base import DryRunEstimator
 
 TIB = 1024**4
 
@@ -16,7 +19,7 @@ TIB = 1024**4
 class DryRunRecorder:
     """Looks like a warehouse to the checks; dry-runs each query instead of running it."""
 
-    def __init__(self, warehouse: Any) -> None:
+    def __init__(self, warehouse: DryRunEstimator) -> None:
         self.inner = warehouse
         self.dataset = warehouse.dataset
         self.kind = warehouse.kind
@@ -59,12 +62,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.cli import load_config_or_exit, open_warehouse_or_exit
     from monitor.league_calendar import load_calendar
     from monitor.runner import run_checks
-    from monitor.warehouse.base import WarehouseError
+    from monitor.warehouse.base import DryRunEstimator, WarehouseError
 
     config = load_config_or_exit(args.config)
     warehouse = open_warehouse_or_exit(args, config, read_only=True)
     try:
-        if not hasattr(warehouse, "dry_run_bytes"):
+        if not isinstance(warehouse, DryRunEstimator):
             print("estimate needs a BigQuery warehouse (bigquery://PROJECT/DATASET)")
             return ExitCode.MONITOR_ERROR
         recorder = DryRunRecorder(warehouse)
