@@ -38,6 +38,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("MONITOR_DATA_DIR", str(data))
     monkeypatch.setenv("MONITOR_METRICS_DIR", str(data / "metrics"))
+    # Shared by the session: transpiled once, like a user's cache between runs.
+    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "sql"))
     return data
 
 
