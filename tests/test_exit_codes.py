@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor import cli
+from monitor.commands import check_config_command
 from monitor.config import ConfigError
 from monitor.errors import ConfigurationError, WarehouseUnavailable, describe_error
 from monitor.exit_codes import ExitCode
@@ -70,7 +71,7 @@ def test_each_error_class_exits_2_with_one_clear_line(
         raise error
 
     # The command's handler is the one Python object swapped: a bug has no protocol.
-    monkeypatch.setattr(cli, "cmd_check_config", failing)
+    monkeypatch.setattr(check_config_command, "cmd_check_config", failing)
     assert cli.main(["check-config"]) == ExitCode.MONITOR_ERROR == 2
     err = capsys.readouterr().err
     assert err.startswith(first), err
@@ -86,7 +87,7 @@ def test_debug_prints_the_traceback_of_an_unexpected_error(
     def failing(_args: object) -> int:
         raise RuntimeError("surprise")
 
-    monkeypatch.setattr(cli, "cmd_check_config", failing)
+    monkeypatch.setattr(check_config_command, "cmd_check_config", failing)
     assert cli.main(["--debug", "check-config"]) == ExitCode.MONITOR_ERROR
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "in failing" in err

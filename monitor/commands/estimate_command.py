@@ -34,7 +34,7 @@ class DryRunRecorder:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("estimate", help="BigQuery bytes and monthly cost of the checks")
     _add_common(p)
@@ -59,7 +59,7 @@ def runs_per_month(cron: str) -> int:
 def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.checks import CheckContext
     from monitor.checks.base import eastern_date
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.league_calendar import load_calendar
     from monitor.runner import run_checks
     from monitor.warehouse.base import DryRunEstimator, WarehouseError

@@ -24,7 +24,7 @@ log = logging.getLogger("monitor.run")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common, _timestamp
+    from monitor.commands.common import _add_common, _timestamp
 
     p = sub.add_parser("run", help="one monitoring cycle: checks, rules, alert state, "
                                    "notifications, metrics")
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
     from monitor.notify.factory import NotifierConfigError, notifier_from_env

@@ -25,7 +25,7 @@ log = logging.getLogger("monitor.serve")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("serve", help="long-running mode: scheduled cycles and validate-daily, "
                                      "/healthz, /metrics, /report")
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.cycle import CycleSummary
     from monitor.errors import WarehouseUnavailable
@@ -144,7 +144,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | None:
     """The start-up check: a schema that does not fit stops `serve` before it schedules
     anything (each cycle checks again, as `run` does)."""
-    from monitor.cli import open_warehouse_or_exit
+    from monitor.commands.common import open_warehouse_or_exit
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.warehouse.base import WarehouseError
 
