@@ -75,28 +75,23 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
                            read_only: bool = False, run_id: str = "",
                            create: bool = True) -> Warehouse:
     """The warehouse, or a WarehouseUnavailable that `main` reports and maps to exit 2."""
+    from monitor.app import app_for
     from monitor.errors import WarehouseUnavailable
-    from monitor.warehouse import WarehouseURLError, default_warehouse_url, open_warehouse
+    from monitor.warehouse import WarehouseOpenError, WarehouseURLError, parse_duckdb_path
 
-    url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
-    if url is None:
-        url = default_warehouse_url()
-        if not Path(url[len("duckdb:///") - 1:]).exists():
-            raise WarehouseUnavailable(
-                "no warehouse given and the demo warehouse does not exist yet: run "
-                "`prediction-monitor demo` or pass --warehouse")
+    app = app_for(config, args.warehouse)
+    if not app.names_a_warehouse and not parse_duckdb_path(app.warehouse_url).exists():
+        raise WarehouseUnavailable(
+            "no warehouse given and the demo warehouse does not exist yet: run "
+            "`prediction-monitor demo` or pass --warehouse")
     try:
-        return open_warehouse(url, dataset=config.dataset, read_only=read_only, create=create,
-                              location=config.bigquery.location,
-                              maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
-                              job_timeout_seconds=config.bigquery.job_timeout_seconds,
-                              run_id=run_id, tables=config.table_names())
-    except (WarehouseURLError, OSError) as exc:
+        return app.open_warehouse(read_only=read_only, run_id=run_id, create=create)
+    except WarehouseURLError as exc:
         hint = " (pass --create to create it)" if not create and "does not exist" in str(
             exc) else ""
         raise WarehouseUnavailable(f"{exc}{hint}") from None
-    except Exception as exc:  # duckdb.IOException (file locked) and similar
-        raise WarehouseUnavailable(f"{type(exc).__name__}: {exc}") from None
+    except WarehouseOpenError as exc:
+        raise WarehouseUnavailable(str(exc)) from None
 
 
 def render_report(report: object, fmt: str) -> str:

@@ -38,13 +38,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from monitor.app import app_for
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.cycle import CycleSummary
     from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
-    from monitor.notify.factory import NotifierConfigError, notifier_from_env
+    from monitor.notify.factory import NotifierConfigError
     from monitor.routes import start_server
     from monitor.runtime import run_id_from_env
     from monitor.scheduler import Health, build_scheduler
@@ -53,9 +54,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     configure_logging(env)
     config = load_config_or_exit(args.config)
+    app = app_for(config, args.warehouse, env)  # the same wiring as `run`
     try:
-        notifier = notifier_from_env(
-            env, max_retry_after=config.slack.max_retry_after_seconds)
+        notifier = app.notifier()
     except NotifierConfigError as exc:
         report_error(f"configuration error: {exc}")
         return ExitCode.MONITOR_ERROR
@@ -84,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             health.record(run_id, ok=False)
             finished(None)
             return
-        code = run_once(warehouse, config, notifier, env, as_of=now, run_id=run_id,
+        code = run_once(app, warehouse, notifier, as_of=now, run_id=run_id,
                         extra_sinks=[exporter], on_finished=finished)
         health.record(run_id, ok=code == ExitCode.OK)
         log.info("cycle finished: %s", run_id, extra={"run_id": run_id})
