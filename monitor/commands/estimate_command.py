@@ -61,6 +61,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.checks.base import eastern_date
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.league_calendar import load_calendar
+    from monitor.rules.store import STATE_HORIZON
     from monitor.runner import run_checks
     from monitor.warehouse.base import DryRunEstimator, WarehouseError
 
@@ -77,7 +78,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         results = run_checks(recorder, ctx)
         errors = [f"{r.name}: {r.error}" for r in results if r.error]
         try:
-            recorder.query("alert_events_recent", {"since": ctx.as_of - dt.timedelta(days=90),
+            recorder.query("alert_events_recent", {"since": ctx.as_of - STATE_HORIZON,
                                                    "as_of": ctx.as_of})
         except WarehouseError as exc:
             errors.append(str(exc))
