@@ -36,6 +36,8 @@ from monitor.runner import run_checks
 from monitor.warehouse.base import Params, QueryRunner
 
 log = logging.getLogger(__name__)
+# How far back an alert's commit hints (first seen, deploys) look in the execution log.
+COMMIT_PROVENANCE_DAYS = 120
 
 # A check that errors is a finding too: this built-in rule turns it into an alert.
 CHECK_ERROR_RULE = Rule(
@@ -204,7 +206,8 @@ def commit_provenance(warehouse: QueryRunner, commits: set[str],
         return {}
     try:
         rows = warehouse.query("commit_provenance", {
-            "commits": sorted(commits), "exec_from": as_of - dt.timedelta(days=120),
+            "commits": sorted(commits),
+            "exec_from": as_of - dt.timedelta(days=COMMIT_PROVENANCE_DAYS),
             "as_of": as_of})
     except Exception as exc:  # noqa: BLE001 - hints are optional; the alert is not
         log.warning("commit provenance unavailable: %s", exc)

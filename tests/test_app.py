@@ -79,3 +79,4 @@ def test_only_the_composition_root_calls_the_adapter_factories() -> None:
                     and node.func.id in FACTORIES:
                 calls.append(f"{rel}:{node.lineno} {node.func.id}")
     assert calls == [], "build adapters in monitor/app.py: " + ", ".join(calls)
+
