@@ -4,12 +4,12 @@ time (the --as-of rule), alert state lives in memory, nothing is written or sent
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.config import MonitorConfig
-from monitor.cycle import run_cycle
+from monitor.cycle import COMMIT_PROVENANCE_DAYS, run_cycle
 from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import Evidence
 from monitor.rules.store import MemoryAlertStore
@@ -17,7 +17,18 @@ from monitor.scheduler import cron_trigger, next_fire_times
 from monitor.warehouse.base import Params, QueryRunner, Record
 
 REPORTED = ("fired", "repeated", "resolved")
-VERSION_WINDOW_DAYS = 130  # covers every window a check reads
+VERSION_WINDOW_DAYS = 130  # at least: the fixed windows a check reads
+
+
+def version_window_days(configs: Iterable[MonitorConfig]) -> int:
+    """Days of data whose change must invalidate the replay cache: every window a check
+    reads, the configured ones included (history_days go up to 180)."""
+    days = [VERSION_WINDOW_DAYS, COMMIT_PROVENANCE_DAYS]
+    for config in configs:
+        settings = config.settings
+        days += [settings.sequential.history_days, settings.provenance.history_days,
+                 max(settings.hit_rate_windows_days) + 30]
+    return max(days)
 
 
 class ReplayCache:
@@ -26,14 +37,15 @@ class ReplayCache:
     Hourly cycles between two batches see the same rows; `as_of` only filters what
     is visible, so the counts from data_version.sql stand in for it in the key."""
 
-    def __init__(self, inner: QueryRunner) -> None:
+    def __init__(self, inner: QueryRunner, window_days: int = VERSION_WINDOW_DAYS) -> None:
         self.inner = inner
+        self.window_days = window_days
         self.version: tuple[Any, ...] = ()
         self.cache: dict[tuple[Any, ...], list[Record]] = {}
         self.hits = self.misses = 0
 
     def start_cycle(self, as_of: dt.datetime, today: dt.date) -> None:
-        start = today - dt.timedelta(days=VERSION_WINDOW_DAYS)
+        start = today - dt.timedelta(days=self.window_days)
         row = self.inner.query("data_version", {
             "start_date": start, "end_date": today + dt.timedelta(days=2),
             "exec_from": dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC),
@@ -127,7 +139,7 @@ def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
     """Every cycle time, for every rule set (config): fired/repeated/resolved alerts."""
     from monitor.checks.base import eastern_date
 
-    cache = ReplayCache(warehouse)
+    cache = ReplayCache(warehouse, version_window_days(configs.values()))
     runs = {name: BacktestRun(name) for name in configs}
     stores = {name: MemoryAlertStore() for name in configs}
     for at in times:

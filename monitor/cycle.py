@@ -17,7 +17,7 @@ from monitor.checks.base import eastern_date
 from monitor.config import MonitorConfig, Rule
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, iso
-from monitor.notify.base import Notifier
+from monitor.notify.base import ChartUploader, Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
@@ -36,6 +36,8 @@ from monitor.runner import run_checks
 from monitor.warehouse.base import Params, QueryRunner
 
 log = logging.getLogger(__name__)
+# How far back an alert's commit hints (first seen, deploys) look in the execution log.
+COMMIT_PROVENANCE_DAYS = 120
 
 # A check that errors is a finding too: this built-in rule turns it into an alert.
 CHECK_ERROR_RULE = Rule(
@@ -177,8 +179,7 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
                  thread_ts: str) -> str | None:
     """A PNG of the metric into the alert's thread, when the channel takes files.
     Returns an error to report; never raises (the alert is already delivered)."""
-    upload = getattr(notifier, "upload_png", None)
-    if upload is None:
+    if not isinstance(notifier, ChartUploader):
         return None
     try:
         from monitor.notify.chart import metric_series, render_png
@@ -193,7 +194,7 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
         png = render_png(f"{title} — {where}", points, threshold=threshold, marker=change)
     except Exception as exc:  # noqa: BLE001
         return f"chart for {rule.name} not drawn: {type(exc).__name__}: {exc}"
-    result = upload(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
+    result = notifier.upload_png(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
                     channel=channel, thread_ts=thread_ts)
     return result if isinstance(result, str) else None
 
@@ -205,7 +206,8 @@ def commit_provenance(warehouse: QueryRunner, commits: set[str],
         return {}
     try:
         rows = warehouse.query("commit_provenance", {
-            "commits": sorted(commits), "exec_from": as_of - dt.timedelta(days=120),
+            "commits": sorted(commits),
+            "exec_from": as_of - dt.timedelta(days=COMMIT_PROVENANCE_DAYS),
             "as_of": as_of})
     except Exception as exc:  # noqa: BLE001 - hints are optional; the alert is not
         log.warning("commit provenance unavailable: %s", exc)

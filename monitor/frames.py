@@ -24,9 +24,9 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from monitor.app import app_for
 from monitor.config import MonitorConfig, load_config
 from monitor.model import as_date
-from monitor.warehouse import open_warehouse
 from monitor.warehouse.base import ParamValue, Warehouse
 
 DATE: Final = "datetime64[us]"
@@ -42,10 +42,7 @@ def _opened(warehouse: WarehouseLike, config: MonitorConfig) -> Iterator[Warehou
     if not isinstance(warehouse, str):
         yield warehouse
         return
-    opened = open_warehouse(warehouse, dataset=config.dataset, read_only=True,
-                            location=config.bigquery.location,
-                            maximum_bytes_billed=config.bigquery.maximum_bytes_billed,
-                            job_timeout_seconds=config.bigquery.job_timeout_seconds)
+    opened = app_for(config, warehouse).open_warehouse(read_only=True)
     try:
         yield opened
     finally:

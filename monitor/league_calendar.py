@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from monitor.config import MonitorConfig
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner, WarehouseError
+
+if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+    from monitor.config import MonitorConfig
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# The row writers are engine code: they live in monitor/warehouse/ and are re-exported
+# here, the module the worker imports.
+from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
+
 log = logging.getLogger(__name__)
 UNKNOWN = "unknown"
 CRITICAL_FEATURES = ("vegas_points_line", "has_vegas_line", "ppm_avg_last_10", "team_win_pct")
@@ -232,105 +236,7 @@ class BatchRecorder:
             feature_store_snapshot_time=self.feature_store_snapshot_time, env=self.env)
         self.writer.write("prediction_execution_log", [self.row])
 
-
-# --- writers --------------------------------------------------------------------------
-
-def _check_schema(warehouse: Any) -> None:
-    """The writers' start-up check (once per writer, at its first write): an embedded
-    file gets its pending migrations; a warehouse newer than this code is refused
-    (SchemaVersionError). A BigQuery warehouse that is behind only logs a warning: these
-    writers touch only the contract's tables, which migrations never change."""
-    from monitor.migrations import ensure_schema
-    from monitor.warehouse.base import WarehouseError
-
-    try:
-        ensure_schema(warehouse, migrate=warehouse.embedded, require_current=False)
-    except WarehouseError as exc:
-        # E.g. a worker allowed to stream rows but not to run query jobs: recording the
-        # batch matters more than checking the monitor's version.
-        log.warning("schema version not checked: %s", exc)
-
-
-class DuckDBRowWriter:
-    """Appends rows to a DuckDB file that follows the data contract."""
-
-    def __init__(self, path: str, dataset: str = "nba_predictions") -> None:
-        self.path = path
-        self.dataset = dataset
-        self._checked = False
-
-    def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        import duckdb
-
-        if not self._checked:
-            from monitor.warehouse.duckdb import DuckDBWarehouse
-
-            warehouse = DuckDBWarehouse(self.path, self.dataset)
-            try:
-                _check_schema(warehouse)
-            finally:
-                warehouse.close()
-            self._checked = True
-
-        columns = list(rows[0])
-        for name in (table, self.dataset, *columns):
-            if not name.replace("_", "").isalnum():
-                raise ValueError(f"invalid identifier {name!r}")
-        sql = (f'INSERT INTO "{self.dataset}"."{table}" ({", ".join(columns)}) '
-               f'VALUES ({", ".join("?" for _ in columns)})')
-        with duckdb.connect(self.path) as con:
-            con.execute("SET TimeZone = 'UTC'")
-            con.executemany(sql, [[r.get(c) for c in columns] for r in rows])
-
-
-class BigQueryRowWriter:
-    """Streams rows with the BigQuery client's insert_rows_json (tabledata.insertAll).
-
-    Streaming rather than a load job: an execution-log row must be visible to the
-    monitor's next cycle within minutes, and a worker writes a few rows per batch —
-    far below streaming quotas, while load jobs add latency and count against a
-    per-table daily job quota. insertId (the execution_id) makes a retried insert
-    of the same row best-effort deduplicated."""
-
-    def __init__(self, project: str, dataset: str, client: Any = None,
-                 timeout: float = 30.0) -> None:
-        from google.cloud import bigquery
-
-        self.client = client or bigquery.Client(project=project)
-        self.project = project
-        self.dataset = dataset
-        self.table_prefix = f"{project}.{dataset}"
-        self.timeout = timeout
-        self._checked = False
-
-    def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        from google.cloud import bigquery
-
-        if not self._checked:
-            from monitor.warehouse.bigquery import BigQueryWarehouse
-
-            # Shares the writer's client (not closed here): one query job per writer.
-            _check_schema(BigQueryWarehouse(self.project, self.dataset, client=self.client,
-                                            job_timeout_seconds=self.timeout))
-            self._checked = True
-
-        payload = [{k: _json_value(v) for k, v in r.items()} for r in rows]
-        ids = [str(r.get("execution_id") or r.get("prediction_id") or uuid.uuid4())
-               for r in rows]
-        errors = self.client.insert_rows_json(
-            f"{self.table_prefix}.{table}", payload, row_ids=ids,
-            retry=bigquery.DEFAULT_RETRY.with_deadline(self.timeout), timeout=self.timeout)
-        if errors:
-            raise RuntimeError(f"BigQuery rejected rows of {table}: {errors[:3]}")
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+__all__ = ["BatchRecorder", "BigQueryRowWriter", "DuckDBRowWriter", "RowWriter",
+           "StaleDeploymentError", "assert_deployed_commit", "build_commit_sha",
+           "critical_features", "critical_features_json", "deployment_revision",
+           "execution_log_row", "same_commit", "stamp_prediction", "utc_now"]

@@ -250,13 +250,14 @@ def post_to_response_url(url: str, payload: dict[str, Any]) -> None:
 
 
 def build_slack_app(signing_secret: Secret, config: MonitorConfig,
-                    open_warehouse: Callable[[], Warehouse], notifier: object) -> SlackAppDeps:
-    """The Slack app from its parts: a warehouse opener (one connection per request),
-    the notifier (its bot client updates messages and reads user groups)."""
+                    connect: Callable[[], Warehouse], notifier: object) -> SlackAppDeps:
+    """The Slack app from its parts: `connect` opens a warehouse (one per request; the
+    composition root makes it), the notifier (its bot client updates messages and
+    reads user groups)."""
     from monitor.validate import default_date, validate_daily
 
     def validate(day: dt.date) -> DailyReport:
-        warehouse = open_warehouse()
+        warehouse = connect()
         try:
             return validate_daily(warehouse, config, day, _now())
         finally:
@@ -264,7 +265,7 @@ def build_slack_app(signing_secret: Secret, config: MonitorConfig,
 
     @contextmanager
     def open_store() -> Iterator[AlertStore]:
-        warehouse = open_warehouse()
+        warehouse = connect()
         try:
             yield WarehouseAlertStore(warehouse)
         finally:

@@ -27,7 +27,7 @@ def chromium_path() -> str:
         if name and shutil.which(name):
             return str(shutil.which(name))
     raise RuntimeError("headless Chromium is needed for this test: apt-get install chromium "
-                       "(.ci/run installs it)")
+                       "(`make test` installs it when run as root)")
 
 
 class Browser:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +19,75 @@ ROOT = Path(__file__).resolve().parent.parent
 # A demo season from opening night (so every commit has its full 21-day baseline)
 # long enough for a healthy December and the incident's start.
 DEMO_OPTS = DemoOptions(start=dt.date(2025, 10, 21), end=dt.date(2026, 1, 16))
+
+# What a developer's or the deployment's environment must not leak into a test.
+LEAKY_ENV = ("SLACK_", "GOOGLE_", "MONITOR_", "CLOUD_RUN_", "K_")
+LEAKY_ENV_NAMES = ("BIGQUERY_API_ENDPOINT", "MONITORING_API_ENDPOINT", "PORT")
+# Left behind by the tools themselves, not by the tests.
+TOOL_DIRS = (".venv/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Path:
+    """Every data folder in a temporary one; no Slack, Google Cloud, Cloud Run or
+    monitor setting from the caller's environment (subprocesses inherit this)."""
+    for key in list(os.environ):
+        if key.startswith(LEAKY_ENV) or key in LEAKY_ENV_NAMES:
+            monkeypatch.delenv(key)
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("MONITOR_DATA_DIR", str(data))
+    monkeypatch.setenv("MONITOR_METRICS_DIR", str(data / "metrics"))
+    # Shared by the session: transpiled once, like a user's cache between runs.
+    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "sql"))
+    return data
+
+
+def _checkout_state() -> dict[str, str] | None:
+    """Every changed, untracked or ignored path of the checkout with a digest of its
+    content; None outside a git checkout (an unpacked sdist)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "-z"], cwd=ROOT,
+                             capture_output=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    state: dict[str, str] = {}
+    for entry in out.decode().split("\0"):
+        path = entry[3:]
+        if not path or path.startswith(TOOL_DIRS) or "__pycache__/" in path \
+                or path.endswith(".egg-info/"):
+            continue
+        state[path] = entry[:2] + _digest(ROOT / path)
+    return state
+
+
+def _digest(path: Path) -> str:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256()
+    for f in files:
+        if f.exists():
+            h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_CHECKOUT] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tests never write into the checkout: any path they added or changed fails the run."""
+    before = session.config.stash.get(_CHECKOUT, None)
+    after = _checkout_state()
+    if before is None or after is None:
+        return
+    changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
+    if changed:
+        print("\nthe tests changed the checkout (write into tmp_path instead):\n  "
+              + "\n  ".join(changed))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_CHECKOUT = pytest.StashKey[dict[str, str] | None]()
 
 
 @pytest.fixture(scope="session")

@@ -101,13 +101,30 @@ def test_feature_defaults_counts_every_kind_of_bad_json(db: ContractDB,
 
 def test_feature_defaults_sentinels_come_from_config(db: ContractDB,
                                                      config: MonitorConfig) -> None:
-    db.prediction(cf=features(20.5, ppm=0.5))
-    db.prediction(cf=features(20.5, ppm=0.4))
+    defaults = config.settings.sentinels
+    # A worker whose defaults differ from the seed's: ppm 0.55, has_vegas_line -1.
+    assert (defaults.ppm_avg_last_10, defaults.has_vegas_line) != (0.55, -1.0)
     changed = config.model_copy(update={"settings": config.settings.model_copy(update={
-        "sentinels": config.settings.sentinels.model_copy(update={"ppm_avg_last_10": 0.5})})})
-    assert pick(FeatureDefaults().measure(db.wh, daily(changed)),
-                "ppm_default_share").value == 0.5
-    assert pick(FeatureDefaults().measure(db.wh, daily(config)), "ppm_default_share").value == 0.5
+        "sentinels": defaults.model_copy(update={"ppm_avg_last_10": 0.55,
+                                                 "has_vegas_line": -1.0})})})
+    for _ in range(3):
+        db.prediction(cf=features(20.5, ppm=0.55))                    # configured default
+    db.prediction(cf=features(20.5, ppm=defaults.ppm_avg_last_10))  # the seed's default
+    for _ in range(2):
+        db.prediction(cf=features(None, has=-1.0), line=19.5)      # configured mismatch
+    db.prediction(cf=features(None, has=defaults.has_vegas_line, ppm=0.9), line=19.5)
+
+    configured = FeatureDefaults().measure(db.wh, daily(changed))
+    ppm = pick(configured, "ppm_default_share")
+    assert (ppm.value, ppm.sample_size) == (pytest.approx(3 / 7), 7)
+    mismatch = pick(configured, "mismatch_share")
+    assert (mismatch.value, mismatch.sample_size) == (pytest.approx(2 / 7), 7)
+
+    seed = FeatureDefaults().measure(db.wh, daily(config))
+    ppm = pick(seed, "ppm_default_share")
+    assert (ppm.value, ppm.sample_size) == (pytest.approx(1 / 7), 7)
+    mismatch = pick(seed, "mismatch_share")
+    assert (mismatch.value, mismatch.sample_size) == (pytest.approx(1 / 7), 7)
 
 
 def test_feature_defaults_groups_null_commits_as_unknown(db: ContractDB,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from monitor.config import MonitorConfig
 from monitor.league_calendar import LeagueCalendar, unknown
 from monitor.model import Observation
 from monitor.warehouse.base import QueryRunner
+
+if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+    from monitor.config import MonitorConfig
 
 EASTERN = ZoneInfo("America/New_York")
 

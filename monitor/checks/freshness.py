@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from monitor.checks.base import EASTERN, CheckContext
-from monitor.config import Freshness as FreshnessSettings
 from monitor.league_calendar import LeagueCalendar
 from monitor.model import Observation, as_date, make_labels
 from monitor.stats import safe_ratio
 from monitor.warehouse.base import QueryRunner, Record
+
+if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+    from monitor.config import Freshness as FreshnessSettings
 
 SLATE: tuple[str, ...] = ("system_id", "game_date")
 # `calendar` is known or unknown: without a calendar a missing slate cannot be told

@@ -15,11 +15,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
-from monitor.config import Sequential
 from monitor.model import Observation, as_date, make_labels
+
+if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+    from monitor.config import Sequential
 from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 from monitor.warehouse.base import QueryRunner
 

@@ -1,4 +1,5 @@
-"""Commands that live outside cli.py, one module each; adding one touches REGISTER."""
+"""Every command, one module each; adding one touches REGISTER (the order of `--help`).
+Shared helpers live in common.py: no command imports monitor.cli."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Callable
 
 from monitor.commands import (
     backtest_command,
+    check_config_command,
     dashboard_command,
+    demo_command,
     deployment_command,
     estimate_command,
     query_command,
@@ -16,11 +19,15 @@ from monitor.commands import (
     schema_command,
     serve_command,
     silences_command,
+    validate_command,
 )
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTER: list[Register] = [
+    validate_command.register,
+    demo_command.register,
+    check_config_command.register,
     run_command.register,
     schema_command.register,
     query_command.register,

@@ -9,7 +9,7 @@ from monitor.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common, _date
+    from monitor.commands.common import _add_common, _date
 
     p = sub.add_parser("backtest", help="replay scheduled cycles over history; print every "
                                         "alert that would have fired, repeated or resolved")
@@ -26,7 +26,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from monitor.backtest import backtest, game_day_cycle_times
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
     from monitor.report.format import terminal_safe
     from monitor.report.strict_json import dumps

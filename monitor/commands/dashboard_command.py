@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def dashboard_json(config_path: Path | None) -> str:
-    from monitor.cli import load_config_or_exit
+    from monitor.commands.common import load_config_or_exit
     from monitor.metrics.dashboard import build_dashboard
 
     return json.dumps(build_dashboard(load_config_or_exit(config_path)), indent=2) + "\n"

@@ -14,7 +14,7 @@ HISTORY = dt.timedelta(days=30)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common, _timestamp
+    from monitor.commands.common import _add_common, _timestamp
 
     p = sub.add_parser("check-deployment", help="is SHA the commit serving the latest daily "
                                                 "batches? (run before any backfill)")
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_check_deployment(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.provenance import same_commit
     from monitor.warehouse.base import WarehouseError
 

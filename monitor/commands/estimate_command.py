@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from monitor.warehouse.base import DryRunEstimator
 
 TIB = 1024**4
 
@@ -16,7 +19,7 @@ TIB = 1024**4
 class DryRunRecorder:
     """Looks like a warehouse to the checks; dry-runs each query instead of running it."""
 
-    def __init__(self, warehouse: Any) -> None:
+    def __init__(self, warehouse: DryRunEstimator) -> None:
         self.inner = warehouse
         self.dataset = warehouse.dataset
         self.kind = warehouse.kind
@@ -31,7 +34,7 @@ class DryRunRecorder:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("estimate", help="BigQuery bytes and monthly cost of the checks")
     _add_common(p)
@@ -56,15 +59,16 @@ def runs_per_month(cron: str) -> int:
 def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.checks import CheckContext
     from monitor.checks.base import eastern_date
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.league_calendar import load_calendar
+    from monitor.rules.store import STATE_HORIZON
     from monitor.runner import run_checks
-    from monitor.warehouse.base import WarehouseError
+    from monitor.warehouse.base import DryRunEstimator, WarehouseError
 
     config = load_config_or_exit(args.config)
     warehouse = open_warehouse_or_exit(args, config, read_only=True)
     try:
-        if not hasattr(warehouse, "dry_run_bytes"):
+        if not isinstance(warehouse, DryRunEstimator):
             print("estimate needs a BigQuery warehouse (bigquery://PROJECT/DATASET)")
             return ExitCode.MONITOR_ERROR
         recorder = DryRunRecorder(warehouse)
@@ -74,7 +78,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         results = run_checks(recorder, ctx)
         errors = [f"{r.name}: {r.error}" for r in results if r.error]
         try:
-            recorder.query("alert_events_recent", {"since": ctx.as_of - dt.timedelta(days=90),
+            recorder.query("alert_events_recent", {"since": ctx.as_of - STATE_HORIZON,
                                                    "as_of": ctx.as_of})
         except WarehouseError as exc:
             errors.append(str(exc))

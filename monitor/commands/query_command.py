@@ -13,7 +13,7 @@ from monitor.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("query", help="run a shipped investigation query")
     _add_common(p)
@@ -42,7 +42,7 @@ def parse_value(kind: str, text: str) -> Any:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.queries import declared_params, query_names
     from monitor.warehouse.base import WarehouseError
 

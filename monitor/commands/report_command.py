@@ -18,7 +18,7 @@ DEFAULT_DAYS = 28  # also the period of serve's /report
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common, _date
+    from monitor.commands.common import _add_common, _date
 
     p = sub.add_parser("report", help="a self-contained HTML report of the period")
     _add_common(p)
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
 
     config = load_config_or_exit(args.config)
     now = dt.datetime.now(dt.UTC)

@@ -11,20 +11,19 @@ from typing import TYPE_CHECKING
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
-    from monitor.config import MonitorConfig
+    from monitor.app import App
     from monitor.cycle import CycleSummary
     from monitor.metrics.base import MetricSink
     from monitor.notify.base import Notifier
-    from monitor.rules.state import AlertEvent
     from monitor.warehouse.base import Warehouse
 
 log = logging.getLogger("monitor.run")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common, _timestamp
+    from monitor.commands.common import _add_common, _timestamp
 
     p = sub.add_parser("run", help="one monitoring cycle: checks, rules, alert state, "
                                    "notifications, metrics")
@@ -42,61 +41,62 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.app import app_for
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
-    from monitor.notify.factory import NotifierConfigError, notifier_from_env
+    from monitor.notify.factory import NotifierConfigError
     from monitor.runtime import run_id_from_env
 
     env = dict(os.environ)
     configure_logging(env)
     config = load_config_or_exit(args.config)
+    app = app_for(config, args.warehouse, env)
     now = dt.datetime.now(dt.UTC)
     as_of = args.as_of or now
     run_id = args.run_id or run_id_from_env(env, now)
     try:
-        notifier = notifier_from_env(
-            env, max_retry_after=config.slack.max_retry_after_seconds)
+        notifier = app.notifier()
     except NotifierConfigError as exc:
         log.error("configuration error: %s", exc, extra={"run_id": run_id})
         return ExitCode.MONITOR_ERROR
     try:
         warehouse = open_warehouse_or_exit(args, config, read_only=args.dry_run,
                                            run_id=run_id, create=args.create)
-    except SystemExit:
+    except WarehouseUnavailable:
         if not args.dry_run:
-            export_metrics(env, config, None, as_of)  # the heartbeat says the run failed
+            export_metrics(app, None, as_of)  # the heartbeat says the run failed
         raise
-    return run_once(warehouse, config, notifier, env, as_of=as_of, run_id=run_id,
+    return run_once(app, warehouse, notifier, as_of=as_of, run_id=run_id,
                     dry_run=args.dry_run)
 
 
-def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
-             env: dict[str, str], *, as_of: dt.datetime, run_id: str,
-             dry_run: bool = False, extra_sinks: Sequence[MetricSink] = (),
+def run_once(app: App, warehouse: Warehouse, notifier: Notifier, *, as_of: dt.datetime,
+             run_id: str, dry_run: bool = False, extra_sinks: Sequence[MetricSink] = (),
              on_finished: Callable[[CycleSummary | None], None] | None = None) -> int:
     """One cycle on an open warehouse (closed on return); shared with `serve`, which
     adds its /metrics sink and counts the cycle in `on_finished` (None: the cycle
     failed)."""
     from monitor.cycle import run_cycle
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
-    from monitor.rules.lock import WarehouseCycleLock
-    from monitor.rules.store import MemoryAlertStore, WarehouseAlertStore
 
+    config, env = app.config, app.env
     summary: CycleSummary | None = None
     extra = {"run_id": run_id}
     try:
         if dry_run:
             summary = run_cycle(warehouse, config, notifier,
-                                MemoryAlertStore(_existing_events(warehouse, as_of)),
+                                app.alert_store(warehouse, dry_run=True, as_of=as_of),
                                 as_of=as_of, run_id=run_id, dry_run=True)
         else:
             # Before anything is written: an older schema is migrated (or the run
             # stops, asking for `schema apply`), a newer one is never written to.
             ensure_schema(warehouse,
                           migrate=may_migrate(warehouse, config.bigquery.auto_migrate))
-            summary = run_cycle(warehouse, config, notifier, WarehouseAlertStore(warehouse),
+            summary = run_cycle(warehouse, config, notifier,
+                                app.alert_store(warehouse, dry_run=False, as_of=as_of),
                                 as_of=as_of, run_id=run_id,
-                                lock=WarehouseCycleLock(warehouse, run_id))
+                                lock=app.cycle_lock(warehouse, run_id))
     except SchemaVersionError as exc:
         log.error("%s", exc, extra=extra)
     except Exception as exc:  # noqa: BLE001 - the monitor itself failed
@@ -104,7 +104,7 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
     finally:
         if not dry_run:
             # The heartbeat goes out whatever else failed.
-            export_metrics(env, config, summary, as_of, extra_sinks)
+            export_metrics(app, summary, as_of, extra_sinks)
             if summary is not None:
                 _record_run(warehouse, summary)
         warehouse.close()
@@ -129,7 +129,7 @@ def run_once(warehouse: Warehouse, config: MonitorConfig, notifier: Notifier,
     return ExitCode.OK
 
 
-def say(env: dict[str, str], text: str, extra: dict[str, str]) -> None:
+def say(env: Mapping[str, str], text: str, extra: dict[str, str]) -> None:
     """The command's own output: plain stdout locally, a structured log entry on
     Cloud Run (where every line must be a JSON object)."""
     from monitor.report.format import terminal_safe
@@ -148,15 +148,12 @@ def _record_run(warehouse: Warehouse, summary: CycleSummary) -> None:
         log.warning("monitor_runs row not written: %s", exc, extra={"run_id": summary.run_id})
 
 
-def export_metrics(env: dict[str, str], config: MonitorConfig,
-                   summary: CycleSummary | None, as_of: dt.datetime,
+def export_metrics(app: App, summary: CycleSummary | None, as_of: dt.datetime,
                    extra_sinks: Sequence[MetricSink] = ()) -> None:
     from monitor.metrics.export import export_cycle
-    from monitor.metrics.factory import sinks_from_env
-    from monitor.warehouse import DEFAULT_DATA_DIR
 
     try:
-        sinks = [*sinks_from_env(env, DEFAULT_DATA_DIR, config), *extra_sinks]
+        sinks = [*app.metric_sinks(), *extra_sinks]
     except Exception as exc:  # noqa: BLE001 - metrics never block alerts
         log.warning("metrics unavailable: %s: %s", type(exc).__name__, exc)
         if summary is not None:
@@ -168,13 +165,3 @@ def export_metrics(env: dict[str, str], config: MonitorConfig,
     if summary is not None:
         summary.metric_failures += outcome.failed
         summary.metric_errors += outcome.errors
-
-
-def _existing_events(warehouse: Warehouse, as_of: dt.datetime) -> list[AlertEvent]:
-    from monitor.rules.store import WarehouseAlertStore
-    from monitor.warehouse.base import WarehouseError
-
-    try:
-        return WarehouseAlertStore(warehouse).load(as_of)
-    except WarehouseError:
-        return []  # no state table yet: a dry run starts from nothing

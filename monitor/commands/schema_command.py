@@ -9,7 +9,7 @@ from monitor.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("schema", help="manage the warehouse schema")
     actions = p.add_subparsers(dest="schema_action", required=True, metavar="ACTION")
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_schema_apply(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.migrations import schema_status
     from monitor.schema import apply_schema, schema_plan
     from monitor.warehouse.base import WarehouseError
@@ -64,7 +64,7 @@ def cmd_schema_apply(args: argparse.Namespace) -> int:
 
 def cmd_schema_status(args: argparse.Namespace) -> int:
     """Exit 0 when the warehouse is at the code's version, 1 when it is behind or ahead."""
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.migrations import schema_status
     from monitor.warehouse.base import WarehouseError
 

@@ -26,7 +26,7 @@ log = logging.getLogger("monitor.serve")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("serve", help="long-running mode: scheduled cycles and validate-daily, "
                                      "/healthz, /metrics, /report")
@@ -39,12 +39,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.app import app_for
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.commands.run_command import run_once
     from monitor.cycle import CycleSummary
+    from monitor.errors import WarehouseUnavailable
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
-    from monitor.notify.factory import NotifierConfigError, notifier_from_env
+    from monitor.notify.factory import NotifierConfigError
     from monitor.routes import start_server
     from monitor.runtime import run_id_from_env
     from monitor.scheduler import Health, build_scheduler
@@ -53,9 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     configure_logging(env)
     config = load_config_or_exit(args.config)
+    app = app_for(config, args.warehouse, env)  # the same wiring as `run`
     try:
-        notifier = notifier_from_env(
-            env, max_retry_after=config.slack.max_retry_after_seconds)
+        notifier = app.notifier()
     except NotifierConfigError as exc:
         report_error(f"configuration error: {exc}")
         return ExitCode.MONITOR_ERROR
@@ -79,11 +81,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         try:
             warehouse = open_warehouse_or_exit(args, config, run_id=run_id)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc, extra={"run_id": run_id})
             health.record(run_id, ok=False)
             finished(None)
             return
-        code = run_once(warehouse, config, notifier, env, as_of=now, run_id=run_id,
+        code = run_once(app, warehouse, notifier, as_of=now, run_id=run_id,
                         extra_sinks=[exporter], on_finished=finished)
         health.record(run_id, ok=code == ExitCode.OK)
         log.info("cycle finished: %s", run_id, extra={"run_id": run_id})
@@ -94,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         now = dt.datetime.now(dt.UTC)
         try:
             warehouse = open_warehouse_or_exit(args, config, read_only=False)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc)
             return
         try:
             report = validate_daily(warehouse, config, default_date(now), now)
@@ -109,7 +113,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             # Not read-only: DuckDB refuses a second connection to a file that this
             # process has open with another mode (the cycle's).
             warehouse = open_warehouse_or_exit(args, config)
-        except SystemExit:
+        except WarehouseUnavailable as exc:
+            log.error("warehouse error: %s", exc)
             raise RuntimeError("warehouse unavailable") from None
         try:
             return report_page(warehouse, config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC))[0]
@@ -125,8 +130,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         def open_warehouse() -> Any:
             try:
                 return open_warehouse_or_exit(args, config)
-            except SystemExit:
-                raise RuntimeError("warehouse unavailable") from None
+            except WarehouseUnavailable as exc:
+                raise RuntimeError(f"warehouse unavailable: {exc}") from None
 
         slack_app = build_slack_app(Secret(env["SLACK_SIGNING_SECRET"]), config,
                                     open_warehouse, notifier)
@@ -157,7 +162,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | None:
     """The start-up check: a schema that does not fit stops `serve` before it schedules
     anything (each cycle checks again, as `run` does)."""
-    from monitor.cli import open_warehouse_or_exit
+    from monitor.commands.common import open_warehouse_or_exit
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.warehouse.base import WarehouseError
 

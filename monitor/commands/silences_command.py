@@ -11,7 +11,7 @@ from monitor.exit_codes import ExitCode
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.cli import _add_common
+    from monitor.commands.common import _add_common
 
     p = sub.add_parser("silences", help="the active silences, from alerts.yaml and from Slack")
     _add_common(p)
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_silences(args: argparse.Namespace) -> int:
-    from monitor.cli import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
     from monitor.rules.silences import active_silences
     from monitor.rules.state import fold
     from monitor.rules.store import WarehouseAlertStore

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from monitor.notify.message import SlackMessage
 
@@ -29,4 +29,15 @@ class Notifier(Protocol):
     def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
         """The message stamped with `key`, if an earlier send landed after all (a
         timeout is ambiguous); None when not found or the channel cannot look."""
+        ...
+
+
+@runtime_checkable
+class ChartUploader(Protocol):
+    """A channel that takes files into a thread (Slack's bot API; not a webhook).
+    Declared by the channel's class, so the cycle asks `isinstance`, not `getattr`."""
+
+    def upload_png(self, png: bytes, *, filename: str, title: str, channel: str,
+                   thread_ts: str) -> str | None:
+        """Upload into the thread; returns an error to report, or None."""
         ...

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from monitor.notify.base import Delivery
+from monitor.notify.base import ChartUploader, Delivery
 from monitor.notify.message import SlackMessage
 from monitor.secrets import Secret, redact
 
@@ -82,7 +82,7 @@ def _reset_waits(handlers: list[Any]) -> None:
             handler.waited = 0.0
 
 
-class SlackNotifier:
+class SlackNotifier(ChartUploader):
     name = "slack"
     supports_threads = True
 

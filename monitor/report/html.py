@@ -110,9 +110,15 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
     cov = sorted((d, v) for d, v in history.coverage.items() if v[0] is not None)
     coverage = {"vegas coverage": [(d, float(v[0] or 0)) for d, v in cov]}
     base = [(d, float(v[1])) for d, v in cov if v[1] is not None]
+    # Lines and bands come from the rules themselves: no rule, no line (never a copy
+    # of a threshold that drifts from alerts.yaml).
     limit = next((r.drop_from_baseline for r in config.rules if r.metric == "vegas_coverage"
-                  and r.drop_from_baseline is not None), 0.15)
-    band = ([(d, b - limit) for d, b in base], [(d, b + limit) for d, b in base]) if base else None
+                  and r.drop_from_baseline is not None), None)
+    band = ([(d, b - limit) for d, b in base], [(d, b + limit) for d, b in base]) if (
+        base and limit is not None) else None
+    mismatch_limit = next((r.above for r in config.rules if r.metric == "mismatch_share"
+                           and r.above is not None), None)
+    sentinel = config.settings.sentinels.has_vegas_line
     slug = sys_id.replace(" ", "-")
     return "".join([
         f'<section class="system" id="system-{escape(slug)}"><h2>{escape(sys_id)}</h2>',
@@ -127,13 +133,14 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
             "dotted lines: deploys."),
         _figure(f"defaults-{slug}", line_chart(
             f"has_vegas_line default share per day and commit, {sys_id}", default_series,
-            fmt=pct, threshold=0.05, markers=markers),
+            fmt=pct, threshold=mismatch_limit, markers=markers),
             "Share of predictions with a line whose critical_features say has_vegas_line "
-            "= 0.0, per commit."),
+            f"= {sentinel}, per commit."),
         _figure(f"coverage-{slug}", line_chart(
             f"Vegas coverage, {sys_id}", coverage, fmt=pct, band_series=band),
-            f"pct_with_vegas_line of non-failed batches; green band: trailing baseline ± "
-            f"{limit * 100:.0f} points (the drop rule's limit)."),
+            "pct_with_vegas_line of non-failed batches" + (
+                f"; green band: trailing baseline ± {limit * 100:.0f} points (the drop "
+                "rule's limit)." if limit is not None else "; no drop rule, no band.")),
         "</section>"])
 
 

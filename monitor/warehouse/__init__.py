@@ -8,15 +8,24 @@ from pathlib import Path
 
 from monitor.warehouse.base import Warehouse, WarehouseError
 
-DEFAULT_DATA_DIR = Path(os.environ.get("MONITOR_DATA_DIR", "data"))
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder of the demo warehouse and local metrics, read when asked (not at
+    import) so a changed MONITOR_DATA_DIR is always the one used."""
+    return Path((os.environ if env is None else env).get("MONITOR_DATA_DIR") or "data")
 
 
-def default_warehouse_url() -> str:
-    return f"duckdb:///{(DEFAULT_DATA_DIR / 'demo.duckdb').resolve()}"
+def default_warehouse_url(env: Mapping[str, str] | None = None) -> str:
+    return f"duckdb:///{(data_dir(env) / 'demo.duckdb').resolve()}"
 
 
 class WarehouseURLError(ValueError):
     pass
+
+
+class WarehouseOpenError(RuntimeError):
+    """The URL is fine but the backend could not open it (a locked or corrupt DuckDB
+    file, a folder that cannot be created, no credentials)."""
 
 
 def parse_duckdb_path(url: str) -> Path:
@@ -61,6 +70,21 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
     A DuckDB file that does not exist is created only when `create` (and not
     `read_only`): a typo must not become a new, empty, healthy-looking warehouse."""
     url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
+    try:
+        return _open(url, dataset=dataset, read_only=read_only, create=create,
+                     location=location, maximum_bytes_billed=maximum_bytes_billed,
+                     job_timeout_seconds=job_timeout_seconds, run_id=run_id, tables=tables)
+    except WarehouseURLError:
+        raise
+    except OSError as exc:
+        raise WarehouseOpenError(str(exc)) from exc
+    except Exception as exc:  # each engine's own errors (duckdb.IOException on a lock)
+        raise WarehouseOpenError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: str | None,
+          maximum_bytes_billed: int | None, job_timeout_seconds: float, run_id: str,
+          tables: Mapping[str, str] | None) -> Warehouse:
     if url.startswith("duckdb:"):
         from monitor.warehouse.duckdb import DuckDBWarehouse
 
@@ -85,5 +109,6 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
     )
 
 
-__all__ = ["Warehouse", "WarehouseError", "WarehouseURLError", "open_warehouse",
-           "default_warehouse_url", "warehouse_url_problem"]
+__all__ = ["Warehouse", "WarehouseError", "WarehouseOpenError", "WarehouseURLError",
+           "open_warehouse",
+           "data_dir", "default_warehouse_url", "warehouse_url_problem"]

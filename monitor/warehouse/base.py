@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 ParamValue = str | int | float | bool | dt.date | dt.datetime | Sequence[str] | None
 Params = Mapping[str, ParamValue]
@@ -57,6 +57,19 @@ class Warehouse(QueryRunner, Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DryRunEstimator(Protocol):
+    """A backend that can say what a query would cost without running it (BigQuery's
+    free dry run). Declared by the backend's class; `estimate` needs it."""
+
+    dataset: str
+    kind: str
+
+    def dry_run_bytes(self, name: str, params: Params) -> int:
+        """Bytes the named query would process."""
+        ...
 
 
 def bigquery_type(value: ParamValue) -> str:

@@ -21,6 +21,7 @@ from google.cloud import bigquery
 
 from monitor.queries import load_query
 from monitor.warehouse.base import (
+    DryRunEstimator,
     MissingTableError,
     Params,
     ParamValue,
@@ -50,7 +51,7 @@ def query_parameter(name: str, value: ParamValue) -> Any:
     return bigquery.ScalarQueryParameter(name, kind, scalar)
 
 
-class BigQueryWarehouse:
+class BigQueryWarehouse(DryRunEstimator):
     kind = "bigquery"
     embedded = False
 

@@ -49,7 +49,7 @@ class DuckDBWarehouse:
         return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
 
     def query_frame(self, name: str, params: Params) -> Any:
-        *setup, last = to_duckdb(load_query(name), self.dataset)
+        *setup, last = to_duckdb(load_query(name), self.dataset, self.renames)
         with self._lock:
             try:
                 for stmt in setup:

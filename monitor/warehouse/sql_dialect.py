@@ -2,21 +2,34 @@
 
 queries/ is written in BigQuery Standard SQL. Each backend asks this module for
 the statement it should run; nothing else in the monitor names an engine.
+
+DuckDB statements are cached on disk (see `to_duckdb`), so a warm run never imports
+sqlglot: its import and the transpiling were most of a DuckDB validate-daily. sqlglot
+is therefore imported inside the functions that need it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 def parse_bigquery(sql: str) -> list[exp.Expr]:
+    import sqlglot
+
     return [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
 
 
 def _cte_names(tree: exp.Expr) -> set[str]:
+    from sqlglot import exp
+
     return {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
 
 
@@ -25,6 +38,8 @@ def qualify_dataset(tree: exp.Expr, dataset: str) -> exp.Expr:
 
     Done on the AST so a dataset name never reaches the SQL through string formatting.
     """
+    from sqlglot import exp
+
     ctes = _cte_names(tree)
     for table in tree.find_all(exp.Table):
         if not table.args.get("db") and table.name and table.name not in ctes:
@@ -39,6 +54,8 @@ Renames = tuple[tuple[str, str], ...]
 def rename_tables(tree: exp.Expr, renames: Renames) -> exp.Expr:
     """Point the contract's table names at the configured ones, on the AST (a configured
     name never reaches the SQL through string formatting)."""
+    from sqlglot import exp
+
     mapping = dict(renames)
     if not mapping:
         return tree
@@ -54,6 +71,8 @@ def rename_tables(tree: exp.Expr, renames: Renames) -> exp.Expr:
 
 
 def _json_guard(arg: exp.Expr, then: exp.Expr) -> exp.Expr:
+    from sqlglot import exp
+
     return exp.Case(
         ifs=[exp.If(this=exp.Anonymous(this="json_valid", expressions=[arg.copy()]), true=then)]
     )
@@ -69,6 +88,7 @@ def _fix_json_for_duckdb(tree: exp.Expr) -> exp.Expr:
     sqlglot also renders JSON_VALUE as `JSON_VALUE(x, p) ->> '$'`, which DuckDB
     rejects for non-scalars; json_extract_string is the DuckDB equivalent.
     """
+    from sqlglot import exp
 
     def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.JSONType):
@@ -101,6 +121,8 @@ def _fix_json_for_duckdb(tree: exp.Expr) -> exp.Expr:
 def _total_countif(tree: exp.Expr) -> exp.Expr:
     """BigQuery's COUNTIF is 0 over rows whose condition is only NULL; DuckDB's
     COUNT_IF is NULL there, which turned "no evidence" into a crash in Python."""
+    from sqlglot import exp
+
     for node in list(tree.find_all(exp.CountIf)):
         if isinstance(node.parent, exp.Coalesce):
             continue
@@ -112,6 +134,8 @@ def _total_countif(tree: exp.Expr) -> exp.Expr:
 def _strip_bigquery_storage_options(tree: exp.Expr) -> exp.Expr:
     """PARTITION BY / CLUSTER BY / OPTIONS are BigQuery storage layout; DuckDB has no
     equivalent (it prunes by zone maps when rows arrive in date order)."""
+    from sqlglot import exp
+
     props = tree.args.get("properties")
     if isinstance(props, exp.Properties):
         keep = [
@@ -127,6 +151,8 @@ def _strip_bigquery_storage_options(tree: exp.Expr) -> exp.Expr:
 
 def _split_alter(tree: exp.Expr) -> list[exp.Expr]:
     """DuckDB accepts one action per ALTER TABLE; BigQuery's seed DDL adds several."""
+    from sqlglot import exp
+
     if isinstance(tree, exp.Alter) and len(tree.args.get("actions") or []) > 1:
         parts: list[exp.Expr] = []
         for action in tree.args["actions"]:
@@ -137,9 +163,8 @@ def _split_alter(tree: exp.Expr) -> list[exp.Expr]:
     return [tree]
 
 
-@lru_cache(maxsize=512)
-def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
-    """BigQuery SQL text → DuckDB statements. Cached: each query is transpiled once."""
+def transpile_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
+    """BigQuery SQL text → DuckDB statements, transpiled now (no cache)."""
     out: list[str] = []
     for tree in parse_bigquery(sql):
         tree = qualify_dataset(rename_tables(tree, renames), dataset)
@@ -149,6 +174,58 @@ def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
         for part in _split_alter(tree):
             out.append(part.sql("duckdb"))
     return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
+    """BigQuery SQL text → DuckDB statements: transpiled once per content and kept in
+    the cache folder (`sql_cache_dir`), then in memory for the process."""
+    folder = sql_cache_dir()
+    if folder is None:
+        return transpile_duckdb(sql, dataset, renames)
+    path = folder / f"{sql_cache_key(sql, dataset, renames)}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, list) and all(isinstance(s, str) for s in cached):
+            return tuple(cached)
+    except (OSError, ValueError):
+        pass  # not cached yet, or a torn/foreign file: transpile and rewrite it
+    statements = transpile_duckdb(sql, dataset, renames)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(list(statements)), encoding="utf-8")
+        partial.replace(path)  # atomic: a concurrent reader sees all or nothing
+    except OSError:
+        pass  # a read-only home only costs the next run the transpile
+    return statements
+
+
+def sql_cache_dir() -> Path | None:
+    """MONITOR_SQL_CACHE_DIR (`off` disables), else the user's cache folder — never the
+    checkout or the image's read-only layers."""
+    configured = os.environ.get("MONITOR_SQL_CACHE_DIR")
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "prediction-monitor" / "sql"
+
+
+def sql_cache_key(sql: str, dataset: str, renames: Renames) -> str:
+    """Everything the DuckDB text depends on: the file's text, the dataset and the
+    configured table names, the sqlglot version and this module's own rewrites."""
+    parts = [_transpiler_identity(), dataset, json.dumps(renames), sql]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _transpiler_identity() -> str:
+    from importlib.metadata import version
+
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"sqlglot {version('sqlglot')} rewrites {source}"
 
 
 @lru_cache(maxsize=512)

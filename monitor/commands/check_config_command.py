@@ -1,0 +1,45 @@
+"""`prediction-monitor check-config`: alerts.yaml with the loader every command uses,
+and the Slack and warehouse settings of the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from monitor.exit_codes import ExitCode
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from monitor.commands.common import _add_common
+
+    p = sub.add_parser("check-config", help="validate alerts.yaml with the loader `run` uses, "
+                                            "and the Slack and warehouse settings")
+    _add_common(p)
+    p.set_defaults(handler=cmd_check_config)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from monitor.commands.common import load_config_or_exit, report_error
+    from monitor.notify.factory import slack_env_problems
+    from monitor.warehouse import warehouse_url_problem
+
+    config = load_config_or_exit(args.config)
+    # The environment too: a deployment's Slack and warehouse settings fail here,
+    # not in the first scheduled run.
+    problems = slack_env_problems(os.environ)
+    url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
+    if url:
+        problem = warehouse_url_problem(url)
+        if problem:
+            problems.append(f"warehouse: {problem}")
+    if problems:
+        report_error("environment error:\n" + "\n".join(f"  {p}" for p in problems))
+        return ExitCode.MONITOR_ERROR
+    print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
+    # No warehouse here: whether the table exists is said by `run` and `validate-daily`.
+    print(f"calendar: table {config.calendar.table}" if config.calendar else
+          "calendar: none configured — off days cannot be told from a missing slate, so a "
+          "missing slate is only a warning")
+    for rule in config.rules:
+        print(f"  {rule.name}: {rule.metric} ({rule.severity}) by {', '.join(rule.group_by)}")
+    return ExitCode.OK

@@ -1,0 +1,104 @@
+"""What the commands share: argument types, the common options, the config and
+warehouse they open (raising the typed errors `main` maps to exit codes), the fatal
+error line and the report renderers. No command imports monitor.cli."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
+    from monitor.warehouse.base import Warehouse
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _timestamp(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a timestamp (e.g. 2026-01-10T15:15:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", metavar="URL",
+                   help="duckdb:///abs/path.duckdb, duckdb:rel.duckdb or "
+                        "bigquery://PROJECT/DATASET (default: $MONITOR_WAREHOUSE, else the "
+                        "demo warehouse)")
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="alerts.yaml to use (default: ./alerts.yaml, else the packaged one)")
+
+
+def report_error(text: str) -> None:
+    """A fatal error of a command: readable text on stderr locally, one structured
+    JSON log line on Cloud Run (like every other line there); secrets redacted."""
+    from monitor.runtime import on_cloud_run
+    from monitor.secrets import redact
+
+    if on_cloud_run(os.environ):
+        import logging
+
+        from monitor.logs import configure_logging
+
+        configure_logging(os.environ)
+        logging.getLogger("monitor").error("%s", text)
+    else:
+        print(redact(text), file=sys.stderr)
+
+
+def load_config_or_exit(path: Path | None) -> MonitorConfig:
+    """The config, or a ConfigurationError that `main` reports and maps to exit 2."""
+    from monitor.config import ConfigError, load_config
+    from monitor.errors import ConfigurationError
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise ConfigurationError(f"\n{exc}") from None
+    except FileNotFoundError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
+                           read_only: bool = False, run_id: str = "",
+                           create: bool = True) -> Warehouse:
+    """The warehouse, or a WarehouseUnavailable that `main` reports and maps to exit 2."""
+    from monitor.app import app_for
+    from monitor.errors import WarehouseUnavailable
+    from monitor.warehouse import WarehouseOpenError, WarehouseURLError, parse_duckdb_path
+
+    app = app_for(config, args.warehouse)
+    if not app.names_a_warehouse and not parse_duckdb_path(app.warehouse_url).exists():
+        raise WarehouseUnavailable(
+            "no warehouse given and the demo warehouse does not exist yet: run "
+            "`prediction-monitor demo` or pass --warehouse")
+    try:
+        return app.open_warehouse(read_only=read_only, run_id=run_id, create=create)
+    except WarehouseURLError as exc:
+        hint = " (pass --create to create it)" if not create and "does not exist" in str(
+            exc) else ""
+        raise WarehouseUnavailable(f"{exc}{hint}") from None
+    except WarehouseOpenError as exc:
+        raise WarehouseUnavailable(str(exc)) from None
+
+
+def render_report(report: object, fmt: str) -> str:
+    from monitor.report.markdown import render_markdown
+    from monitor.report.text import render_json, render_text
+    from monitor.validate import DailyReport
+
+    assert isinstance(report, DailyReport)
+    renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
+    return renderers[fmt](report)

@@ -1,0 +1,53 @@
+"""The errors a command raises to stop, and the one place that maps an error to its
+exit code. Commands raise; `monitor.cli.main` reports and maps (see `describe_error`)."""
+
+from __future__ import annotations
+
+import sys
+
+from monitor.exit_codes import ExitCode
+
+
+class CommandError(Exception):
+    """A command cannot go on. `main` prints `label: message` and exits with the code
+    `describe_error` gives its class."""
+
+    label = "error"
+
+
+class ConfigurationError(CommandError):
+    """alerts.yaml (or the environment the config names) is unusable."""
+
+    label = "configuration error"
+
+
+class WarehouseUnavailable(CommandError):
+    """The warehouse URL is wrong, the file is missing or locked, the backend refused."""
+
+    label = "warehouse error"
+
+
+# Error class → (what the report line starts with, exit code). Library errors that
+# escape a command count as the command's own: a config or warehouse problem is the
+# monitor's failure (2), never CHECK_FAILED (1), which means "a check found a problem".
+EXIT_CODES: dict[type[CommandError], ExitCode] = {
+    ConfigurationError: ExitCode.MONITOR_ERROR,
+    WarehouseUnavailable: ExitCode.MONITOR_ERROR,
+}
+UNEXPECTED = ("unexpected error", ExitCode.MONITOR_ERROR)
+
+
+def describe_error(exc: BaseException) -> tuple[str, ExitCode, bool]:
+    """(label, exit code, expected?) of an error that stopped a command. Unexpected
+    errors exit 2 (the monitor failed), not 1: 1 means a check failed."""
+    if isinstance(exc, CommandError):
+        return exc.label, EXIT_CODES.get(type(exc), ExitCode.MONITOR_ERROR), True
+    from monitor.warehouse.base import WarehouseError
+
+    if isinstance(exc, WarehouseError):
+        return WarehouseUnavailable.label, EXIT_CODES[WarehouseUnavailable], True
+    # Only loaded when a command already loaded it: pydantic is not cheap to import.
+    config = sys.modules.get("monitor.config")
+    if config is not None and isinstance(exc, config.ConfigError):
+        return ConfigurationError.label, EXIT_CODES[ConfigurationError], True
+    return UNEXPECTED[0], UNEXPECTED[1], False
