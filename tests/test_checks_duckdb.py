@@ -103,8 +103,9 @@ def test_feature_defaults_sentinels_come_from_config(db: ContractDB,
                                                      config: MonitorConfig) -> None:
     db.prediction(cf=features(20.5, ppm=0.5))
     db.prediction(cf=features(20.5, ppm=0.4))
-    changed = config.model_copy(update={"settings": config.settings.model_copy(update={
-        "sentinels": config.settings.sentinels.model_copy(update={"ppm_avg_last_10": 0.5})})})
+    changed = config.model_copy(update={"critical_features": [
+        f.model_copy(update={"sentinel": 0.5}) if f.key == "ppm_avg_last_10" else f
+        for f in config.features]})
     assert pick(FeatureDefaults().measure(db.wh, daily(changed)),
                 "ppm_default_share").value == 0.5
     assert pick(FeatureDefaults().measure(db.wh, daily(config)), "ppm_default_share").value == 0.5

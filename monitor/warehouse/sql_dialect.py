@@ -6,6 +6,8 @@ the statement it should run; nothing else in the monitor names an engine.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import sqlglot
@@ -163,3 +165,86 @@ def with_renames(sql: str, renames: Renames) -> str:
     if not renames or not any(old in sql for old, _ in renames):
         return sql
     return ";\n".join(rename_tables(t, renames).sql("bigquery") for t in parse_bigquery(sql))
+
+
+# Per-feature columns of a query (queries/feature_defaults.sql): a projection aliased
+# `fx_*` is written once for a placeholder feature whose JSON path is `$.fx`, and is
+# repeated here for each configured critical feature i as `f{i}_*`, with its `fx_*`
+# columns and `@fx_*` parameters renamed alike. ANY_FEATURE(e) is e OR'ed over them.
+# Done on the AST so a configured key reaches SQL only as a validated JSON path key.
+FEATURE_KEYS_PARAM = "feature_keys"
+FEATURE_PLACEHOLDER = "fx"
+_SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def is_safe_feature_key(key: str) -> bool:
+    """A JSON member name that needs no quoting in a JSONPath: letters, digits, `_`."""
+    return bool(_SAFE_KEY.match(key))
+
+
+def _for_feature(node: exp.Expr, index: int, key: str) -> exp.Expr:
+    prefix = f"{FEATURE_PLACEHOLDER}_"
+
+    def rename(name: str) -> str:
+        return f"f{index}_{name[len(prefix):]}" if name.startswith(prefix) else name
+
+    def rewrite(n: exp.Expr) -> exp.Expr:
+        if isinstance(n, exp.Column) and n.name.startswith(prefix):
+            return exp.column(rename(n.name), table=n.table or None)
+        if isinstance(n, exp.Parameter) and n.name.startswith(prefix):
+            return exp.Parameter(this=exp.var(rename(n.name)))
+        if isinstance(n, exp.JSONPathKey) and n.this == FEATURE_PLACEHOLDER:
+            return exp.JSONPathKey(this=key)
+        if isinstance(n, exp.Alias) and n.alias.startswith(prefix):
+            n.set("alias", exp.to_identifier(rename(n.alias)))
+        return n
+
+    return node.copy().transform(rewrite)
+
+
+def _any_feature(node: exp.Expr, keys: tuple[str, ...] | None) -> exp.Expr:
+    if not (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ANY_FEATURE"):
+        return node
+    (inner,) = node.expressions
+    if keys is None:  # the file as written: its placeholder is the one feature
+        return exp.paren(inner.copy(), copy=False)
+    parts = [exp.paren(_for_feature(inner, i, k), copy=False) for i, k in enumerate(keys)]
+    return exp.paren(exp.or_(*parts), copy=False) if parts else exp.false()
+
+
+@lru_cache(maxsize=64)
+def expand_features(sql: str, keys: tuple[str, ...] | None) -> str:
+    """BigQuery SQL with the `fx_*` projections repeated once per key (see above); with
+    no keys, the placeholder feature alone (the file runs as written)."""
+    if keys is None:
+        return ";\n".join(t.transform(lambda n: _any_feature(n, None)).sql(
+            "bigquery", comments=False) for t in parse_bigquery(sql))
+    bad = [k for k in keys if not is_safe_feature_key(k)]
+    if bad:
+        raise ValueError(f"unsafe critical feature key(s) {bad!r}: use letters, digits and _")
+    prefix = f"{FEATURE_PLACEHOLDER}_"
+    out: list[str] = []
+    for tree in parse_bigquery(sql):
+        for select in list(tree.find_all(exp.Select)):
+            projections: list[exp.Expr] = []
+            for projection in select.expressions:
+                if projection.alias_or_name.startswith(prefix):
+                    projections += [_for_feature(projection, i, k) for i, k in enumerate(keys)]
+                else:
+                    projections.append(projection)
+            select.set("expressions", projections)
+        tree = tree.transform(lambda n: _any_feature(n, keys))
+        # Without comments: a projection's comment would be repeated once per feature.
+        out.append(tree.sql("bigquery", comments=False))
+    return ";\n".join(out)
+
+
+def statement_text(sql: str, params: Mapping[str, object]) -> str:
+    """The BigQuery SQL a named query runs as: its per-feature projections expanded when
+    the call names its critical features (`feature_keys`), the file as written else."""
+    keys = params.get(FEATURE_KEYS_PARAM)
+    if keys is None:
+        return expand_features(sql, None) if "ANY_FEATURE" in sql else sql
+    if not isinstance(keys, tuple | list) or not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{FEATURE_KEYS_PARAM} must be a sequence of feature keys")
+    return expand_features(sql, tuple(keys))
