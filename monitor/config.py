@@ -129,6 +129,15 @@ class Freshness(Strict):
 class Provenance(Strict):
     history_days: int = Field(45, ge=2, le=180)
     recent_days: int = Field(3, ge=1, le=30)
+    # What changed with a commit (feature_shift): commits first seen on a system in the
+    # last `shift_days` are compared, their first `shift_slate_days` game days against
+    # the replaced commit's `shift_reference_days` game days before (and the same days).
+    shift_days: int = Field(14, ge=1, le=90)
+    shift_slate_days: int = Field(3, ge=1, le=30)
+    shift_reference_days: int = Field(7, ge=1, le=60)
+    # Players on both sides below which the index is not judged: a PSI over deciles of
+    # a few dozen players is mostly noise.
+    shift_min_players: int = Field(200, ge=10)
 
 
 class Calendar(Strict):
