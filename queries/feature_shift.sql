@@ -18,8 +18,7 @@ WITH visible AS (
     player_lookup,
     game_date,
     predicted_at,
-    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
-    critical_features
+    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha
   FROM player_prop_predictions
   WHERE game_date BETWEEN @start_date AND @end_date
     AND predicted_at <= @as_of
@@ -77,13 +76,17 @@ sample_days AS (
 samples AS (
   -- Like for like: each player's latest row on each side, for the players both
   -- sides predicted, so a slate's mix of teams and players is no shift.
+  -- critical_features read here, for the sample days only (not in `visible`: the
+  -- JSON text of the whole window is the bulk of the cost).
   SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, v.player_lookup,
          v.critical_features
   FROM sample_days AS s
-  JOIN visible AS v
+  JOIN player_prop_predictions AS v
     ON v.system_id = s.system_id
    AND v.game_date = s.game_date
-   AND v.build_commit_sha = s.source_commit
+   AND COALESCE(NULLIF(NULLIF(v.build_commit_sha, ''), 'unknown'), 'unknown') = s.source_commit
+  WHERE v.game_date BETWEEN @start_date AND @end_date
+    AND v.predicted_at <= @as_of
   QUALIFY ROW_NUMBER() OVER (PARTITION BY s.system_id, s.build_commit_sha, s.side,
                                           v.player_lookup
                              ORDER BY v.predicted_at DESC) = 1
