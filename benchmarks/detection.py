@@ -12,7 +12,9 @@ was tuned on.
 Scenarios: (a) the seed's incident; (b) a clean season; (c) a hit-rate-only
 regression (~60% → ~50%, no feature symptom); (d) a Vegas-coverage drop with no
 change in quality; (e) a day with no batch at all; (f) a clean season with a league
-pause of a week. Seasons start on opening night with provenance in place (no legacy
+pause of a week. Then, for the incident and clean seasons, each critical feature's
+largest PSI over the clean commit changes (`--feature-shift-only`: just that).
+Seasons start on opening night with provenance in place (no legacy
 rows without a commit: those warn, correctly, and would be counted as false alarms).
 """
 
@@ -28,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.backtest import BacktestAlert, backtest, cycle_times
+from monitor.checks import CheckContext
 from monitor.checks.base import EASTERN, eastern_date
+from monitor.checks.feature_shift import FeatureShift
 from monitor.checks.freshness import slate_deadline
 from monitor.config import MonitorConfig, Rule, load_config
 from monitor.demo import build_demo_warehouse
@@ -134,7 +138,8 @@ def postponed_games(path: Path) -> list[tuple[str, str]]:
     return [(str(g), str(d)) for g, d in rows]
 
 
-def run_one(scenario: str, seed: int, data_dir: Path) -> list[Outcome]:
+def season_file(scenario: str, seed: int, data_dir: Path) -> Path:
+    """The scenario's demo season for a seed, built on first use."""
     path = data_dir / f"{scenario}-{SCENARIOS[scenario]}-{seed}.duckdb"
     opts = DemoOptions(start=OPENING_NIGHT, end=SEASON[1], seed=seed,
                        scenario=SCENARIOS[scenario],  # type: ignore[arg-type]
@@ -142,10 +147,16 @@ def run_one(scenario: str, seed: int, data_dir: Path) -> list[Outcome]:
                        pause=PAUSE if scenario == "f" else None)
     if not path.exists():
         build_demo_warehouse(path, opts, show_progress=False)
+    return path
+
+
+def run_one(scenario: str, seed: int, data_dir: Path,
+            window: tuple[dt.date, dt.date] = SEASON) -> list[Outcome]:
+    path = season_file(scenario, seed, data_dir)
     default = load_config()
     configs = {"default": default, "naive 7d<55%": naive_config(default)}
-    start = dt.datetime.combine(SEASON[0], dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
-    end = dt.datetime.combine(SEASON[1], dt.time(23, 59), tzinfo=EASTERN).astimezone(dt.UTC)
+    start = dt.datetime.combine(window[0], dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
+    end = dt.datetime.combine(window[1], dt.time(23, 59), tzinfo=EASTERN).astimezone(dt.UTC)
     times = cycle_times(start, end, default.schedule.cycle, default.schedule.timezone)
     wh = DuckDBWarehouse(path, read_only=True)
     try:
@@ -211,17 +222,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
     parser.add_argument("--verbose", action="store_true", help="per-seed lines of the naive rule")
+    parser.add_argument("--feature-shift-only", action="store_true",
+                        help="only the feature-shift figures of the demo files")
+    parser.add_argument("--replay", metavar="START:END",
+                        help="replay only these dates (detection delays around the incident "
+                             "in a fraction of the time; false alarms then count this window)")
     args = parser.parse_args()
+    window = SEASON if not args.replay else tuple(
+        dt.date.fromisoformat(d) for d in args.replay.split(":"))
     args.data_dir.mkdir(parents=True, exist_ok=True)
     tuning = [int(s) for s in args.seeds.split(",") if s]
     held_out = [int(s) for s in args.held_out.split(",") if s]
     seeds = tuning + held_out
+    shift_files = [season_file(sc, seed, args.data_dir)
+                   for sc in args.scenarios if sc in "ab" for seed in seeds]
+    if args.feature_shift_only:
+        print_feature_shift(shift_files, load_config())
+        return
     jobs = [(sc, seed) for sc in args.scenarios for seed in seeds]
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         results = list(pool.map(run_one, [j[0] for j in jobs], [j[1] for j in jobs],
-                                [args.data_dir] * len(jobs)))
+                                [args.data_dir] * len(jobs), [window] * len(jobs)))
     outcomes = [o for batch in results for o in batch]
-    print(f"seasons {SEASON[0]} – {SEASON[1]} replayed hourly; tuning seeds {tuning}, "
+    print(f"seasons {window[0]} – {window[1]} replayed hourly; tuning seeds {tuning}, "
           f"held-out seeds {held_out}")
     for scenario in args.scenarios:
         title = SCENARIOS[scenario] + (f" with a league pause {PAUSE[0]} – {PAUSE[1]}"
@@ -237,7 +260,63 @@ def main() -> None:
                     if rules == "default" or args.verbose:
                         print(f"  {rules:<13} {group:<8} seed {o.seed}: {describe(o)}")
                 print(summarize(scenario, rules, group, rows))
+    print_feature_shift(shift_files, load_config())
     sys.stdout.flush()
+
+
+def feature_shift_changes(path: Path, config: MonitorConfig) -> dict[
+        tuple[str, str], tuple[str, dict[str, float | None]]]:
+    """(system, commit) → (replaced commit, feature → PSI) for every commit change of a
+    demo season, read from its file with the feature_shift check."""
+    settings = config.settings
+    wide = config.model_copy(update={"settings": settings.model_copy(update={
+        "provenance": settings.provenance.model_copy(update={"shift_days": 90})})})
+    changes: dict[tuple[str, str], tuple[str, dict[str, float | None]]] = {}
+    wh = DuckDBWarehouse(path, read_only=True)
+    try:
+        day = SEASON[1]
+        while day > OPENING_NIGHT:  # windows of 90 days overlapping by 10, latest first
+            ctx = CheckContext(as_of=dt.datetime.now(dt.UTC), config=wide, mode="daily",
+                               target_date=day)
+            for o in FeatureShift().measure(wh, ctx):
+                if o.metric != "feature_shift":
+                    continue
+                labels = dict(o.labels)
+                key = (labels["system_id"], labels["build_commit_sha"])
+                entry = changes.setdefault(key, (dict(o.context)["replaced_commit"], {}))
+                entry[1].setdefault(labels["feature"], o.value)
+            day -= dt.timedelta(days=80)
+    finally:
+        wh.close()
+    return changes
+
+
+def print_feature_shift(paths: list[Path], config: MonitorConfig) -> None:
+    """What changed with each commit: the largest PSI of each critical feature over the
+    clean commit changes of the seasons (neither side the broken commit; under 0.1 is
+    no shift), and the broken commit's most shifted features."""
+    print("\nfeature shift (PSI) per commit change")
+    for path in paths:
+        changes = feature_shift_changes(path, config)
+        clean = {k: v for k, v in changes.items()
+                 if BROKEN_COMMIT not in (k[1], v[0])}
+        worst: dict[str, float] = {}
+        for _, psis in clean.values():
+            for feature, psi in psis.items():
+                if psi is not None:
+                    worst[feature] = max(worst.get(feature, 0.0), psi)
+        over = sum(1 for _, psis in clean.values()
+                   if any(p is not None and p >= 0.1 for p in psis.values()))
+        judged = sum(1 for _, psis in clean.values()
+                     if any(p is not None for p in psis.values()))
+        print(f"  {path.name}: {len(clean)} clean changes ({judged} judged, the rest with "
+              f"too few players), {over} with a PSI >= 0.1; max "
+              + ", ".join(f"{f} {v:.3f}" for f, v in sorted(worst.items())))
+        for (system, commit), (replaced, psis) in sorted(changes.items()):
+            if commit == BROKEN_COMMIT:
+                top = sorted(((v, f) for f, v in psis.items() if v is not None), reverse=True)
+                print(f"    {system} {commit} vs {replaced}: "
+                      + ", ".join(f"{f} {v:.2f}" for v, f in top[:3]))
 
 
 def summarize(scenario: str, rules: str, group: str, rows: list[Outcome]) -> str:

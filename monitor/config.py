@@ -49,10 +49,53 @@ class Strict(BaseModel):
 
 
 class Sentinels(Strict):
-    """Values the broken worker wrote as defaults (seed, commit ea88e526)."""
+    """Values the broken worker wrote as defaults (seed, commit ea88e526). The older
+    form of `critical_features`: read as its two equivalent entries."""
 
     has_vegas_line: float = 0.0
     ppm_avg_last_10: float = 0.4
+
+    def as_features(self) -> list[CriticalFeature]:
+        return [CriticalFeature(key="ppm_avg_last_10", sentinel=self.ppm_avg_last_10),
+                CriticalFeature(key="has_vegas_line", sentinel=self.has_vegas_line,
+                                when="line_present")]
+
+    def rewrite_hint(self) -> str:
+        """The `critical_features` block that says the same, for check-config."""
+        return ("critical_features:\n"
+                f"  - key: ppm_avg_last_10\n    sentinel: {self.ppm_avg_last_10!r}\n"
+                f"  - key: has_vegas_line\n    sentinel: {self.has_vegas_line!r}\n"
+                "    when: line_present")
+
+
+class CriticalFeature(Strict):
+    """A key of the critical_features JSON object the monitor counts per row: present,
+    missing, wrong JSON type, at its sentinel, out of its range."""
+
+    # Reaches SQL only as a JSONPath member name (monitor/warehouse/sql_dialect.py).
+    key: str
+    # The value a broken pipeline writes instead of data.
+    sentinel: float | None = None
+    # line_present: only rows whose prediction has a Vegas line count for the sentinel.
+    when: Literal["line_present"] | None = None
+    range: tuple[float, float] | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _safe_key(cls, value: str) -> str:
+        from monitor.warehouse.sql_dialect import is_safe_feature_key
+
+        if not is_safe_feature_key(value):
+            raise ValueError(f"{value!r} is not a safe JSON member name: use letters, digits "
+                             "and _ (not starting with a digit, at most 128 characters)")
+        return value
+
+    @field_validator("range")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"range [{value[0]}, {value[1]}]: low is above high")
+        return value
 
 
 class Sequential(Strict):
@@ -86,6 +129,15 @@ class Freshness(Strict):
 class Provenance(Strict):
     history_days: int = Field(45, ge=2, le=180)
     recent_days: int = Field(3, ge=1, le=30)
+    # What changed with a commit (feature_shift): commits first seen on a system in the
+    # last `shift_days` are compared, their first `shift_slate_days` game days against
+    # the replaced commit's `shift_reference_days` game days before (and the same days).
+    shift_days: int = Field(14, ge=1, le=90)
+    shift_slate_days: int = Field(3, ge=1, le=30)
+    shift_reference_days: int = Field(7, ge=1, le=60)
+    # Players on both sides below which the index is not judged: a PSI over deciles of
+    # a few dozen players is mostly noise.
+    shift_min_players: int = Field(200, ge=10)
 
 
 class Calendar(Strict):
@@ -102,7 +154,8 @@ class Settings(Strict):
     coverage_baseline_days: int = Field(7, ge=1, le=60)
     prediction_lookback_days: int = Field(3, ge=0, le=30)
     execution_lookback_days: int = Field(2, ge=0, le=30)
-    sentinels: Sentinels = Sentinels()
+    # The older form of `critical_features` (see Sentinels); None when not given.
+    sentinels: Sentinels | None = None
     sequential: Sequential = Sequential()
     freshness: Freshness = Freshness()
     provenance: Provenance = Provenance()
@@ -148,9 +201,13 @@ class Rule(Strict):
     silences: list[Silence] = []
     # Only observations whose labels have these values (e.g. {window: 7d}).
     only: dict[str, str] = {}
+    # Not observations whose label has one of these values (e.g. features that have a
+    # rule of their own: {feature: [ppm_avg_last_10]}).
+    unless: dict[str, list[str]] = {}
 
     def applies_to(self, labels: dict[str, str]) -> bool:
-        return all(labels.get(k) == v for k, v in self.only.items())
+        return (all(labels.get(k) == v for k, v in self.only.items())
+                and not any(labels.get(k) in v for k, v in self.unless.items()))
 
     @model_validator(mode="after")
     def _one_condition(self) -> Rule:
@@ -243,7 +300,16 @@ class MonitorConfig(Strict):
     schedule: Schedule = Schedule()
     # None: no calendar, so the monitor cannot tell an off day from a missing slate.
     calendar: Calendar | None = None
+    # None: the seed's two (or `settings.sentinels`, read as its equivalent entries).
+    critical_features: list[CriticalFeature] | None = Field(None, min_length=1)
     rules: list[Rule] = []
+
+    @property
+    def features(self) -> tuple[CriticalFeature, ...]:
+        """The critical features every feature check and query counts, in config order."""
+        if self.critical_features is not None:
+            return tuple(self.critical_features)
+        return tuple((self.settings.sentinels or Sentinels()).as_features())
 
     def table_names(self) -> dict[str, str]:
         """Contract table → configured name, where configuration renames one."""
@@ -277,6 +343,7 @@ CARD_CHECKS = ("hit_rate_by_commit", "feature_defaults", "vegas_coverage_trend")
 RATE_RANGES: dict[str, tuple[float, float]] = {
     "hit_rate": (0, 1), "direction_accuracy": (0, 1), "high_edge_hit_rate": (0, 1),
     "mismatch_share": (0, 1), "ppm_default_share": (0, 1), "features_missing_share": (0, 1),
+    "sentinel_share": (0, 1), "out_of_range_share": (0, 1),
     "vegas_coverage": (0, 1), "ppm_coverage": (0, 1), "players_predicted_ratio": (0, 1),
     "unknown_commit_share": (0, 1), "graded_share": (0, 1), "coverage_delta": (-1, 1),
 }
@@ -345,13 +412,48 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
                 problems.append((locate(locations, ("rules", i, "only", label), filename),
                                  f"rules.{i}.only: metric {rule.metric!r} has no label "
                                  f"{label!r}"))
+        for label in rule.unless:
+            if label not in labels[rule.metric]:
+                problems.append((locate(locations, ("rules", i, "unless", label), filename),
+                                 f"rules.{i}.unless: metric {rule.metric!r} has no label "
+                                 f"{label!r}"))
         problems += _range_problems(i, rule, locations, filename)
+    problems += _feature_problems(config, locations, filename)
     if not problems:
         # Reported once the rules that exist are valid: which check has no rule at all.
         problems += _card_problems(config, locations, filename)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _feature_problems(config: MonitorConfig, locations: dict[Any, Location],
+                      filename: str) -> list[tuple[Location, str]]:
+    """Critical features: one entry per key, one form of configuration, and rules that
+    name a feature name a configured one."""
+    out: list[tuple[Location, str]] = []
+    if config.critical_features is not None and config.settings.sentinels is not None:
+        out.append((locate(locations, ("settings", "sentinels"), filename, key=True),
+                    "settings.sentinels: give critical_features or settings.sentinels, not "
+                    "both (critical_features replaces it)"))
+    seen: set[str] = set()
+    for i, feature in enumerate(config.critical_features or ()):
+        if feature.key in seen:
+            out.append((locate(locations, ("critical_features", i, "key"), filename),
+                        f"critical_features.{i}.key: duplicate key {feature.key!r}"))
+        seen.add(feature.key)
+    keys = {f.key for f in config.features}
+    for i, rule in enumerate(config.rules):
+        named: list[tuple[tuple[str | int, ...], str]] = (
+            [(("only", "feature"), rule.only["feature"])] if "feature" in rule.only else [])
+        named += [(("unless", "feature", j), key)
+                  for j, key in enumerate(rule.unless.get("feature", []))]
+        for path, key in named:
+            if key not in keys:
+                out.append((locate(locations, ("rules", i, *path), filename),
+                            f"rules.{i}.{path[0]}: {key!r} is not a configured critical "
+                            f"feature; configured: {', '.join(sorted(keys))}"))
+    return out
 
 
 def _range_problems(i: int, rule: Rule, locations: dict[Any, Location],

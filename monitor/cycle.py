@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from monitor.checks import CheckContext
 from monitor.checks.base import eastern_date
+from monitor.checks.feature_shift import shifts_by_commit
 from monitor.config import MonitorConfig, Rule
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, iso
@@ -263,6 +264,10 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     owed = owed_notifications(states, rules)
     commits = {dict(s.labels).get("build_commit_sha", "") for s in owed}
     provenance = commit_provenance(warehouse, commits, as_of)
+    # What changed with each commit: its most shifted critical features, in every
+    # alert's hints about it.
+    for commit, shifted in shifts_by_commit(results).items():
+        provenance.setdefault(commit, {})["features shifted"] = shifted
     summary.planned = plan_messages(owed, rules, threads=notifier.supports_threads,
                                     provenance=provenance)
     summary.events = list(new_events)

@@ -134,6 +134,9 @@ def load_calendar(warehouse: QueryRunner, config: MonitorConfig, day: dt.date,
     if config.calendar is None:
         return unknown(None, "no calendar configured")
     table = config.calendar.table
+    # Far enough back for every past slate freshness reads (the grading look-back).
+    fresh = config.settings.freshness
+    before_days = max(before_days, fresh.grading_lag_days + fresh.lookback_days + 1)
     start = day - dt.timedelta(days=before_days)
     end = day + dt.timedelta(days=after_days)
     try:

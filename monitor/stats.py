@@ -95,3 +95,23 @@ def lost_edge(p0: float, edge_loss: float) -> float:
     """The alternative hit rate of a model that lost `edge_loss` of its edge over a
     coin flip: 0.5 + (1 - edge_loss) (p0 - 0.5)."""
     return 0.5 + (1 - edge_loss) * (p0 - 0.5)
+
+
+# A bin empty on one side would make the index infinite; this floor (a common choice)
+# keeps one stray row from dominating it.
+PSI_FLOOR = 1e-4
+
+
+def population_stability(expected: list[int], actual: list[int]) -> float | None:
+    """Population stability index of `actual` against `expected`, bin by bin: the sum
+    of (a - e) * ln(a / e) over the bins' shares. Under 0.1 is read as no shift,
+    0.1–0.25 as a moderate one, above 0.25 as a large one. None without rows."""
+    n_expected, n_actual = sum(expected), sum(actual)
+    if n_expected == 0 or n_actual == 0:
+        return None
+    total = 0.0
+    for e_count, a_count in zip(expected, actual, strict=True):
+        e = max(e_count / n_expected, PSI_FLOOR)
+        a = max(a_count / n_actual, PSI_FLOOR)
+        total += (a - e) * math.log(a / e)
+    return total

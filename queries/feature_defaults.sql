@@ -2,14 +2,20 @@
 -- every batch included (a superseded broken batch is still evidence).
 -- critical_features may be missing (SQL NULL), JSON null, malformed, not an
 -- object, or lack keys: each is counted apart and none fails the query. A feature
--- of the wrong JSON type (has_vegas_line "no" or true) is malformed; a numeric
--- string ("0.0") is the number. Bad rows are counted, never trusted: a NaN or
--- infinite line_value is invalid, a prediction_id written twice counts once (the
--- latest predicted_at wins), and a predicted_at in the future (past the warehouse's
--- clock plus 5 minutes: clock skew, a bad backfill) is counted and kept, never
--- hidden behind @as_of.
+-- of the wrong JSON type (has_vegas_line "no" or true) is that feature's wrong_type
+-- and makes its row malformed; a numeric string ("0.0") is the number. Bad rows are
+-- counted, never trusted: a NaN or infinite line_value is invalid, a prediction_id
+-- written twice counts once (the latest predicted_at wins), and a predicted_at in
+-- the future (past the warehouse's clock plus 5 minutes: clock skew, a bad backfill)
+-- is counted and kept, never hidden behind @as_of.
+-- Critical features come from alerts.yaml: every projection aliased fx_* is written
+-- for one placeholder feature (JSON path $.fx) and repeated per configured feature
+-- as f0_*, f1_*, ... with its @fx_* parameters renamed alike; ANY_FEATURE(e) is e
+-- OR'ed over the features (monitor/warehouse/sql_dialect.py). One scan of the table
+-- however many features are configured.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP,
---         @has_vegas_line_default FLOAT64, @ppm_default FLOAT64
+--         @fx_sentinel FLOAT64, @fx_has_sentinel BOOL, @fx_line_only BOOL,
+--         @fx_low FLOAT64, @fx_high FLOAT64, @fx_has_range BOOL
 WITH visible AS (
   SELECT
     *,
@@ -33,26 +39,26 @@ classified AS (
     IF(IS_NAN(line_value) OR IS_INF(line_value), NULL, line_value) AS line_value,
     COALESCE(IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid,
     JSON_TYPE(critical_features) AS features_type,
-    SAFE_CAST(JSON_VALUE(critical_features, '$.has_vegas_line') AS FLOAT64) AS has_vegas_line,
-    SAFE_CAST(JSON_VALUE(critical_features, '$.ppm_avg_last_10') AS FLOAT64) AS ppm_avg_last_10,
-    JSON_TYPE(JSON_QUERY(critical_features, '$.has_vegas_line')) AS has_vegas_line_type,
-    JSON_TYPE(JSON_QUERY(critical_features, '$.ppm_avg_last_10')) AS ppm_type,
-    (JSON_QUERY(critical_features, '$.vegas_points_line') IS NULL
-      OR JSON_QUERY(critical_features, '$.has_vegas_line') IS NULL
-      OR JSON_QUERY(critical_features, '$.ppm_avg_last_10') IS NULL
-      OR JSON_QUERY(critical_features, '$.team_win_pct') IS NULL) AS lacks_key
+    SAFE_CAST(JSON_VALUE(critical_features, '$.fx') AS FLOAT64) AS fx_value,
+    JSON_TYPE(JSON_QUERY(critical_features, '$.fx')) AS fx_type
   FROM visible
 ),
 typed AS (
   SELECT
     *,
     -- present, not JSON null, and not a number (nor a numeric string)
-    COALESCE((has_vegas_line_type != 'null'
-              AND (has_vegas_line IS NULL OR IS_NAN(has_vegas_line) OR IS_INF(has_vegas_line)))
-             OR (ppm_type != 'null'
-                 AND (ppm_avg_last_10 IS NULL OR IS_NAN(ppm_avg_last_10)
-                      OR IS_INF(ppm_avg_last_10))), FALSE) AS wrong_type
+    COALESCE(fx_type != 'null' AND (fx_value IS NULL OR IS_NAN(fx_value) OR IS_INF(fx_value)),
+             FALSE) AS fx_wrong,
+    COALESCE(fx_type != 'null' AND NOT IS_NAN(fx_value) AND NOT IS_INF(fx_value), FALSE)
+      AND features_type = 'object' AS fx_present
   FROM classified
+),
+row_level AS (
+  SELECT
+    *,
+    COALESCE(ANY_FEATURE(fx_wrong), FALSE) AS wrong_type,
+    COALESCE(ANY_FEATURE(fx_type IS NULL), FALSE) AS lacks_key
+  FROM typed
 )
 SELECT
   system_id,
@@ -64,20 +70,22 @@ SELECT
   COUNTIF((features_type IS NOT NULL AND features_type NOT IN ('object', 'null'))
           OR (features_type = 'object' AND wrong_type)) AS features_malformed,
   COUNTIF(features_type = 'object' AND lacks_key AND NOT wrong_type) AS features_incomplete,
-  COUNTIF(features_type = 'object' AND line_value IS NOT NULL AND NOT wrong_type
-          AND has_vegas_line IS NOT NULL) AS rows_with_line,
-  COUNTIF(features_type = 'object' AND line_value IS NOT NULL AND NOT wrong_type
-          AND has_vegas_line = @has_vegas_line_default) AS vegas_mismatch,
-  COUNTIF(features_type = 'object' AND NOT wrong_type
-          AND ppm_avg_last_10 IS NOT NULL) AS rows_with_ppm,
-  COUNTIF(features_type = 'object' AND NOT wrong_type
-          AND ABS(ppm_avg_last_10 - @ppm_default) < 0.000001) AS ppm_default,
+  -- per feature: present (a finite number), wrong JSON type, rows it is judged on
+  -- (only rows with a Vegas line when the feature is configured `when: line_present`),
+  -- at its sentinel among those, and outside its configured range
+  COUNTIF(fx_present) AS fx_present,
+  COUNTIF(features_type = 'object' AND fx_wrong) AS fx_wrong_type,
+  COUNTIF(fx_present AND (NOT @fx_line_only OR line_value IS NOT NULL)) AS fx_eligible,
+  COUNTIF(fx_present AND @fx_has_sentinel AND (NOT @fx_line_only OR line_value IS NOT NULL)
+          AND ABS(fx_value - @fx_sentinel) < 0.000001) AS fx_at_sentinel,
+  COUNTIF(fx_present AND @fx_has_range AND (fx_value < @fx_low OR fx_value > @fx_high))
+    AS fx_out_of_range,
   COUNTIF(invalid) AS invalid_rows,
   SUM(extra_copies) AS duplicate_rows,
   COUNTIF(future) AS future_rows,
   MIN(predicted_at) AS first_predicted_at,
   MAX(predicted_at) AS last_predicted_at,
   MAX(deployment_revision) AS deployment_revision
-FROM typed
+FROM row_level
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3

@@ -20,9 +20,10 @@ def ts(day: dt.date, hour: int = 15) -> dt.datetime:
 
 
 def features(line: float | None = 20.5, has: float = 1.0, ppm: float = 0.71,
-             win: float = 0.55) -> str:
+             win: float = 0.55, minutes: float = 27.5) -> str:
     return json.dumps({"vegas_points_line": line, "has_vegas_line": has,
-                       "ppm_avg_last_10": ppm, "team_win_pct": win})
+                       "ppm_avg_last_10": ppm, "team_win_pct": win,
+                       "minutes_avg_last_10": minutes})
 
 
 class ContractDB:

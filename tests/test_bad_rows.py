@@ -121,7 +121,8 @@ def test_wrong_json_types_are_malformed_numeric_strings_are_numbers(
         db: ContractDB, config: MonitorConfig) -> None:
     def cf(has: object) -> str:
         return json.dumps({"vegas_points_line": None, "has_vegas_line": has,
-                           "ppm_avg_last_10": 0.71, "team_win_pct": 0.5})
+                           "ppm_avg_last_10": 0.71, "team_win_pct": 0.5,
+                           "minutes_avg_last_10": 27.5})
 
     db.prediction(cf=features(20.5))     # healthy
     db.prediction(cf=cf("no"))           # a string that is not a number

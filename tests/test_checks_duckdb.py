@@ -101,18 +101,19 @@ def test_feature_defaults_counts_every_kind_of_bad_json(db: ContractDB,
 
 def test_feature_defaults_sentinels_come_from_config(db: ContractDB,
                                                      config: MonitorConfig) -> None:
-    defaults = config.settings.sentinels
+    seed = {f.key: f.sentinel for f in config.features}
     # A worker whose defaults differ from the seed's: ppm 0.55, has_vegas_line -1.
-    assert (defaults.ppm_avg_last_10, defaults.has_vegas_line) != (0.55, -1.0)
-    changed = config.model_copy(update={"settings": config.settings.model_copy(update={
-        "sentinels": defaults.model_copy(update={"ppm_avg_last_10": 0.55,
-                                                 "has_vegas_line": -1.0})})})
+    mine = {"ppm_avg_last_10": 0.55, "has_vegas_line": -1.0}
+    assert (seed["ppm_avg_last_10"], seed["has_vegas_line"]) != (0.55, -1.0)
+    changed = config.model_copy(update={"critical_features": [
+        f.model_copy(update={"sentinel": mine[f.key]}) if f.key in mine else f
+        for f in config.features]})
     for _ in range(3):
         db.prediction(cf=features(20.5, ppm=0.55))                    # configured default
-    db.prediction(cf=features(20.5, ppm=defaults.ppm_avg_last_10))  # the seed's default
+    db.prediction(cf=features(20.5, ppm=seed["ppm_avg_last_10"]))   # the seed's default
     for _ in range(2):
         db.prediction(cf=features(None, has=-1.0), line=19.5)      # configured mismatch
-    db.prediction(cf=features(None, has=defaults.has_vegas_line, ppm=0.9), line=19.5)
+    db.prediction(cf=features(None, has=seed["has_vegas_line"], ppm=0.9), line=19.5)
 
     configured = FeatureDefaults().measure(db.wh, daily(changed))
     ppm = pick(configured, "ppm_default_share")
@@ -120,10 +121,10 @@ def test_feature_defaults_sentinels_come_from_config(db: ContractDB,
     mismatch = pick(configured, "mismatch_share")
     assert (mismatch.value, mismatch.sample_size) == (pytest.approx(2 / 7), 7)
 
-    seed = FeatureDefaults().measure(db.wh, daily(config))
-    ppm = pick(seed, "ppm_default_share")
+    as_seeded = FeatureDefaults().measure(db.wh, daily(config))
+    ppm = pick(as_seeded, "ppm_default_share")
     assert (ppm.value, ppm.sample_size) == (pytest.approx(1 / 7), 7)
-    mismatch = pick(seed, "mismatch_share")
+    mismatch = pick(as_seeded, "mismatch_share")
     assert (mismatch.value, mismatch.sample_size) == (pytest.approx(1 / 7), 7)
 
 

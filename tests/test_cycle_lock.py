@@ -18,6 +18,7 @@ import pytest
 from monitor.cli import main
 from monitor.migrations import ensure_schema
 from monitor.rules.lock import LEASE, WarehouseCycleLock, process_alive
+from monitor.warehouse.base import WarehouseError
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
 from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
@@ -140,3 +141,31 @@ def test_a_cycle_killed_mid_send_does_not_block_the_next_one(
     assert main(["run", "--warehouse", db.url, "--as-of", ts(D, 17).isoformat()]) == 0
     out = capsys.readouterr().out
     assert "alerts not handled" not in out and "1 sent" in out
+
+
+class RefusesToLock:
+    """The warehouse, but every attempt to take the lease fails inside it (as a missing
+    right or a quota would): a fault the local DuckDB cannot produce by itself."""
+
+    def __init__(self, inner: DuckDBWarehouse) -> None:
+        self.inner = inner
+        self.dataset, self.kind = inner.dataset, inner.kind
+
+    def query(self, name: str, params: dict[str, object], **kw: object) -> list[dict[str, object]]:
+        if name == "acquire_cycle_lock":
+            raise WarehouseError(name, "Access Denied: permission to update monitor_locks")
+        return self.inner.query(name, params)  # type: ignore[arg-type]
+
+
+def test_a_lock_that_can_never_be_taken_fails_the_run_instead_of_skipping(
+        wh: ContractDB) -> None:
+    clock = Clock(T)
+    refusing = WarehouseCycleLock(RefusesToLock(wh.wh), "r1", clock=clock,  # type: ignore[arg-type]
+                                  host="h", pid=1)
+    with pytest.raises(WarehouseError, match="Access Denied"):
+        refusing.acquire()  # nobody holds a live lease: this is no lost race
+    holder = WarehouseCycleLock(wh.wh, "live", clock=clock, host="h2", pid=2)
+    assert holder.acquire()
+    # With a live holder the same failure is contention: skip, as before.
+    assert WarehouseCycleLock(RefusesToLock(wh.wh), "r2", clock=clock,  # type: ignore[arg-type]
+                              host="h", pid=1).acquire() is False

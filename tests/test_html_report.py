@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.demo.generator import BROKEN_COMMIT
 from tests.browser import Browser
 
 
@@ -47,7 +48,16 @@ def test_report_renders_in_chromium(demo_path: Path, tmp_path: Path, browser: Br
           "--format", "json"])
     expected = [f"{c['name']}={c['status']}"
                 for c in json.loads(capsys.readouterr().out)["checks"]]
-    assert rows == expected and len(rows) == 6
+    assert rows == expected and len(rows) == 7
+    # What changed with each commit: the broken commit's rows, ppm_avg_last_10 first.
+    shift = browser.evaluate("Array.from(document.querySelectorAll('#feature-shift tbody tr'))"
+                             ".map(r => r.cells[1].textContent + ' ' + r.cells[3].textContent"
+                             " + ' ' + r.cells[4].textContent)")
+    broken = [r for r in shift if r.startswith(BROKEN_COMMIT)]
+    assert {r.split()[1] for r in broken} == {"ppm_avg_last_10", "has_vegas_line",
+                                               "team_win_pct", "minutes_avg_last_10"}
+    psi = {r.split()[1]: float(r.split()[2]) for r in broken}
+    assert psi["ppm_avg_last_10"] > 1 > psi["minutes_avg_last_10"]
     assert "feature_defaults=fail" in rows
     deploys = browser.evaluate("document.querySelectorAll('[data-chart=\"mae-catboost_v8\"] "
                                ".deploy').length")

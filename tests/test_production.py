@@ -81,9 +81,9 @@ def test_each_cycle_appends_a_monitor_runs_row(db: ContractDB,
         "alerts_pending, notification_failures, status "
         "FROM nba_predictions.monitor_runs").fetchall()
     wh.close()
-    # feature_defaults fails; provenance is ok; the checks that need grades, batches
-    # or history have no data on these rows.
-    assert rows == [("r1", 1, 1, 4, 1, 0, 0, "completed")]
+    # feature_defaults fails; provenance and feature_shift (no commit change) are ok;
+    # the checks that need grades, batches or history have no data on these rows.
+    assert rows == [("r1", 2, 1, 4, 1, 0, 0, "completed")]
 
 
 def test_on_cloud_run_every_log_line_is_json_with_a_severity(db: ContractDB) -> None:

@@ -13,6 +13,7 @@ from tests.contract import ContractDB
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = {
+    "BOOL": True,
     "DATE": dt.date(2026, 1, 9),
     "TIMESTAMP": dt.datetime(2026, 1, 10, tzinfo=dt.UTC),
     "INT64": 7,
@@ -20,7 +21,7 @@ SAMPLE = {
     "STRING": "catboost_v8",
     "ARRAY<STRING>": ["abc123"],
 }
-PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|ARRAY<STRING>)")
+PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>)")
 
 
 def declared_params(sql: str) -> dict[str, object]:

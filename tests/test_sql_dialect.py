@@ -15,6 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (construct, BigQuery as written, BigQuery as sent, DuckDB as run)
 CASES = [
+    ("CASE and CAST of a comparison to an integer",
+     "SELECT CASE WHEN a > 1 THEN 'x' ELSE 'y' END, CAST(a > b AS INT64) FROM t",
+     "SELECT CASE WHEN a > 1 THEN 'x' ELSE 'y' END, CAST(a > b AS INT64) FROM ds.t",
+     "SELECT CASE WHEN a > 1 THEN 'x' ELSE 'y' END, CAST(a > b AS BIGINT) FROM ds.t"),
+    ("DATE_DIFF in days keeps its direction (a - b)",
+     "SELECT DATE_DIFF(a, b, DAY) FROM t",
+     "SELECT DATE_DIFF(a, b, DAY) FROM ds.t",
+     "SELECT DATE_DIFF('DAY', b, a) FROM ds.t"),
+    ("window functions keep BigQuery's NULLS FIRST of an ascending order",
+     "SELECT LAG(c) OVER (PARTITION BY s ORDER BY d), NTILE(10) OVER (PARTITION BY s "
+     "ORDER BY v) FROM t QUALIFY DENSE_RANK() OVER (PARTITION BY s ORDER BY d) <= 3",
+     "SELECT LAG(c) OVER (PARTITION BY s ORDER BY d), NTILE(10) OVER (PARTITION BY s "
+     "ORDER BY v) FROM ds.t QUALIFY DENSE_RANK() OVER (PARTITION BY s ORDER BY d) <= 3",
+     "SELECT LAG(c) OVER (PARTITION BY s ORDER BY d NULLS FIRST), NTILE(10) OVER "
+     "(PARTITION BY s ORDER BY v NULLS FIRST) FROM ds.t QUALIFY DENSE_RANK() OVER "
+     "(PARTITION BY s ORDER BY d NULLS FIRST) <= 3"),
+    ("ANY_FEATURE without configured keys is its placeholder feature",
+     "SELECT COUNTIF(ANY_FEATURE(fx_value = 0)) AS n FROM t",
+     "SELECT COUNTIF(ANY_FEATURE(fx_value = 0)) AS n FROM ds.t",
+     "SELECT COALESCE(COUNT_IF((fx_value = 0)), 0) AS n FROM ds.t"),
     ("table qualified by the dataset",
      "SELECT a FROM t",
      "SELECT a FROM ds.t",

@@ -6,6 +6,7 @@ from functools import cache
 
 from monitor.checks.base import Check, CheckContext
 from monitor.checks.feature_defaults import FeatureDefaults
+from monitor.checks.feature_shift import FeatureShift
 from monitor.checks.freshness import Freshness
 from monitor.checks.hit_rate_by_commit import HitRateByCommit
 from monitor.checks.outcome_drift import OutcomeDrift
@@ -15,7 +16,7 @@ from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 
 def all_checks() -> list[Check]:
     return [FeatureDefaults(), HitRateByCommit(), VegasCoverageTrend(), OutcomeDrift(),
-            ProvenanceCheck(), Freshness()]
+            ProvenanceCheck(), Freshness(), FeatureShift()]
 
 
 @cache

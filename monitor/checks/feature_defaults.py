@@ -1,49 +1,112 @@
 """Default-filled critical features at prediction time: the leading indicator.
 
 Reads player_prop_predictions before any game is graded, so a broken batch is
-reported by the next cycle, hours before tip-off.
+reported by the next cycle, hours before tip-off. Which keys of critical_features
+are counted, and their sentinels and ranges, is configuration (`critical_features`
+in alerts.yaml); the query counts all of them in one scan.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
 from monitor.model import Observation, iso, make_labels
 from monitor.stats import safe_ratio, wilson_interval
-from monitor.warehouse.base import QueryRunner
+from monitor.warehouse.base import ParamValue, QueryRunner
+from monitor.warehouse.sql_dialect import FEATURE_KEYS_PARAM
+
+if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+    from monitor.config import CriticalFeature
 
 LABELS: tuple[str, ...] = ("system_id", "game_date", "build_commit_sha")
+FEATURE_LABELS: tuple[str, ...] = (*LABELS, "feature")
+# The seed's two keys keep the metric names their rules (and alert fingerprints) had.
+SEED_METRICS: dict[str, str] = {"has_vegas_line": "mismatch_share",
+                                "ppm_avg_last_10": "ppm_default_share"}
+FEATURE_COUNTS: tuple[str, ...] = ("present", "missing", "wrong_type", "at_sentinel",
+                                   "out_of_range")
+
+
+@dataclass(frozen=True)
+class FeatureCounts:
+    """One feature's counts over one (system, game date, commit) group of rows."""
+
+    feature: CriticalFeature
+    rows: int
+    present: int       # a finite number (or numeric string)
+    wrong_type: int    # there, not JSON null, and not a number
+    eligible: int      # present, and with a Vegas line when `when: line_present`
+    at_sentinel: int   # eligible and at the sentinel
+    out_of_range: int  # present and outside the configured range
+
+    @property
+    def missing(self) -> int:
+        """Rows without the value: no critical_features, not an object, key absent or null."""
+        return self.rows - self.present - self.wrong_type
+
+
+def feature_params(features: Sequence[CriticalFeature]) -> dict[str, ParamValue]:
+    """The query's per-feature parameters (f0_sentinel, ...) and the keys it expands for."""
+    params: dict[str, ParamValue] = {FEATURE_KEYS_PARAM: tuple(f.key for f in features)}
+    for i, f in enumerate(features):
+        low, high = f.range or (0.0, 0.0)
+        params.update({
+            f"f{i}_sentinel": float(f.sentinel if f.sentinel is not None else 0.0),
+            f"f{i}_has_sentinel": f.sentinel is not None,
+            f"f{i}_line_only": f.when == "line_present",
+            f"f{i}_low": float(low), f"f{i}_high": float(high),
+            f"f{i}_has_range": f.range is not None,
+        })
+    return params
+
+
+def query_feature_defaults(warehouse: QueryRunner, features: Sequence[CriticalFeature],
+                           start: dt.date, end: dt.date, as_of: dt.datetime) -> (
+        list[dict[str, Any]]):
+    return warehouse.query("feature_defaults", {
+        "start_date": start, "end_date": end, "as_of": as_of, **feature_params(features)})
+
+
+def feature_counts(row: dict[str, Any], features: Sequence[CriticalFeature]) -> (
+        list[FeatureCounts]):
+    def n(i: int, name: str) -> int:
+        return int(row[f"f{i}_{name}"] or 0)
+
+    return [FeatureCounts(f, int(row["feature_rows"]), n(i, "present"), n(i, "wrong_type"),
+                          n(i, "eligible"), n(i, "at_sentinel"), n(i, "out_of_range"))
+            for i, f in enumerate(features)]
 
 
 class FeatureDefaults:
     name = "feature_defaults"
     description = "Share of default sentinels and missing/malformed critical_features"
-    metrics: dict[str, tuple[str, ...]] = {m: LABELS for m in (
-        "mismatch_share", "ppm_default_share", "features_missing_share", "feature_rows",
-    )}
+    metrics: dict[str, tuple[str, ...]] = {
+        **{m: LABELS for m in ("mismatch_share", "ppm_default_share",
+                               "features_missing_share", "feature_rows")},
+        **{m: FEATURE_LABELS for m in ("sentinel_share", "out_of_range_share",
+                                       *(f"feature_{c}" for c in FEATURE_COUNTS))},
+    }
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         start, end = ctx.slate_window(ctx.config.settings.prediction_lookback_days)
-        sentinels = ctx.config.settings.sentinels
-        rows = warehouse.query(self.name, {
-            "start_date": start,
-            "end_date": end,
-            "as_of": ctx.as_of,
-            "has_vegas_line_default": float(sentinels.has_vegas_line),
-            "ppm_default": float(sentinels.ppm_avg_last_10),
-        })
-        return [o for row in rows for o in self.observe(row)]
+        features = ctx.config.features
+        rows = query_feature_defaults(warehouse, features, start, end, ctx.as_of)
+        return [o for row in rows for o in self.observe(row, features)]
 
-    def observe(self, row: dict[str, Any]) -> list[Observation]:
+    def observe(self, row: dict[str, Any], features: Sequence[CriticalFeature]) -> (
+            list[Observation]):
         labels = make_labels(system_id=row["system_id"], game_date=row["game_date"],
                              build_commit_sha=row["build_commit_sha"])
         total = int(row["feature_rows"])
         absent, null = int(row["features_absent"]), int(row["features_null"])
         malformed, incomplete = int(row["features_malformed"]), int(row["features_incomplete"])
         missing = absent + null + malformed + incomplete
-        with_line, mismatch = int(row["rows_with_line"]), int(row["vegas_mismatch"])
-        with_ppm, ppm_default = int(row["rows_with_ppm"]), int(row["ppm_default"])
+        counts = feature_counts(row, features)
+        seed = {c.feature.key: c for c in counts if c.feature.sentinel is not None}
         context = (
             ("first_predicted_at", iso(row["first_predicted_at"])),
             ("last_predicted_at", iso(row["last_predicted_at"])),
@@ -52,23 +115,38 @@ class FeatureDefaults:
             ("features_null", str(null)),
             ("features_malformed", str(malformed)),
             ("features_incomplete", str(incomplete)),
-            ("vegas_mismatch", str(mismatch)),
-            ("ppm_default", str(ppm_default)),
+            *((("vegas_mismatch", str(seed["has_vegas_line"].at_sentinel)),)
+              if "has_vegas_line" in seed else ()),
+            *((("ppm_default", str(seed["ppm_avg_last_10"].at_sentinel)),)
+              if "ppm_avg_last_10" in seed else ()),
             # Bad rows: counted in SQL, never trusted (see queries/feature_defaults.sql).
             ("invalid_rows", str(row["invalid_rows"])),
             ("duplicate_rows", str(row["duplicate_rows"])),
             ("future_rows", str(row["future_rows"])),
         )
 
-        def obs(metric: str, num: int, den: int) -> Observation:
-            return Observation(self.name, metric, labels, safe_ratio(num, den), den,
-                               wilson_interval(num, den), None, context)
+        def obs(metric: str, num: int, den: int,
+                obs_labels: tuple[tuple[str, str], ...] = labels,
+                obs_context: tuple[tuple[str, str], ...] = context) -> Observation:
+            return Observation(self.name, metric, obs_labels, safe_ratio(num, den), den,
+                               wilson_interval(num, den), None, obs_context)
 
-        return [
-            obs("mismatch_share", mismatch, with_line),
-            obs("ppm_default_share", ppm_default, with_ppm),
-            obs("features_missing_share", missing, total),
-            Observation(self.name, "feature_rows", labels, float(total), total, None, None,
-                        context),
-        ]
-
+        out = [obs(metric, seed[key].at_sentinel, seed[key].eligible)
+               for key, metric in SEED_METRICS.items() if key in seed]
+        out += [obs("features_missing_share", missing, total),
+                Observation(self.name, "feature_rows", labels, float(total), total, None, None,
+                            context)]
+        for c in counts:
+            key = c.feature.key
+            f_labels = make_labels(**dict(labels), feature=key)
+            f_context = context + tuple((f"{key}_{name}", str(getattr(c, name)))
+                                        for name in FEATURE_COUNTS)
+            if c.feature.sentinel is not None:
+                out.append(obs("sentinel_share", c.at_sentinel, c.eligible, f_labels, f_context))
+            if c.feature.range is not None:
+                out.append(obs("out_of_range_share", c.out_of_range, c.present, f_labels,
+                               f_context))
+            out += [Observation(self.name, f"feature_{name}", f_labels,
+                                float(getattr(c, name)), total, None, None, f_context)
+                    for name in FEATURE_COUNTS]
+        return out

@@ -42,4 +42,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
           "missing slate is only a warning")
     for rule in config.rules:
         print(f"  {rule.name}: {rule.metric} ({rule.severity}) by {', '.join(rule.group_by)}")
+    print("critical features: " + ", ".join(f.key for f in config.features))
+    if config.settings.sentinels is not None:
+        print("note: settings.sentinels is read as critical_features entries; replace it "
+              "with this top-level block:\n" + config.settings.sentinels.rewrite_hint())
     return ExitCode.OK

@@ -87,7 +87,9 @@ def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
     try:
         return app.open_warehouse(read_only=read_only, run_id=run_id, create=create)
     except WarehouseURLError as exc:
-        hint = " (pass --create to create it)" if not create and "does not exist" in str(
+        # Only commands that have the flag can be told to use it.
+        offers = getattr(args, "create", None) is False and not read_only
+        hint = " (pass --create to create it)" if offers and "does not exist" in str(
             exc) else ""
         raise WarehouseUnavailable(f"{exc}{hint}") from None
     except WarehouseOpenError as exc:

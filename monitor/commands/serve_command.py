@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 finished_at=dt.datetime.now(dt.UTC))
 
         try:
-            warehouse = open_warehouse_or_exit(args, config, run_id=run_id)
+            warehouse = open_warehouse_or_exit(args, config, run_id=run_id, create=False)
         except WarehouseUnavailable as exc:
             log.error("warehouse error: %s", exc, extra={"run_id": run_id})
             health.record(run_id, ok=False)
@@ -96,7 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         now = dt.datetime.now(dt.UTC)
         try:
-            warehouse = open_warehouse_or_exit(args, config, read_only=False)
+            warehouse = open_warehouse_or_exit(args, config, create=False)
         except WarehouseUnavailable as exc:
             log.error("warehouse error: %s", exc)
             return
@@ -112,7 +112,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         try:
             # Not read-only: DuckDB refuses a second connection to a file that this
             # process has open with another mode (the cycle's).
-            warehouse = open_warehouse_or_exit(args, config)
+            warehouse = open_warehouse_or_exit(args, config, create=False)
         except WarehouseUnavailable as exc:
             log.error("warehouse error: %s", exc)
             raise RuntimeError("warehouse unavailable") from None
@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def open_warehouse() -> Any:
             try:
-                return open_warehouse_or_exit(args, config)
+                return open_warehouse_or_exit(args, config, create=False)
             except WarehouseUnavailable as exc:
                 raise RuntimeError(f"warehouse unavailable: {exc}") from None
 
@@ -166,7 +166,7 @@ def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | No
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.warehouse.base import WarehouseError
 
-    warehouse = open_warehouse_or_exit(args, config)
+    warehouse = open_warehouse_or_exit(args, config, create=False)
     try:
         ensure_schema(warehouse, migrate=may_migrate(warehouse, config.bigquery.auto_migrate))
     except SchemaVersionError as exc:

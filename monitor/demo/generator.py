@@ -166,6 +166,7 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     called_off = np.array([g.status == "postponed" for g in games])[game_of]
     player_lookup = np.array(league.player_ids)[players]
     win_pct = league.team_win_pct[league.team_of[players]]
+    minutes = _minutes_avg_last_10(opts.seed, day, players)
 
     pred_cols: dict[str, list[pa.Array]] = {}
     acc_cols: dict[str, list[pa.Array]] = {}
@@ -220,7 +221,8 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
             vegas_points = np.where(has_line[idx] & ~filled, line[idx], np.nan)
             feat_ppm = np.where(filled, 0.4, ppm[idx])
             predicted_at = started + dt.timedelta(minutes=float(rng.uniform(2, 20)))
-            features = _features_json(vegas_points, has_vegas, feat_ppm, win_pct[idx])
+            features = _features_json(vegas_points, has_vegas, feat_ppm, win_pct[idx],
+                                      minutes[idx])
             ids = np.array([f"pred_{i:09d}" for i in range(next_id, next_id + m)])
             next_id += m
             commit_col = _commit_column(commit, legacy, m, rng)
@@ -304,8 +306,18 @@ def _commit_column(commit: str, legacy: bool, m: int, rng: np.random.Generator) 
     return pa.array([None if v == "" else v for v in values], pa.string())
 
 
+def _minutes_avg_last_10(seed: int, day: dt.date, players: np.ndarray) -> np.ndarray:
+    """Each player's average minutes over his last 10 games, from random streams of its
+    own: the other columns' draws, and so the demo's figures, stay as they were before
+    the worker wrote this feature."""
+    n_players = N_TEAMS * PLAYERS_PER_TEAM
+    base = np.random.default_rng([seed, 2]).normal(24.0, 6.0, n_players)
+    noise = np.random.default_rng([seed, 2, day.toordinal()]).normal(0.0, 1.5, players.size)
+    return np.asarray(np.clip(base[players] + noise, 4.0, 42.0))
+
+
 def _features_json(vegas: np.ndarray, has_vegas: np.ndarray, ppm: np.ndarray,
-                   win_pct: np.ndarray) -> pa.Array:
+                   win_pct: np.ndarray, minutes: np.ndarray) -> pa.Array:
     """critical_features as JSON text, built column-wise (no per-row Python)."""
     def num(values: np.ndarray, digits: int) -> pa.Array:
         arr = pa.array(np.round(values, digits), from_pandas=True)
@@ -314,7 +326,7 @@ def _features_json(vegas: np.ndarray, has_vegas: np.ndarray, ppm: np.ndarray,
     has = pc.if_else(pa.array(has_vegas == 1.0), "1.0", "0.0")
     parts = ['{"vegas_points_line": ', num(vegas, 1), ', "has_vegas_line": ', has,
              ', "ppm_avg_last_10": ', num(ppm, 4), ', "team_win_pct": ', num(win_pct, 3),
-             "}"]
+             ', "minutes_avg_last_10": ', num(minutes, 1), "}"]
     return pc.binary_join_element_wise(*parts, "")
 
 

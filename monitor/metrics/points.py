@@ -12,7 +12,7 @@ from monitor.metrics.registry import REGISTRY
 from monitor.model import CheckResult, Observation, Status
 
 METRIC_PREFIX = "custom.googleapis.com/prediction_monitor/"
-LABEL_KEYS = ("system_id", "build_commit_sha", "window", "check", "slate")
+LABEL_KEYS = ("system_id", "build_commit_sha", "window", "check", "slate", "feature")
 MAX_COMMITS = 12  # newest commits by sample size keep their label; others become "other"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+\-]")
 
@@ -59,7 +59,8 @@ def observation_points(observations: Iterable[Observation], today: dt.date) -> (
     points: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[int, MetricPoint]] = {}
     for o in obs:
         labels = {"check": o.check}
-        for key in ("system_id", "window"):
+        # feature: configured critical features are few and named in alerts.yaml.
+        for key in ("system_id", "window", "feature"):
             if o.label(key):
                 labels[key] = o.label(key)
         commit = o.label("build_commit_sha")

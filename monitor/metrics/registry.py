@@ -62,6 +62,20 @@ REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec("features_missing_share", "share with critical_features missing or malformed",
                "share", chart=FEATURE_DEFAULTS),
     MetricSpec("feature_rows", "predictions read by the feature-default check", "count"),
+    # One series per configured critical feature (alerts.yaml bounds the `feature` label).
+    MetricSpec("sentinel_share", "share of a critical feature's rows at its sentinel",
+               "share"),
+    MetricSpec("out_of_range_share", "share of a critical feature's values outside its "
+               "range", "share"),
+    MetricSpec("feature_present", "rows with the critical feature a finite number", "count"),
+    MetricSpec("feature_missing", "rows without the critical feature (absent or null)",
+               "count"),
+    MetricSpec("feature_wrong_type", "rows with the critical feature of the wrong JSON type",
+               "count"),
+    MetricSpec("feature_at_sentinel", "rows with the critical feature at its sentinel",
+               "count"),
+    MetricSpec("feature_out_of_range", "rows with the critical feature outside its range",
+               "count"),
     MetricSpec("vegas_coverage", "players with a Vegas line (weighted)", "share", chart=VEGAS),
     MetricSpec("coverage_delta", "Vegas coverage minus its trailing baseline", "share"),
     MetricSpec("ppm_coverage", "players with a non-default ppm", "share"),
@@ -73,6 +87,10 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "value"),
     MetricSpec("hit_rate_drift", "CUSUM of hit rate vs the replaced commit, in threshold units",
                "value"),
+    MetricSpec("feature_shift", "population stability index of a critical feature on a "
+               "new commit's first slates vs the commit it replaced", "value"),
+    MetricSpec("commit_changes", "commits new to a system compared with the one they "
+               "replaced", "count"),
     MetricSpec("commits_per_slate", "distinct commits that predicted the slate", "count"),
     MetricSpec("unknown_commit_share", "share of the slate's predictions without a commit",
                "share"),

@@ -11,6 +11,7 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 
+from monitor.checks.feature_defaults import SEED_METRICS, feature_counts, query_feature_defaults
 from monitor.config import MonitorConfig, Rule
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner
@@ -18,7 +19,7 @@ from monitor.warehouse.base import QueryRunner
 DAYS = 28
 OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "mae_drift", "high_edge_hit_rate",
            "direction_accuracy"}
-FEATURES = {"mismatch_share", "ppm_default_share"}
+FEATURES = {"mismatch_share", "ppm_default_share", "sentinel_share"}
 Series = list[tuple[dt.date, float]]
 
 
@@ -49,19 +50,21 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
         return "hit rate per day", [(d, v[3] / v[2]) for d, v in sorted(sums.items()) if v[2]], \
             first_of_commit
     if rule.metric in FEATURES:
-        s = config.settings.sentinels
+        # The feature the alert is about: its `feature` label, or the seed metric's key.
+        key = labels.get("feature") or {m: k for k, m in SEED_METRICS.items()}.get(
+            rule.metric, "")
         counts: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
-        for r in warehouse.query("feature_defaults", {
-                "start_date": start, "end_date": end + dt.timedelta(days=1), "as_of": as_of,
-                "has_vegas_line_default": s.has_vegas_line, "ppm_default": s.ppm_avg_last_10}):
+        for r in query_feature_defaults(warehouse, config.features, start,
+                                        end + dt.timedelta(days=1), as_of):
             if r["system_id"] != system:
                 continue
             day = as_date(r["game_date"])
             if r["build_commit_sha"] == commit:
                 first_of_commit = min(first_of_commit or day, day)
-            mismatch = rule.metric == "mismatch_share"
-            counts[day][0] += r["vegas_mismatch"] if mismatch else r["ppm_default"]
-            counts[day][1] += r["rows_with_line"] if mismatch else r["rows_with_ppm"]
+            for c in feature_counts(r, config.features):
+                if c.feature.key == key:
+                    counts[day][0] += c.at_sentinel
+                    counts[day][1] += c.eligible
         return f"{rule.metric} per day", [(d, a / b) for d, (a, b) in sorted(counts.items())
                                            if b], first_of_commit
     return "", [], None

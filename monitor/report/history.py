@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
 from monitor.config import MonitorConfig
 from monitor.model import as_date
 from monitor.rules.state import AlertEvent
@@ -61,14 +62,12 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
                              {"start_date": start, "end_date": date, "as_of": now}):
         system(r["system_id"]).outcomes[as_date(r["game_date"])][r["build_commit_sha"]] = (
             int(r["graded"]), float(r["sum_abs_error"] or 0), int(r["picks"]), int(r["hits"]))
-    sentinels = config.settings.sentinels
-    for r in warehouse.query("feature_defaults", {
-            "start_date": start, "end_date": date, "as_of": now,
-            "has_vegas_line_default": sentinels.has_vegas_line,
-            "ppm_default": sentinels.ppm_avg_last_10}):
+    for r in query_feature_defaults(warehouse, config.features, start, date, now):
+        seed = {c.feature.key: c for c in feature_counts(r, config.features)}
+        vegas, ppm = seed.get("has_vegas_line"), seed.get("ppm_avg_last_10")
         system(r["system_id"]).features[as_date(r["game_date"])][r["build_commit_sha"]] = (
-            int(r["rows_with_line"]), int(r["vegas_mismatch"]), int(r["rows_with_ppm"]),
-            int(r["ppm_default"]))
+            vegas.eligible if vegas else 0, vegas.at_sentinel if vegas else 0,
+            ppm.eligible if ppm else 0, ppm.at_sentinel if ppm else 0)
     baseline_days = config.settings.coverage_baseline_days
     for r in warehouse.query("vegas_coverage_trend", {
             "start_date": start, "end_date": date,

@@ -118,7 +118,7 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
         base and limit is not None) else None
     mismatch_limit = next((r.above for r in config.rules if r.metric == "mismatch_share"
                            and r.above is not None), None)
-    sentinel = config.settings.sentinels.has_vegas_line
+    sentinel = next((f.sentinel for f in config.features if f.key == "has_vegas_line"), 0.0)
     slug = sys_id.replace(" ", "-")
     return "".join([
         f'<section class="system" id="system-{escape(slug)}"><h2>{escape(sys_id)}</h2>',
@@ -174,6 +174,29 @@ def _alerts_table(data: ReportData) -> str:
                   rows)
 
 
+def _shift_table(data: ReportData) -> str:
+    rows = []
+    for result in data.daily.results:
+        for o in result.observations:
+            if o.metric != "feature_shift":
+                continue
+            labels, context = dict(o.labels), dict(o.context)
+            psi = "not judged" if o.value is None else f"{o.value:.3f}"
+            rows.append([(escape(labels["system_id"]), labels["system_id"]),
+                         (escape(labels["build_commit_sha"]), labels["build_commit_sha"]),
+                         (escape(context["replaced_commit"]), context["replaced_commit"]),
+                         (escape(labels["feature"]), labels["feature"]),
+                         (psi, "-1" if o.value is None else f"{o.value:.6f}"),
+                         (escape(context["sentinel_share"]), context["sentinel_share"]),
+                         (escape(context["missing_share"]), context["missing_share"]),
+                         (escape(context["mean"]), context["mean"]),
+                         (str(o.sample_size), str(o.sample_size))])
+    if not rows:
+        return '<p class="empty">No commit new to a system in the period.</p>'
+    return _table("feature-shift", ["system", "commit", "replaced", "feature", "PSI",
+                                    "at sentinel", "missing", "mean", "n"], rows)
+
+
 def render_html(data: ReportData, config: MonitorConfig) -> str:
     status_rows = [[(escape(r.name), r.name),
                     (f'<span class="status {r.status.value}">{r.status.value}</span>',
@@ -188,6 +211,10 @@ def render_html(data: ReportData, config: MonitorConfig) -> str:
         f"<h2>Checks for {data.date}</h2>",
         _table("status", ["check", "status", "evidence"], status_rows),
         *(_system_section(h, data, config) for h in data.systems.values()),
+        "<h2>What changed with each commit</h2>",
+        "<p>Critical features on a new commit's first slates against the commit it "
+        "replaced (population stability index over its deciles; under 0.1: no shift, "
+        "over 0.25: a large one).</p>", _shift_table(data),
         "<h2>Failed and partial batches</h2>", _batches_table(data),
         "<h2>Alerts fired and resolved</h2>", _alerts_table(data),
         f"<script>{SORT_JS}</script></body></html>\n"])

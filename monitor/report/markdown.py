@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.checks.feature_shift import commits_of_findings, shifts_by_commit
 from monitor.model import CheckResult, Status
 from monitor.validate import DailyReport
 
@@ -49,6 +50,12 @@ def render_markdown(report: DailyReport) -> str:
         lines[1:1] = ["", f"_{_cell(report.calendar_note)}_"]
     lines += [f"| {r.name} | {ICONS[r.status]} {r.status.value} | {_cell(r.summary)} |"
               for r in report.results]
+    shifts = shifts_by_commit(report.results)
+    changed = {c: shifts[c] for r in report.results for c in commits_of_findings(r)
+               if c in shifts}
+    if changed:
+        lines += ["", "**What changed with these commits** (feature shift vs the commit "
+                  "each replaced)", ""] + [f"- `{c}`: {_cell(t)}" for c, t in changed.items()]
     steps = [_next_step(r, report) for r in report.results
              if r.status in (Status.FAIL, Status.WARN, Status.NO_DATA, Status.ERROR)]
     if steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from monitor.checks.feature_shift import commits_of_findings, shifts_by_commit
 from monitor.model import Status
 from monitor.report.format import terminal_safe
 from monitor.report.strict_json import dumps
@@ -14,9 +15,14 @@ def render_text(report: DailyReport) -> str:
                 if report.status is Status.NO_GAMES else "")]
     if report.calendar_note:
         lines.append(f"  ({report.calendar_note})")
+    shifts = shifts_by_commit(report.results)
     for result in report.results:
         summary = terminal_safe(result.summary, keep_newlines=False)
         lines.append(f"  [{result.status.value:>7}] {result.name}: {summary}")
+        for commit in commits_of_findings(result):
+            if commit in shifts:
+                lines.append(f"            {commit} features shifted: "
+                             + terminal_safe(shifts[commit], keep_newlines=False))
     return "\n".join(lines) + "\n"
 
 

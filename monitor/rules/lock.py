@@ -95,6 +95,7 @@ class WarehouseCycleLock:
 
     def acquire(self) -> bool:
         now = self.clock()
+        failed: WarehouseError | None = None
         try:
             stale = self._stale_owner(self._holder())
             self.warehouse.query("acquire_cycle_lock", {
@@ -102,10 +103,19 @@ class WarehouseCycleLock:
                 "expires_at": now + self.lease, "holder_host": self.host,
                 "holder_pid": self.pid, "stale_owner": stale})
         except WarehouseError as exc:
-            # A concurrent MERGE lost the race inside the warehouse.
-            log.info("cycle lock contended: %s", exc)
+            failed = exc
         holder = self._holder()
-        return holder is not None and holder["owner"] == self.owner
+        if holder is not None and holder["owner"] == self.owner:
+            return True
+        if failed is not None:
+            expires = holder.get("expires_at") if holder else None
+            if not isinstance(expires, dt.datetime) or expires <= now:
+                # Nobody holds a live lease, so this was no lost race: a MERGE that
+                # always fails (rights, quota, schema) must fail the run, not skip
+                # alerting quietly every hour.
+                raise failed
+            log.info("cycle lock contended: %s", failed)
+        return False
 
     def renew(self) -> bool:
         try:

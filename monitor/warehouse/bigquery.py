@@ -29,7 +29,13 @@ from monitor.warehouse.base import (
     WarehouseError,
     bigquery_type,
 )
-from monitor.warehouse.sql_dialect import Renames, parse_bigquery, to_bigquery, with_renames
+from monitor.warehouse.sql_dialect import (
+    Renames,
+    parse_bigquery,
+    statement_text,
+    to_bigquery,
+    with_renames,
+)
 
 APP_LABEL = "prediction-monitor"
 _LABEL_UNSAFE = re.compile(r"[^a-z0-9_-]")
@@ -91,7 +97,7 @@ class BigQueryWarehouse(DryRunEstimator):
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ):
-        sql = with_renames(load_query(name), self.renames)
+        sql = with_renames(statement_text(load_query(name), params), self.renames)
         return self.run_sql(name, sql, params, labels=labels)
 
     def run_sql(self, name: str, sql: str, params: Params, *,
@@ -113,7 +119,7 @@ class BigQueryWarehouse(DryRunEstimator):
     def query_frame(self, name: str, params: Params) -> Any:
         """Through the client's DataFrame support (db-dtypes for DATE columns), rows
         over the REST API: never the BigQuery Storage API."""
-        sql = load_query(name)
+        sql = with_renames(statement_text(load_query(name), params), self.renames)
         config = self._job_config(self._used(sql, params), name)
         try:
             job = self.client.query(sql, job_config=config, location=self.location,
@@ -133,7 +139,7 @@ class BigQueryWarehouse(DryRunEstimator):
 
     def dry_run_bytes(self, name: str, params: Params) -> int:
         """Bytes BigQuery would process (a free dry run)."""
-        sql = with_renames(load_query(name), self.renames)
+        sql = with_renames(statement_text(load_query(name), params), self.renames)
         config = self._job_config(self._used(sql, params), name, dry_run=True)
         try:
             job = self.client.query(sql, job_config=config, location=self.location,

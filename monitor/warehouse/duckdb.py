@@ -12,7 +12,7 @@ import duckdb
 
 from monitor.queries import load_query
 from monitor.warehouse.base import MissingTableError, Params, Record, WarehouseError
-from monitor.warehouse.sql_dialect import Renames, to_duckdb
+from monitor.warehouse.sql_dialect import Renames, feature_keys, to_duckdb
 
 
 class DuckDBWarehouse:
@@ -41,7 +41,8 @@ class DuckDBWarehouse:
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ):
-        statements = to_duckdb(load_query(name), self.dataset, self.renames)
+        statements = to_duckdb(load_query(name), self.dataset, self.renames,
+                               feature_keys(params))
         return self._run(name, statements, params)
 
     def run_sql(self, name: str, sql: str, params: Params) -> list[Record]:
@@ -49,7 +50,8 @@ class DuckDBWarehouse:
         return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
 
     def query_frame(self, name: str, params: Params) -> Any:
-        *setup, last = to_duckdb(load_query(name), self.dataset, self.renames)
+        *setup, last = to_duckdb(load_query(name), self.dataset, self.renames,
+                                 feature_keys(params))
         with self._lock:
             try:
                 for stmt in setup:

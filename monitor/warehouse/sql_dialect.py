@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +49,8 @@ def qualify_dataset(tree: exp.Expr, dataset: str) -> exp.Expr:
     return tree
 
 
+# The critical features a per-feature query is expanded for (None: as written).
+FeatureKeys = tuple[str, ...] | None
 # Contract table → configured table (`name` or `dataset.name`), e.g. the calendar.
 Renames = tuple[tuple[str, str], ...]
 
@@ -163,10 +167,12 @@ def _split_alter(tree: exp.Expr) -> list[exp.Expr]:
     return [tree]
 
 
-def transpile_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
-    """BigQuery SQL text → DuckDB statements, transpiled now (no cache)."""
+def transpile_duckdb(sql: str, dataset: str, renames: Renames = (),
+                     keys: FeatureKeys = None) -> tuple[str, ...]:
+    """BigQuery SQL text → DuckDB statements, transpiled now (no cache); `keys`: the
+    critical features a per-feature query is expanded for (see `expand_for`)."""
     out: list[str] = []
-    for tree in parse_bigquery(sql):
+    for tree in parse_bigquery(expand_for(sql, keys)):
         tree = qualify_dataset(rename_tables(tree, renames), dataset)
         tree = _fix_json_for_duckdb(tree)
         tree = _total_countif(tree)
@@ -177,20 +183,22 @@ def transpile_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str
 
 
 @lru_cache(maxsize=512)
-def to_duckdb(sql: str, dataset: str, renames: Renames = ()) -> tuple[str, ...]:
+def to_duckdb(sql: str, dataset: str, renames: Renames = (),
+              keys: FeatureKeys = None) -> tuple[str, ...]:
     """BigQuery SQL text → DuckDB statements: transpiled once per content and kept in
-    the cache folder (`sql_cache_dir`), then in memory for the process."""
+    the cache folder (`sql_cache_dir`), then in memory for the process. The feature
+    expansion happens inside, so a warm run needs no parser either."""
     folder = sql_cache_dir()
     if folder is None:
-        return transpile_duckdb(sql, dataset, renames)
-    path = folder / f"{sql_cache_key(sql, dataset, renames)}.json"
+        return transpile_duckdb(sql, dataset, renames, keys)
+    path = folder / f"{sql_cache_key(sql, dataset, renames, keys)}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(cached, list) and all(isinstance(s, str) for s in cached):
             return tuple(cached)
     except (OSError, ValueError):
         pass  # not cached yet, or a torn/foreign file: transpile and rewrite it
-    statements = transpile_duckdb(sql, dataset, renames)
+    statements = transpile_duckdb(sql, dataset, renames, keys)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -213,10 +221,11 @@ def sql_cache_dir() -> Path | None:
     return Path(base) / "prediction-monitor" / "sql"
 
 
-def sql_cache_key(sql: str, dataset: str, renames: Renames) -> str:
-    """Everything the DuckDB text depends on: the file's text, the dataset and the
-    configured table names, the sqlglot version and this module's own rewrites."""
-    parts = [_transpiler_identity(), dataset, json.dumps(renames), sql]
+def sql_cache_key(sql: str, dataset: str, renames: Renames, keys: FeatureKeys = None) -> str:
+    """Everything the DuckDB text depends on: the file's text, the dataset, the
+    configured table names and critical features, the sqlglot version and this
+    module's own rewrites."""
+    parts = [_transpiler_identity(), dataset, json.dumps(renames), json.dumps(keys), sql]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -240,3 +249,104 @@ def with_renames(sql: str, renames: Renames) -> str:
     if not renames or not any(old in sql for old, _ in renames):
         return sql
     return ";\n".join(rename_tables(t, renames).sql("bigquery") for t in parse_bigquery(sql))
+
+
+# Per-feature columns of a query (queries/feature_defaults.sql): a projection aliased
+# `fx_*` is written once for a placeholder feature whose JSON path is `$.fx`, and is
+# repeated here for each configured critical feature i as `f{i}_*`, with its `fx_*`
+# columns and `@fx_*` parameters renamed alike. ANY_FEATURE(e) is e OR'ed over them.
+# Done on the AST so a configured key reaches SQL only as a validated JSON path key.
+FEATURE_KEYS_PARAM = "feature_keys"
+FEATURE_PLACEHOLDER = "fx"
+_SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def is_safe_feature_key(key: str) -> bool:
+    """A JSON member name that needs no quoting in a JSONPath: letters, digits, `_`."""
+    return bool(_SAFE_KEY.match(key))
+
+
+def _for_feature(node: exp.Expr, index: int, key: str) -> exp.Expr:
+    from sqlglot import exp
+
+    prefix = f"{FEATURE_PLACEHOLDER}_"
+
+    def rename(name: str) -> str:
+        return f"f{index}_{name[len(prefix):]}" if name.startswith(prefix) else name
+
+    def rewrite(n: exp.Expr) -> exp.Expr:
+        if isinstance(n, exp.Column) and n.name.startswith(prefix):
+            return exp.column(rename(n.name), table=n.table or None)
+        if isinstance(n, exp.Parameter) and n.name.startswith(prefix):
+            return exp.Parameter(this=exp.var(rename(n.name)))
+        if isinstance(n, exp.JSONPathKey) and n.this == FEATURE_PLACEHOLDER:
+            return exp.JSONPathKey(this=key)
+        if isinstance(n, exp.Alias) and n.alias.startswith(prefix):
+            n.set("alias", exp.to_identifier(rename(n.alias)))
+        return n
+
+    return node.copy().transform(rewrite)
+
+
+def _any_feature(node: exp.Expr, keys: tuple[str, ...] | None) -> exp.Expr:
+    from sqlglot import exp
+
+    if not (isinstance(node, exp.Anonymous) and str(node.this).upper() == "ANY_FEATURE"):
+        return node
+    (inner,) = node.expressions
+    if keys is None:  # the file as written: its placeholder is the one feature
+        return exp.paren(inner.copy(), copy=False)
+    parts = [exp.paren(_for_feature(inner, i, k), copy=False) for i, k in enumerate(keys)]
+    return exp.paren(exp.or_(*parts), copy=False) if parts else exp.false()
+
+
+@lru_cache(maxsize=64)
+def expand_features(sql: str, keys: tuple[str, ...] | None) -> str:
+    """BigQuery SQL with the `fx_*` projections repeated once per key (see above); with
+    no keys, the placeholder feature alone (the file runs as written)."""
+    from sqlglot import exp
+
+    if keys is None:
+        return ";\n".join(t.transform(lambda n: _any_feature(n, None)).sql(
+            "bigquery", comments=False) for t in parse_bigquery(sql))
+    bad = [k for k in keys if not is_safe_feature_key(k)]
+    if bad:
+        raise ValueError(f"unsafe critical feature key(s) {bad!r}: use letters, digits and _")
+    prefix = f"{FEATURE_PLACEHOLDER}_"
+    out: list[str] = []
+    for tree in parse_bigquery(sql):
+        for select in list(tree.find_all(exp.Select)):
+            projections: list[exp.Expr] = []
+            for projection in select.expressions:
+                if projection.alias_or_name.startswith(prefix):
+                    projections += [_for_feature(projection, i, k) for i, k in enumerate(keys)]
+                else:
+                    projections.append(projection)
+            select.set("expressions", projections)
+        tree = tree.transform(lambda n: _any_feature(n, keys))
+        # Without comments: a projection's comment would be repeated once per feature.
+        out.append(tree.sql("bigquery", comments=False))
+    return ";\n".join(out)
+
+
+def feature_keys(params: Mapping[str, object]) -> FeatureKeys:
+    """The critical features a call names (`feature_keys`), or None."""
+    keys = params.get(FEATURE_KEYS_PARAM)
+    if keys is None:
+        return None
+    if not isinstance(keys, tuple | list) or not all(isinstance(k, str) for k in keys):
+        raise TypeError(f"{FEATURE_KEYS_PARAM} must be a sequence of feature keys")
+    return tuple(keys)
+
+
+def expand_for(sql: str, keys: FeatureKeys) -> str:
+    """The BigQuery SQL a query runs as: its per-feature projections expanded for `keys`,
+    the file as written when it has none."""
+    if keys is None:
+        return expand_features(sql, None) if "ANY_FEATURE" in sql else sql
+    return expand_features(sql, keys)
+
+
+def statement_text(sql: str, params: Mapping[str, object]) -> str:
+    """The BigQuery SQL a named query runs as, for the call's parameters."""
+    return expand_for(sql, feature_keys(params))

@@ -1,0 +1,188 @@
+"""What changed with a commit: feature_shift on DuckDB and through BigQuery's REST API,
+the PSI itself, and where it shows (alert hints, validate-daily, the report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.checks import CheckContext
+from monitor.checks.feature_shift import FeatureShift, top_shifts
+from monitor.cli import main
+from monitor.config import MonitorConfig
+from monitor.cycle import run_cycle
+from monitor.demo.generator import BROKEN_COMMIT
+from monitor.model import Observation
+from monitor.notify.console import ConsoleNotifier
+from monitor.rules.store import MemoryAlertStore
+from monitor.stats import population_stability
+from monitor.warehouse.bigquery import BigQueryWarehouse
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.conftest import DEMO_OPTS
+from tests.contract import ContractDB, D, features, ts
+from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+
+NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def few_players(config: MonitorConfig) -> MonitorConfig:
+    """The hand-built slates have 60 players: judge them all the same."""
+    settings = config.settings
+    return config.model_copy(update={"settings": settings.model_copy(update={
+        "provenance": settings.provenance.model_copy(update={"shift_min_players": 50})})})
+
+
+def few_players_file(tmp_path: Path) -> Path:
+    path = tmp_path / "alerts.yaml"
+    text = (ROOT / "alerts.yaml").read_text()
+    assert "shift_min_players: 200" in text
+    path.write_text(text.replace("shift_min_players: 200", "shift_min_players: 50"))
+    return path
+
+
+def test_psi_is_zero_for_the_same_shares_and_grows_with_the_shift() -> None:
+    assert population_stability([10, 20, 30], [20, 40, 60]) == pytest.approx(0.0)
+    # (0.5-0.1)ln5 + (0.5-0.9)ln(5/9)
+    assert population_stability([10, 90], [50, 50]) == pytest.approx(
+        0.4 * 1.6094379 + 0.4 * 0.5877867, rel=1e-6)
+    assert population_stability([10, 0], [10, 0]) == pytest.approx(0.0)
+    assert population_stability([], []) is None
+    assert population_stability([0, 0], [1, 1]) is None
+
+
+def slates(db: ContractDB, *, broken_share: float = 0.8) -> None:
+    """old111 serves D-4..D-1; new222 takes over on D and writes ppm 0.4 for most."""
+    for back in range(4, 0, -1):
+        day = D - dt.timedelta(days=back)
+        for p in range(60):
+            db.prediction(day=day, commit="old111", player=f"player_{p}",
+                          predicted_at=ts(day, 15),
+                          cf=features(20.5, ppm=0.5 + p / 100, minutes=20 + p / 5))
+    for p in range(60):
+        broken = p < 60 * broken_share
+        db.prediction(day=D, commit="new222", player=f"player_{p}", predicted_at=ts(D, 15),
+                      cf=features(20.5, ppm=0.4 if broken else 0.5 + p / 100,
+                                  minutes=20 + p / 5))
+
+
+def shifts(observations: list[Observation]) -> dict[str, Observation]:
+    return {dict(o.labels)["feature"]: o for o in observations if o.metric == "feature_shift"}
+
+
+def test_a_new_commit_is_compared_with_the_one_it_replaced(db: ContractDB,
+                                                           config: MonitorConfig) -> None:
+    slates(db)
+    obs = FeatureShift().measure(db.wh, CheckContext(NOW, few_players(config), "daily", D))
+    by_feature = shifts(obs)
+    assert set(by_feature) == {f.key for f in config.features}
+    ppm = by_feature["ppm_avg_last_10"]
+    assert dict(ppm.labels) == {"system_id": "catboost_v8", "build_commit_sha": "new222",
+                                "feature": "ppm_avg_last_10"}
+    context = dict(ppm.context)
+    assert context["replaced_commit"] == "old111"
+    assert context["sentinel_share"] == "0.0% → 80.0%"
+    assert ppm.sample_size == 60 and ppm.value is not None and ppm.value > 1.0
+    # Unchanged features: the same players' values on both sides.
+    for key in ("minutes_avg_last_10", "team_win_pct", "has_vegas_line"):
+        assert by_feature[key].value == pytest.approx(0.0, abs=1e-9), key
+    assert dict(by_feature["minutes_avg_last_10"].context)["mean"] == "25.9 → 25.9"
+    assert [o.value for o in obs if o.metric == "commit_changes"] == [1.0]
+    line = top_shifts(obs)["new222"]
+    assert line.startswith("ppm_avg_last_10 PSI ") and "at sentinel 0.0% → 80.0%" in line
+    assert line.count(" PSI ") == 3
+
+
+def test_no_new_commit_is_an_answer_not_missing_data(db: ContractDB,
+                                                     config: MonitorConfig) -> None:
+    for _ in range(5):
+        db.prediction()
+    obs = FeatureShift().measure(db.wh, CheckContext(NOW, config, "daily", D))
+    assert [(o.metric, o.value) for o in obs] == [("commit_changes", 0.0)]
+
+
+def test_the_same_shift_through_bigquery(db: ContractDB, config: MonitorConfig) -> None:
+    slates(db, broken_share=0.5)
+    db.close()
+    ctx = CheckContext(NOW, few_players(config), "daily", D)
+    fake = start_fake_bigquery(db.path)
+    duck = DuckDBWarehouse(db.path)
+    big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
+                            maximum_bytes_billed=10**9, job_timeout_seconds=10)
+    try:
+        via_duckdb = FeatureShift().measure(duck, ctx)
+        via_bigquery = FeatureShift().measure(big, ctx)
+    finally:
+        duck.close()
+        big.close()
+        stop_fake_bigquery(fake)
+    assert via_bigquery == via_duckdb
+    assert shifts(via_bigquery)["ppm_avg_last_10"].value == pytest.approx(
+        shifts(via_duckdb)["ppm_avg_last_10"].value)
+    assert dict(shifts(via_bigquery)["ppm_avg_last_10"].context)["sentinel_share"] == (
+        "0.0% → 50.0%")
+
+
+def test_too_few_players_is_not_judged(db: ContractDB, config: MonitorConfig) -> None:
+    slates(db)
+    obs = FeatureShift().measure(db.wh, CheckContext(NOW, config, "daily", D))
+    ppm = shifts(obs)["ppm_avg_last_10"]
+    assert ppm.value is None and ppm.sample_size == 60
+    assert dict(ppm.context)["not_judged"] == "60 players on both sides, fewer than 200"
+    assert top_shifts(obs) == {}
+
+
+def test_validate_daily_prints_the_shift_under_the_commits_findings(
+        db: ContractDB, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    slates(db)
+    db.batch()
+    db.close()
+    code = main(["validate-daily", "--warehouse", db.url, "--date", D.isoformat(),
+                 "--config", str(few_players_file(tmp_path))])
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = out.splitlines()
+    failing = next(i for i, line in enumerate(lines)
+                   if "feature_defaults:" in line and "ppm_default_filled" in line)
+    assert "new222 features shifted: ppm_avg_last_10 PSI" in lines[failing + 1]
+    assert "(vs old111: at sentinel 0.0% → 80.0%" in lines[failing + 1]
+
+
+def test_the_report_shows_the_shift_per_commit(db: ContractDB, tmp_path: Path) -> None:
+    slates(db)
+    db.close()
+    out = tmp_path / "report.html"
+    assert main(["report", "--warehouse", db.url, "--date", D.isoformat(),
+                 "--out", str(out), "--config", str(few_players_file(tmp_path))]) == 0
+    page = out.read_text()
+    section = page[page.index("What changed with each commit"):]
+    assert 'id="feature-shift"' in section
+    row = section[section.index("<td", section.index("ppm_avg_last_10") - 400):]
+    assert "new222" in row[:800] and "old111" in row[:800] and "0.0% → 80.0%" in row[:800]
+
+
+def test_the_first_incident_alert_names_the_most_shifted_features(
+        demo_path: Path, config: MonitorConfig) -> None:
+    wh = DuckDBWarehouse(demo_path, read_only=True)
+    out = io.StringIO()
+    store = MemoryAlertStore()
+    start = dt.datetime.combine(DEMO_OPTS.incident_start, dt.time(12, 15), tzinfo=dt.UTC)
+    try:
+        for hour in range(24):
+            summary = run_cycle(wh, config, ConsoleNotifier(out), store,
+                                as_of=start + dt.timedelta(hours=hour), run_id=f"h{hour}")
+            if any(BROKEN_COMMIT in json.dumps(p.message.blocks) for p in summary.planned):
+                break
+    finally:
+        wh.close()
+    first = next(p for p in summary.planned if BROKEN_COMMIT in json.dumps(p.message.blocks))
+    hints = [el["text"] for b in first.message.blocks if b["type"] == "context"
+             for el in b["elements"] if "features shifted" in el["text"]]
+    assert hints, first.message.blocks
+    shifted = hints[0][hints[0].index("features shifted: `") + len("features shifted: `"):]
+    named = [part.split(" PSI ")[0] for part in shifted.split("; ")]
+    assert named[:2] == ["ppm_avg_last_10", "has_vegas_line"]
