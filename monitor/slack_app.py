@@ -240,10 +240,15 @@ def post_to_response_url(url: str, payload: dict[str, Any]) -> None:
 
     from monitor.notify.slack import TIMEOUT_SECONDS
 
+    # A response_url lets anyone post into the channel for 30 minutes, like a webhook:
+    # neither its text nor an error that quotes it is logged (slack-sdk's own logger
+    # would print the failing URL, so the client gets one that says nothing).
+    quiet = logging.getLogger("monitor.slack_app.response_url")
+    quiet.propagate, quiet.disabled = False, True
     try:
-        response = WebhookClient(url, timeout=TIMEOUT_SECONDS).send_dict(payload)
+        response = WebhookClient(url, timeout=TIMEOUT_SECONDS, logger=quiet).send_dict(payload)
     except Exception as exc:  # noqa: BLE001 - logged; nothing else to tell
-        log.warning("%s", redact(f"response_url unreachable: {type(exc).__name__}: {exc}"))
+        log.warning("response_url unreachable: %s", type(exc).__name__)
         return
     if response.status_code != 200:
         log.warning("response_url answered HTTP %d", response.status_code)

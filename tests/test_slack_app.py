@@ -491,3 +491,15 @@ def test_slack_app_settings_are_strict_with_file_and_line() -> None:
                      "alerts.yaml")
     text = str(err.value)
     assert f"alerts.yaml:{first}" in text and f"alerts.yaml:{first + 1}" in text
+
+
+def test_an_unreachable_response_url_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from monitor.slack_app import post_to_response_url
+
+    # A URL the HTTP client refuses with its own text quoted back in the error.
+    url = "http://127.0.0.1:9/commands/T000/1234/s3cr3t path"
+    with caplog.at_level("WARNING"):
+        post_to_response_url(url, {"text": "verdict"})
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "response_url unreachable" in logged
+    assert "s3cr3t" not in logged
