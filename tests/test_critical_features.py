@@ -18,11 +18,11 @@ from monitor.cli import main
 from monitor.config import ConfigError, parse_config
 from monitor.model import Observation
 from monitor.queries import load_query
-from monitor.warehouse.bigquery import BigQueryWarehouse
-from monitor.warehouse.duckdb import DuckDBWarehouse
 from monitor.warehouse.sql_dialect import expand_features, statement_text, to_duckdb
 from tests.contract import ContractDB, D, features
-from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+from tests.fakes.bigquery_server import (
+    measured_both_ways,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ALERTS = (ROOT / "alerts.yaml").read_text()
@@ -233,17 +233,7 @@ def filled(db: ContractDB) -> Iterator[ContractDB]:
 def test_the_same_feature_observations_through_bigquery(filled: ContractDB) -> None:
     config = parse_config(with_features(BLOCK), "alerts.yaml")
     ctx = CheckContext(NOW, config, "daily", D)
-    fake = start_fake_bigquery(filled.path)
-    duck = DuckDBWarehouse(filled.path)
-    big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
-                            maximum_bytes_billed=10**9, job_timeout_seconds=10)
-    try:
-        via_duckdb = FeatureDefaults().measure(duck, ctx)
-        via_bigquery = FeatureDefaults().measure(big, ctx)
-    finally:
-        duck.close()
-        big.close()
-        stop_fake_bigquery(fake)
+    via_duckdb, via_bigquery = measured_both_ways(filled.path, FeatureDefaults(), ctx)
     assert via_bigquery == via_duckdb
     assert feature_obs(via_bigquery, "minutes_avg_last_10")["feature_wrong_type"] == 1
 

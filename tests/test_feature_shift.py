@@ -20,11 +20,12 @@ from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
 from monitor.stats import population_stability
-from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB, D, features, ts
-from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+from tests.fakes.bigquery_server import (
+    measured_both_ways,
+)
 
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,17 +110,7 @@ def test_the_same_shift_through_bigquery(db: ContractDB, config: MonitorConfig) 
     slates(db, broken_share=0.5)
     db.close()
     ctx = CheckContext(NOW, few_players(config), "daily", D)
-    fake = start_fake_bigquery(db.path)
-    duck = DuckDBWarehouse(db.path)
-    big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
-                            maximum_bytes_billed=10**9, job_timeout_seconds=10)
-    try:
-        via_duckdb = FeatureShift().measure(duck, ctx)
-        via_bigquery = FeatureShift().measure(big, ctx)
-    finally:
-        duck.close()
-        big.close()
-        stop_fake_bigquery(fake)
+    via_duckdb, via_bigquery = measured_both_ways(db.path, FeatureShift(), ctx)
     assert via_bigquery == via_duckdb
     assert shifts(via_bigquery)["ppm_avg_last_10"].value == pytest.approx(
         shifts(via_duckdb)["ppm_avg_last_10"].value)

@@ -288,3 +288,21 @@ def stop_fake_bigquery(fake: FakeBigQuery) -> None:
     fake.server.shutdown()
     fake.server.server_close()
     fake.con.close()
+
+
+def measured_both_ways(duckdb_path: Path, check: Any, ctx: Any) -> tuple[Any, Any]:
+    """One check's observations from the DuckDB file directly and through the real
+    BigQuery client against this fake over the same file: (via DuckDB, via BigQuery)."""
+    from monitor.warehouse.bigquery import BigQueryWarehouse
+    from monitor.warehouse.duckdb import DuckDBWarehouse
+
+    fake = start_fake_bigquery(duckdb_path)
+    duck = DuckDBWarehouse(duckdb_path)
+    big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
+                            maximum_bytes_billed=10**9, job_timeout_seconds=10)
+    try:
+        return check.measure(duck, ctx), check.measure(big, ctx)
+    finally:
+        duck.close()
+        big.close()
+        stop_fake_bigquery(fake)
