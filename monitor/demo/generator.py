@@ -160,7 +160,8 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     line = np.where(integer_line, np.round(raw_line), np.floor(raw_line) + 0.5)
     line = np.maximum(line, 0.5)
     actual = np.maximum(0, np.round(mu + rng.normal(0, OUTCOME_NOISE, n)))
-    ppm = np.clip(mu / 32.0 * rng.normal(1.0, 0.1, n), 0.05, 1.6)
+    rng.normal(1.0, 0.1, n)  # drawn, unused: later draws (and the figures) stay as they were
+    ppm = _ppm_avg_last_10(opts.seed, day, players, league.base_points)
     game_ids = np.array([g.game_id for g in games])[game_of]
     # Called off during the day: in the morning batch, in no later one, never graded.
     called_off = np.array([g.status == "postponed" for g in games])[game_of]
@@ -309,11 +310,25 @@ def _commit_column(commit: str, legacy: bool, m: int, rng: np.random.Generator) 
 def _minutes_avg_last_10(seed: int, day: dt.date, players: np.ndarray) -> np.ndarray:
     """Each player's average minutes over his last 10 games, from random streams of its
     own: the other columns' draws, and so the demo's figures, stay as they were before
-    the worker wrote this feature."""
+    the worker wrote this feature. A rolling average moves little from one game day to
+    the next, so the daily wobble is under a minute, keyed by player."""
     n_players = N_TEAMS * PLAYERS_PER_TEAM
     base = np.random.default_rng([seed, 2]).normal(24.0, 6.0, n_players)
-    noise = np.random.default_rng([seed, 2, day.toordinal()]).normal(0.0, 1.5, players.size)
-    return np.asarray(np.clip(base[players] + noise, 4.0, 42.0))
+    wobble = np.random.default_rng([seed, 2, day.toordinal()]).normal(0.0, 0.8, n_players)
+    return np.asarray(np.clip(base[players] + wobble[players], 4.0, 42.0))
+
+
+def _ppm_avg_last_10(seed: int, day: dt.date, players: np.ndarray,
+                     base_points: np.ndarray) -> np.ndarray:
+    """Each player's points per minute over his last 10 games: a rolling average moves
+    a few percent from one game day to the next (one game in, one out), so it is his
+    usual rate with a small daily wobble, from a random stream of its own keyed by
+    player. (Redrawn with 13% noise every day, as before, two samples of the same
+    players a few days apart differed like two populations: a clean commit change
+    read as a feature shift.)"""
+    wobble = np.random.default_rng([seed, 3, day.toordinal()]).normal(1.0, 0.04,
+                                                                      base_points.size)
+    return np.asarray(np.clip(base_points[players] / 32.0 * wobble[players], 0.05, 1.6))
 
 
 def _features_json(vegas: np.ndarray, has_vegas: np.ndarray, ppm: np.ndarray,
