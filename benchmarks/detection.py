@@ -265,13 +265,13 @@ def main() -> None:
 
 
 def feature_shift_changes(path: Path, config: MonitorConfig) -> dict[
-        tuple[str, str], tuple[str, dict[str, float | None]]]:
-    """(system, commit) → (replaced commit, feature → PSI) for every commit change of a
-    demo season, read from its file with the feature_shift check."""
+        tuple[str, str], tuple[str, dict[str, float | None], dict[str, float]]]:
+    """(system, commit) → (replaced commit, feature → PSI beyond chance, feature → raw
+    PSI) for every commit change of a demo season, read with the feature_shift check."""
     settings = config.settings
     wide = config.model_copy(update={"settings": settings.model_copy(update={
         "provenance": settings.provenance.model_copy(update={"shift_days": 90})})})
-    changes: dict[tuple[str, str], tuple[str, dict[str, float | None]]] = {}
+    changes: dict[tuple[str, str], tuple[str, dict[str, float | None], dict[str, float]]] = {}
     wh = DuckDBWarehouse(path, read_only=True)
     try:
         day = SEASON[1]
@@ -283,8 +283,11 @@ def feature_shift_changes(path: Path, config: MonitorConfig) -> dict[
                     continue
                 labels = dict(o.labels)
                 key = (labels["system_id"], labels["build_commit_sha"])
-                entry = changes.setdefault(key, (dict(o.context)["replaced_commit"], {}))
+                context = dict(o.context)
+                entry = changes.setdefault(key, (context["replaced_commit"], {}, {}))
                 entry[1].setdefault(labels["feature"], o.value)
+                if "psi" in context:  # "0.124 (chance alone: up to 0.226)"
+                    entry[2].setdefault(labels["feature"], float(context["psi"].split()[0]))
             day -= dt.timedelta(days=80)
     finally:
         wh.close()
@@ -292,27 +295,32 @@ def feature_shift_changes(path: Path, config: MonitorConfig) -> dict[
 
 
 def print_feature_shift(paths: list[Path], config: MonitorConfig) -> None:
-    """What changed with each commit: the largest PSI of each critical feature over the
-    clean commit changes of the seasons (neither side the broken commit; under 0.1 is
-    no shift), and the broken commit's most shifted features."""
-    print("\nfeature shift (PSI) per commit change")
+    """What changed with each commit: the largest PSI beyond chance of each critical
+    feature over the clean commit changes of the seasons (neither side the broken
+    commit; under 0.1 is no shift), the largest raw PSI beside it, and the broken
+    commit's most shifted features."""
+    print("\nfeature shift (PSI beyond chance; raw PSI) per commit change")
     for path in paths:
         changes = feature_shift_changes(path, config)
         clean = {k: v for k, v in changes.items()
                  if BROKEN_COMMIT not in (k[1], v[0])}
         worst: dict[str, float] = {}
-        for _, psis in clean.values():
+        worst_raw: dict[str, float] = {}
+        for _, psis, raws in clean.values():
             for feature, psi in psis.items():
                 if psi is not None:
                     worst[feature] = max(worst.get(feature, 0.0), psi)
-        over = sum(1 for _, psis in clean.values()
+            for feature, raw in raws.items():
+                worst_raw[feature] = max(worst_raw.get(feature, 0.0), raw)
+        over = sum(1 for _, psis, _ in clean.values()
                    if any(p is not None and p >= 0.1 for p in psis.values()))
-        judged = sum(1 for _, psis in clean.values()
+        judged = sum(1 for _, psis, _ in clean.values()
                      if any(p is not None for p in psis.values()))
         print(f"  {path.name}: {len(clean)} clean changes ({judged} judged, the rest with "
               f"too few players), {over} with a PSI >= 0.1; max "
-              + ", ".join(f"{f} {v:.3f}" for f, v in sorted(worst.items())))
-        for (system, commit), (replaced, psis) in sorted(changes.items()):
+              + ", ".join(f"{f} {v:.3f} (raw {worst_raw.get(f, 0.0):.3f})"
+                          for f, v in sorted(worst.items())))
+        for (system, commit), (replaced, psis, _) in sorted(changes.items()):
             if commit == BROKEN_COMMIT:
                 top = sorted(((v, f) for f, v in psis.items() if v is not None), reverse=True)
                 print(f"    {system} {commit} vs {replaced}: "

@@ -19,7 +19,7 @@ from monitor.demo.generator import BROKEN_COMMIT
 from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
-from monitor.stats import population_stability
+from monitor.stats import population_stability, psi_chance_level
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB, D, features, ts
@@ -54,6 +54,37 @@ def test_psi_is_zero_for_the_same_shares_and_grows_with_the_shift() -> None:
     assert population_stability([10, 0], [10, 0]) == pytest.approx(0.0)
     assert population_stability([], []) is None
     assert population_stability([0, 0], [1, 1]) is None
+
+
+def test_the_chance_level_is_a_chi_square_quantile_over_the_bins_holding_rows() -> None:
+    # chi-square(9)'s 99th percentile is 21.67; (1/100 + 1/100) scales it
+    assert psi_chance_level([10] * 10, [10] * 10) == pytest.approx(21.67 * 0.02, rel=0.01)
+    # bins empty on both sides are no degrees of freedom: chi-square(1)'s is 6.63
+    assert psi_chance_level([50, 50, 0], [25, 25, 0]) == pytest.approx(
+        6.63 * (1 / 100 + 1 / 50), rel=0.03)
+    assert psi_chance_level([], []) == 0.0
+
+
+def test_two_clean_samples_read_a_raw_psi_over_0_1_but_no_shift_beyond_chance() -> None:
+    """Two samples of 200 from one distribution, binned on the first one's deciles as
+    the check does: the raw index is 0.1 or more about a third of the time; beyond the
+    chance level about one time in a hundred, and by 0.1 rarer still."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    raw, beyond = [], []
+    for _ in range(400):
+        old, new = rng.normal(24.0, 6.0, 200), rng.normal(24.0, 6.0, 200)
+        edges = np.quantile(old, np.linspace(0.1, 0.9, 9))
+        c_old = np.bincount(np.searchsorted(edges, old), minlength=10).tolist()
+        c_new = np.bincount(np.searchsorted(edges, new), minlength=10).tolist()
+        psi = population_stability(c_old, c_new)
+        assert psi is not None
+        raw.append(psi)
+        beyond.append(max(psi - psi_chance_level(c_old, c_new), 0.0))
+    assert float(np.mean(np.array(raw) >= 0.1)) > 0.2
+    assert float(np.mean(np.array(beyond) > 0)) < 0.03
+    assert float(np.mean(np.array(beyond) >= 0.1)) < 0.01
 
 
 def slates(db: ContractDB, *, broken_share: float = 0.8) -> None:
@@ -95,7 +126,7 @@ def test_a_new_commit_is_compared_with_the_one_it_replaced(db: ContractDB,
     assert [o.value for o in obs if o.metric == "commit_changes"] == [1.0]
     line = top_shifts(obs)["new222"]
     assert line.startswith("ppm_avg_last_10 PSI ") and "at sentinel 0.0% → 80.0%" in line
-    assert line.count(" PSI ") == 3
+    assert line.count(" PSI ") == 1  # the unchanged features are no shift
 
 
 def test_no_new_commit_is_an_answer_not_missing_data(db: ContractDB,

@@ -1,9 +1,10 @@
 """What changed with a commit: each critical feature on a commit's first slates against
 the commit it replaced on the same system (share at sentinel, missing share, mean, and a
 population stability index over the replaced commit's deciles, the sentinel a bin of its
-own). Evidence, not pages: no shipped rule judges `feature_shift`; the most shifted
-features go into the root-cause hints of every alert about the commit, the report and
-validate-daily's output.
+own, less what chance alone reaches 99 times in 100 at these sample sizes). Evidence,
+not pages: no shipped rule judges `feature_shift`; the most shifted features go into
+the root-cause hints of every alert about the commit, the report and validate-daily's
+output.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
 from monitor.model import CheckResult, Observation, make_labels
-from monitor.stats import population_stability, safe_ratio
+from monitor.stats import population_stability, psi_chance_level, safe_ratio
 from monitor.warehouse.base import ParamValue, QueryRunner
 from monitor.warehouse.sql_dialect import FEATURE_KEYS_PARAM
 
@@ -43,8 +44,10 @@ def _share(num: int, den: int) -> str:
 def shift_observations(rows: Sequence[dict[str, Any]], features: Sequence[CriticalFeature],
                        min_players: int = 1) -> list[Observation]:
     """Pure: the query's two rows per commit change (new, replaced) → one observation
-    per feature, its value the PSI of the new commit's rows against the replaced's;
-    None (not judged) with fewer than `min_players` players on both sides."""
+    per feature, its value the PSI of the new commit's rows against the replaced's
+    beyond what chance alone reaches 99 times in 100 with samples of these sizes (the
+    raw index and that level are in the context); None (not judged) with fewer than
+    `min_players` players on both sides."""
     sides: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in rows:
         key = (row["system_id"], row["build_commit_sha"], row["replaced_commit"])
@@ -66,9 +69,13 @@ def shift_observations(rows: Sequence[dict[str, Any]], features: Sequence[Critic
 
             c_new, c_old = counts(new), counts(old)
             enough = min(n_new, n_old) >= min_players
-            psi = population_stability(c_old, c_new) if enough else None
+            raw = population_stability(c_old, c_new) if enough else None
+            chance = psi_chance_level(c_old, c_new)
+            psi = None if raw is None else max(raw - chance, 0.0)
             context = (
                 ("replaced_commit", replaced),
+                *((("psi", f"{raw:.3f} (chance alone: up to {chance:.3f})"),)
+                  if raw is not None else ()),
                 ("players", str(min(n_new, n_old))),
                 ("sentinel_share", f"{_share(c_old[1], n_old)} → {_share(c_new[1], n_new)}"),
                 ("missing_share", f"{_share(c_old[0], n_old)} → {_share(c_new[0], n_new)}"),
@@ -86,10 +93,10 @@ def shift_observations(rows: Sequence[dict[str, Any]], features: Sequence[Critic
 def top_shifts(observations: Iterable[Observation], n: int = TOP) -> dict[str, str]:
     """Commit → its `n` most shifted features, as one line for an alert's hints
     ("ppm_avg_last_10 PSI 3.21 (at sentinel 0.0% → 85.2%), …"); a feature shifted on
-    several systems counts with its largest index."""
+    several systems counts with its largest index; one within chance is no shift."""
     best: dict[str, dict[str, Observation]] = defaultdict(dict)
     for o in observations:
-        if o.metric != "feature_shift" or o.value is None:
+        if o.metric != "feature_shift" or not o.value:  # unjudged, or within chance
             continue
         labels = dict(o.labels)
         commit, feature = labels["build_commit_sha"], labels["feature"]
