@@ -9,10 +9,11 @@ was tuned on.
 
     python benchmarks/detection.py [--seeds 1,2,3] [--held-out 11,12,13] [--workers 2]
 
-Scenarios: (a) the seed's incident; (b) a clean season; (c) a hit-rate-only
-regression (~60% → ~50%, no feature symptom); (d) a Vegas-coverage drop with no
-change in quality; (e) a day with no batch at all; (f) a clean season with a league
-pause of a week. Then, for the incident and clean seasons, each critical feature's
+Scenarios: (a) the seed's incident (also replayed with `--schedule events`: a cycle one
+second after each batch ends, the delay printed in seconds from the first broken batch's
+end); (b) a clean season; (c) a hit-rate-only regression (~60% → ~50%, no feature
+symptom); (d) a Vegas-coverage drop with no change in quality; (e) a day with no batch
+at all; (f) a clean season with a league pause of a week. Then, for the incident and clean seasons, each critical feature's
 largest PSI over the clean commit changes (`--feature-shift-only`: just that).
 Seasons start on opening night with provenance in place (no legacy
 rows without a commit: those warn, correctly, and would be counted as false alarms).
@@ -29,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.backtest import BacktestAlert, backtest, cycle_times
+from monitor.backtest import BacktestAlert, backtest, cycle_times, event_cycle_times
 from monitor.checks import CheckContext
 from monitor.checks.base import EASTERN, eastern_date
 from monitor.checks.feature_shift import FeatureShift
@@ -76,6 +77,10 @@ class Outcome:
     shows_backfill: bool | None
     postponed: int = 0  # games postponed on the day in the season
     postponed_alerts: int = 0  # alerts naming a postponed game or its slate
+    # (a), `--schedule events`: the first relevant alert after the first broken batch's
+    # execution_end_timestamp, in seconds (negative: an event cycle of another batch
+    # already saw its rows)
+    event_delay_s: float | None = None
 
 
 def relevant(scenario: str) -> Callable[[BacktestAlert], bool]:
@@ -111,6 +116,17 @@ def first_bad_time(path: Path, scenario: str, config: MonitorConfig) -> dt.datet
         (value,) = wh.connection.execute(
             f"SELECT min(predicted_at) FROM nba_predictions.player_prop_predictions "
             f"WHERE {where}").fetchone()
+    finally:
+        wh.close()
+    return value.astimezone(dt.UTC)
+
+
+def first_broken_end(path: Path) -> dt.datetime:
+    wh = DuckDBWarehouse(path, read_only=True)
+    try:
+        (value,) = wh.connection.execute(
+            "SELECT min(execution_end_timestamp) FROM nba_predictions.prediction_execution_log "
+            f"WHERE build_commit_sha = '{BROKEN_COMMIT}'").fetchone()
     finally:
         wh.close()
     return value.astimezone(dt.UTC)
@@ -161,6 +177,9 @@ def run_one(scenario: str, seed: int, data_dir: Path,
     wh = DuckDBWarehouse(path, read_only=True)
     try:
         runs, _ = backtest(wh, configs, times)
+        if scenario == "a":  # the event mode too: a cycle a second after each batch ends
+            event_times = sorted({*times, *event_cycle_times(wh, start, end)})
+            runs["events"] = backtest(wh, {"events": default}, event_times)[0]["events"]
     finally:
         wh.close()
     bad = first_bad_time(path, scenario, default)
@@ -168,6 +187,12 @@ def run_one(scenario: str, seed: int, data_dir: Path,
     is_relevant = relevant(scenario)
     postponed = postponed_games(path)
     games, dates = {g for g, _ in postponed}, {d for _, d in postponed}
+    event_delay = None
+    if "events" in runs:
+        first_event = next((a for a in runs.pop("events").alerts if a.event == "fired"
+                            and is_relevant(a) and a.time >= bad), None)
+        if first_event:
+            event_delay = (first_event.time - first_broken_end(path)).total_seconds()
     outcomes = []
     for name, run in runs.items():
         fired = [a for a in run.alerts if a.event == "fired"]
@@ -189,7 +214,8 @@ def run_one(scenario: str, seed: int, data_dir: Path,
             any(a.rule == "backfill_on_stale_commit" or "backfill" in dict(
                 a.evidence.context if a.evidence else ()).get("feature_source_mode", "")
                 for a in same_cycle) if scenario == "a" and first else None,
-            len(postponed), len(on_postponed)))
+            len(postponed), len(on_postponed),
+            event_delay if name == "default" else None))
     return outcomes
 
 
@@ -208,6 +234,9 @@ def describe(o: Outcome) -> str:
     if o.scenario == "a":
         text += (f"; before grading: {o.before_grading}; names commit: {o.names_commit}; "
                  f"backfill shown: {o.shows_backfill}")
+        if o.rules == "default":
+            text += ("; events mode: " + ("MISSED" if o.event_delay_s is None else
+                     f"{o.event_delay_s:+.0f} s from the first broken batch's end"))
     if o.scenario == "d":
         text += f"; hit-rate/feature alerts: {o.side_alerts}"
     return text

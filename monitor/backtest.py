@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.config import MonitorConfig
 from monitor.cycle import COMMIT_PROVENANCE_DAYS, run_cycle
+from monitor.model import as_utc
 from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import Evidence
 from monitor.rules.store import MemoryAlertStore
@@ -119,16 +120,47 @@ def cycle_times(start: dt.datetime, end: dt.datetime, cron: str, timezone: str) 
         cursor = times[-1] + dt.timedelta(seconds=1)
 
 
-def game_day_cycle_times(start: dt.date, end: dt.date, cron: str, timezone: str) -> (
-    list[dt.datetime]
-):
-    """The scheduled cycles from the first to the last moment of game dates start..end
-    (US/Eastern calendar days)."""
+EVENTS = "events"  # `--schedule events`: a reserved word beside cron expressions
+EVENT_DELAY = dt.timedelta(seconds=1)  # a push arrives after the log row is written
+
+
+def game_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last moment of game dates start..end (US/Eastern calendar days)."""
     from monitor.checks.base import EASTERN
 
     first = dt.datetime.combine(start, dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
     last = dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=EASTERN).astimezone(dt.UTC)
-    return cycle_times(first, last, cron, timezone)
+    return first, last
+
+
+def game_day_cycle_times(start: dt.date, end: dt.date, cron: str, timezone: str) -> (
+    list[dt.datetime]
+):
+    """The scheduled cycles from the first to the last moment of game dates start..end."""
+    return cycle_times(*game_day_bounds(start, end), cron, timezone)
+
+
+def event_cycle_times(warehouse: QueryRunner, first: dt.datetime, last: dt.datetime) -> (
+    list[dt.datetime]
+):
+    """A cycle one second after each batch's execution_end_timestamp, as the Pub/Sub
+    push of the execution-log writer would run one."""
+    rows = warehouse.query("batch_end_times", {
+        "exec_from": first - dt.timedelta(days=1), "from_ts": first, "to_ts": last})
+    ends = (as_utc(r["ended_at"]) for r in rows if r["ended_at"] is not None)
+    return [t + EVENT_DELAY for t in ends if t + EVENT_DELAY <= last]
+
+
+def replay_times(warehouse: QueryRunner, start: dt.date, end: dt.date, schedule: str | None,
+                 config: MonitorConfig) -> tuple[list[dt.datetime], int]:
+    """The cycles to replay over game dates start..end, and how many are event cycles:
+    `schedule` (a cron line; default the config's), or `events` — the config's schedule
+    plus a cycle one second after each batch ended."""
+    events = schedule == EVENTS
+    cron = config.schedule.cycle if events or not schedule else schedule
+    times = game_day_cycle_times(start, end, cron, config.schedule.timezone)
+    extra = event_cycle_times(warehouse, *game_day_bounds(start, end)) if events else []
+    return sorted({*times, *extra}), len(extra)
 
 
 def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
@@ -146,7 +178,7 @@ def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
         cache.start_cycle(at, eastern_date(at))
         for name, config in configs.items():
             summary = run_cycle(cache, config, MemoryNotifier(), stores[name], as_of=at,
-                                run_id=f"backtest-{at:%Y%m%dT%H%M}")
+                                run_id=f"backtest-{at:%Y%m%dT%H%M%S}")
             for e in summary.events:
                 if e.event_type in REPORTED:
                     runs[name].alerts.append(BacktestAlert(at, e.event_type, e.rule,

@@ -234,14 +234,14 @@ def backtest(warehouse: WarehouseLike, start: DateLike, end: DateLike, *,
              config: MonitorConfig | None = None) -> pd.DataFrame:
     """`prediction-monitor backtest` as a frame: every alert that would have fired,
     repeated or resolved over game dates start..end (US/Eastern), replaying the
-    configured schedule (or `schedule`, a cron line)."""
+    configured schedule (or `schedule`: a cron line, or `events` for a cycle one second
+    after each batch ended besides the configured ones)."""
     from monitor.backtest import backtest as replay
-    from monitor.backtest import game_day_cycle_times
+    from monitor.backtest import replay_times
 
     cfg = _config(config)
-    times = game_day_cycle_times(_day(start), _day(end), schedule or cfg.schedule.cycle,
-                                 cfg.schedule.timezone)
     with _opened(warehouse, cfg) as wh:
+        times, _ = replay_times(wh, _day(start), _day(end), schedule, cfg)
         runs, _ = replay(wh, {"default": cfg}, times)
     alerts = runs["default"].alerts
     labels = sorted({k for a in alerts for k, _ in a.labels})

@@ -30,6 +30,12 @@ def as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def as_utc(value: Any) -> dt.datetime:
+    """A TIMESTAMP cell as an aware UTC datetime, whichever type the client returned."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def iso(value: Any) -> str:
     """A TIMESTAMP cell as ISO text ('' for NULL)."""
     if value is None:

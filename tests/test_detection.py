@@ -90,7 +90,8 @@ def test_backtest_replays_the_incident_without_writing(
     assert main(["backtest", "--warehouse", f"duckdb:///{demo_path}", "--start", "2026-01-08",
                  "--end", "2026-01-10", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"start", "end", "schedule", "cycles", "alerts"}
+    assert set(report) == {"start", "end", "schedule", "cycles", "event_cycles", "alerts"}
+    assert report["event_cycles"] == 0
     assert report["cycles"] == 72 and report["schedule"] == "15 * * * *"
     fired = [a for a in report["alerts"] if a["event"] == "fired"]
     first = min(a["time"] for a in fired if a["labels"].get("build_commit_sha") == BROKEN_COMMIT)
@@ -100,6 +101,40 @@ def test_backtest_replays_the_incident_without_writing(
     assert {"vegas_line_feature_mismatch", "ppm_default_filled"} <= rules
     assert set(fired[0]) == {"time", "event", "rule", "severity", "labels", "evidence"}
     assert events() == before
+
+
+def test_backtest_events_runs_a_cycle_a_second_after_each_batch(
+        demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--schedule events`: the hourly cycles plus one a second after each batch ended,
+    as serve's Pub/Sub push would; the first broken batch is alerted within a minute of
+    its end by an event cycle, not at the next hourly one."""
+    wh = DuckDBWarehouse(demo_path, read_only=True)
+    try:
+        (ended, batches) = wh.connection.execute(
+            "SELECT min(execution_end_timestamp) FILTER (WHERE build_commit_sha = ?), "
+            "count(DISTINCT execution_end_timestamp) "
+            "FROM nba_predictions.prediction_execution_log WHERE game_date = DATE '2026-01-09'",
+            [BROKEN_COMMIT]).fetchone()
+    finally:
+        wh.close()
+    first_broken_end = ended.astimezone(dt.UTC)
+    assert main(["backtest", "--warehouse", f"duckdb:///{demo_path}", "--start", "2026-01-09",
+                 "--end", "2026-01-09", "--schedule", "events", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["schedule"] == "events"
+    assert 0 < report["event_cycles"] <= batches
+    assert report["cycles"] == 24 + report["event_cycles"]
+    fired = [a for a in report["alerts"] if a["event"] == "fired"
+             and a["labels"].get("build_commit_sha") == BROKEN_COMMIT]
+    first = min(dt.datetime.fromisoformat(a["time"]) for a in fired)
+    # Within a minute of its end; earlier still when another system's batch ended after
+    # the broken rows were stamped (rows are visible from their predicted_at on).
+    assert first - first_broken_end <= dt.timedelta(seconds=60)
+    assert (first.minute, first.second) != (15, 0)  # an event cycle, not the hourly one
+    assert main(["backtest", "--warehouse", f"duckdb:///{demo_path}", "--start", "2026-01-09",
+                 "--end", "2026-01-09", "--schedule", "events"]) == 0
+    out = capsys.readouterr().out
+    assert f"and {report['event_cycles']} one second after a batch ended" in out
 
 
 def test_backtest_text_lists_alerts(demo_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

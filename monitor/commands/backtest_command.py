@@ -1,4 +1,4 @@
-"""`prediction-monitor backtest --start D --end D [--schedule CRON] [--format text|json]`."""
+"""`prediction-monitor backtest --start D --end D [--schedule CRON|events] [--format text|json]`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_common(p)
     p.add_argument("--start", type=_date, required=True, help="first day (US/Eastern)")
     p.add_argument("--end", type=_date, required=True, help="last day, inclusive")
-    p.add_argument("--schedule", metavar="CRON",
-                   help="cycle schedule (default: schedule.cycle of the config)")
+    p.add_argument("--schedule", metavar="CRON|events",
+                   help="cycle schedule (default: schedule.cycle of the config); 'events' "
+                        "adds a cycle one second after each batch ends to the configured "
+                        "schedule, as serve's Pub/Sub push runs one")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(handler=cmd_backtest)
 
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from monitor.backtest import backtest, game_day_cycle_times
+    from monitor.backtest import EVENTS, backtest, replay_times
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
     from monitor.report.format import terminal_safe
@@ -33,15 +35,17 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from monitor.warehouse.base import WarehouseError
 
     config = load_config_or_exit(args.config)
-    cron = args.schedule or config.schedule.cycle
+    events = args.schedule == EVENTS
+    cron = config.schedule.cycle if events or not args.schedule else args.schedule
     try:
         Schedule(cycle=cron)
     except ValueError as exc:
         print(f"--schedule: {exc}", file=sys.stderr)
         return ExitCode.MONITOR_ERROR
-    times = game_day_cycle_times(args.start, args.end, cron, config.schedule.timezone)
     warehouse = open_warehouse_or_exit(args, config, read_only=True)
     try:
+        times, event_cycles = replay_times(warehouse, args.start, args.end, args.schedule,
+                                           config)
         with Progress(TextColumn("backtest"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[at]}"), disable=not sys.stderr.isatty(),
                       transient=True) as bar:
@@ -57,10 +61,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     alerts = runs["default"].alerts
     if args.format == "json":
         print(dumps({"start": args.start.isoformat(), "end": args.end.isoformat(),
-                          "schedule": cron, "cycles": len(times),
+                          "schedule": args.schedule or cron, "cycles": len(times),
+                          "event_cycles": event_cycles,
                           "alerts": [a.to_json() for a in alerts]}, indent=2))
         return ExitCode.OK
-    print(f"backtest {args.start} .. {args.end}: {len(times)} cycles ({cron!r}), "
+    plan = f"{cron!r}" + (f" and {event_cycles} one second after a batch ended"
+                          if events else "")
+    print(f"backtest {args.start} .. {args.end}: {len(times)} cycles ({plan}), "
           f"{sum(a.event == 'fired' for a in alerts)} alerts fired")
     for a in alerts:
         where = ", ".join(f"{k}={v}" for k, v in a.labels)
@@ -69,6 +76,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             ev = a.evidence
             detail = f" — {ev.metric}={ev.value:.4g} (n={ev.sample_size}) {ev.reason}" \
                 if ev.value is not None else f" — {ev.reason}"
-        print(terminal_safe(f"{a.time:%Y-%m-%d %H:%M}Z {a.event.upper():<8} {a.severity:<8} "
+        when = f"{a.time:%Y-%m-%d %H:%M:%S}" if events else f"{a.time:%Y-%m-%d %H:%M}"
+        print(terminal_safe(f"{when}Z {a.event.upper():<8} {a.severity:<8} "
                             f"{a.rule} [{where}]{detail}", keep_newlines=False))
     return ExitCode.OK
