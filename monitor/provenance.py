@@ -11,7 +11,8 @@ no google-cloud libraries, no duckdb until a writer for them is created.
         for player in players:
             record = stamp_prediction(predict(player), features_of(player))
             batch.add(record)                      # the worker writes the predictions itself
-    # the execution-log row is written on exit, as 'failed' with the error if it raised
+    # the execution-log row is written on exit, as 'failed' with the error if it raised,
+    # then published to MONITOR_BATCH_TOPIC when set (pip install 'prediction-monitor[pubsub]')
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 
 # The row writers are engine code: they live in monitor/warehouse/ and are re-exported
 # here, the module the worker imports.
+from monitor.events.publisher import publish_batch
 from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
 
 log = logging.getLogger(__name__)
@@ -235,6 +237,9 @@ class BatchRecorder:
             orchestration_run_id=self.orchestration_run_id,
             feature_store_snapshot_time=self.feature_store_snapshot_time, env=self.env)
         self.writer.write("prediction_execution_log", [self.row])
+        # With MONITOR_BATCH_TOPIC, `serve` hears of the batch at once; a publish that
+        # fails only warns (the row is written, the hourly cycle sees it).
+        publish_batch(self.row, self.env)
 
 __all__ = ["BatchRecorder", "BigQueryRowWriter", "DuckDBRowWriter", "RowWriter",
            "StaleDeploymentError", "assert_deployed_commit", "build_commit_sha",

@@ -65,16 +65,18 @@ class Health:
             return (503 if self.last_status == "failed" else 200), body
 
 
-def build_scheduler(schedule: Schedule, cycle: Callable[[], None],
+def build_scheduler(schedule: Schedule, cycle: Callable[[], object] | None,
                     daily: Callable[[], None]) -> BlockingScheduler:
+    """`cycle` None: another runner (the Cloud Run job) owns the hourly cycle."""
     zone = ZoneInfo(schedule.timezone)
     scheduler = BlockingScheduler(timezone=zone, job_defaults={
         "coalesce": True,  # after a pause, run once, not once per missed slot
         "max_instances": 1,  # never two cycles of this process at once
         "misfire_grace_time": schedule.misfire_grace_seconds,
     })
-    scheduler.add_job(cycle, cron_trigger(schedule.cycle, schedule.timezone), id="cycle",
-                      name="monitoring cycle")
+    if cycle is not None:
+        scheduler.add_job(cycle, cron_trigger(schedule.cycle, schedule.timezone), id="cycle",
+                          name="monitoring cycle")
     scheduler.add_job(daily, cron_trigger(schedule.validate_daily, schedule.timezone),
                       id="validate_daily", name="validate-daily")
     return scheduler

@@ -22,7 +22,8 @@ DEMO_OPTS = DemoOptions(start=dt.date(2025, 10, 21), end=dt.date(2026, 1, 16))
 
 # What a developer's or the deployment's environment must not leak into a test.
 LEAKY_ENV = ("SLACK_", "GOOGLE_", "MONITOR_", "CLOUD_RUN_", "K_")
-LEAKY_ENV_NAMES = ("BIGQUERY_API_ENDPOINT", "MONITORING_API_ENDPOINT", "PORT")
+LEAKY_ENV_NAMES = ("BIGQUERY_API_ENDPOINT", "MONITORING_API_ENDPOINT", "PORT",
+                   "PUBSUB_EMULATOR_HOST")
 # Left behind by the tools themselves, not by the tests.
 TOOL_DIRS = (".venv/", ".mypy_cache/", ".ruff_cache/", ".pytest_cache/")
 

@@ -1,5 +1,5 @@
 """`prediction-monitor check-config`: alerts.yaml with the loader every command uses,
-and the Slack and warehouse settings of the environment."""
+and the Slack, batch-event and warehouse settings of the environment."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from monitor.commands.common import load_config_or_exit, report_error
+    from monitor.events.settings import event_env_problems
     from monitor.notify.factory import slack_env_problems
     from monitor.warehouse import warehouse_url_problem
 
     config = load_config_or_exit(args.config)
     # The environment too: a deployment's Slack and warehouse settings fail here,
     # not in the first scheduled run.
-    problems = slack_env_problems(os.environ)
+    problems = slack_env_problems(os.environ) + event_env_problems(os.environ)
     url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
     if url:
         problem = warehouse_url_problem(url)

@@ -9,7 +9,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +17,10 @@ from monitor.exit_codes import ExitCode
 if TYPE_CHECKING:
     from monitor.config import MonitorConfig
     from monitor.metrics.prometheus import PrometheusExporter
-    from monitor.routes import Routes
+    from monitor.routes import Route, Routes
     from monitor.scheduler import Health
     from monitor.slack_app import SlackAppDeps
+    from monitor.warehouse.base import Warehouse
 
 log = logging.getLogger("monitor.serve")
 
@@ -41,15 +41,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.app import app_for
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
-    from monitor.commands.run_command import run_once
-    from monitor.cycle import CycleSummary
     from monitor.errors import WarehouseUnavailable
+    from monitor.events.oidc import PushVerifier
+    from monitor.events.push import batch_push_route
+    from monitor.events.settings import event_env_problems, event_settings
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.notify.factory import NotifierConfigError
     from monitor.routes import start_server
-    from monitor.runtime import run_id_from_env
+    from monitor.runtime import on_cloud_run
     from monitor.scheduler import Health, build_scheduler
+    from monitor.serve_cycle import ServeCycle
     from monitor.validate import default_date, validate_daily
 
     env = dict(os.environ)
@@ -61,35 +63,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except NotifierConfigError as exc:
         report_error(f"configuration error: {exc}")
         return ExitCode.MONITOR_ERROR
+    if problems := event_env_problems(env):
+        report_error("configuration error: " + "; ".join(problems))
+        return ExitCode.MONITOR_ERROR
     if (problem := _schema_problem(args, config)) is not None:
         report_error(problem)
         return ExitCode.MONITOR_ERROR
     health = Health()
     exporter = PrometheusExporter()
+    events = event_settings(env)
 
-    def cycle() -> None:
-        now = dt.datetime.now(dt.UTC)
-        started = time.monotonic()
-        run_id = run_id_from_env({k: v for k, v in env.items() if k != "MONITOR_RUN_ID"}, now)
+    def open_for_cycle(run_id: str) -> Warehouse:
+        return open_warehouse_or_exit(args, config, run_id=run_id, create=False)
 
-        def finished(summary: CycleSummary | None) -> None:
-            exporter.record_cycle(
-                ok=summary is not None, seconds=time.monotonic() - started,
-                sent=summary.sent if summary else 0, failed=summary.failed if summary else 0,
-                metric_failures=summary.metric_failures if summary else 0,
-                finished_at=dt.datetime.now(dt.UTC))
-
-        try:
-            warehouse = open_warehouse_or_exit(args, config, run_id=run_id, create=False)
-        except WarehouseUnavailable as exc:
-            log.error("warehouse error: %s", exc, extra={"run_id": run_id})
-            health.record(run_id, ok=False)
-            finished(None)
-            return
-        code = run_once(app, warehouse, notifier, as_of=now, run_id=run_id,
-                        extra_sinks=[exporter], on_finished=finished)
-        health.record(run_id, ok=code == ExitCode.OK)
-        log.info("cycle finished: %s", run_id, extra={"run_id": run_id})
+    # One runner for the schedule's cycles and the pushes' (monitor/serve_cycle.py).
+    cycles = ServeCycle(app, notifier, open_for_cycle, health, exporter)
 
     def daily() -> None:
         from monitor.report.markdown import render_markdown
@@ -135,26 +123,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         slack_app = build_slack_app(Secret(env["SLACK_SIGNING_SECRET"]), config,
                                     open_warehouse, notifier)
+    push_route = None
+    if events.push_auth is not None:
+        push_route = batch_push_route(cycles, config, PushVerifier(events.push_auth))
+    elif on_cloud_run(env):
+        # Reachable from outside: never a cycle for anyone who asks without a token.
+        log.warning("POST /events/batch is off: set MONITOR_PUSH_AUDIENCE to take "
+                    "Pub/Sub pushes (their OIDC token is verified)")
+    else:
+        log.warning("POST /events/batch takes pushes without a token: set "
+                    "MONITOR_PUSH_AUDIENCE to verify Pub/Sub's OIDC token")
+        push_route = batch_push_route(cycles, config, None)
     port = args.port if args.port is not None else int(env.get("PORT", "8080"))
-    routes = serve_routes(health, exporter, report, slack_app)
+    routes = serve_routes(health, exporter, report, slack_app, events=push_route)
     server = start_server(routes, port) if port else None
-    scheduler = build_scheduler(config.schedule, cycle, daily)
+    scheduled = cycles.run if events.serve_schedules_cycle else None
+    scheduler = build_scheduler(config.schedule, scheduled, daily)
 
     def stop(signum: int, frame: Any) -> None:
-        log.info("SIGTERM: letting the running cycle finish, then exiting")
+        log.info("SIGTERM: letting a running cycle finish, then exiting")
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.run_now:
-        scheduler.add_job(cycle, id="startup-cycle", name="start-up cycle")
-    log.info("serving: cycle %r, validate-daily %r (%s)%s", config.schedule.cycle,
+        scheduler.add_job(cycles.run, id="startup-cycle", name="start-up cycle")
+    log.info("serving: cycle %s, validate-daily %r (%s)%s",
+             repr(config.schedule.cycle) if scheduled else "run by the job "
+             "(MONITOR_HOURLY_CYCLE=job)",
              config.schedule.validate_daily, config.schedule.timezone,
              f", {' '.join(sorted({p for _, p in routes}))} on port "
              f"{server.server_address[1]}" if server else "")
     scheduler.start()
     if server:
         server.shutdown()
+    cycles.drain()  # a push's cycle still running finishes too
     log.info("stopped")
     return ExitCode.OK
 
@@ -178,8 +181,10 @@ def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | No
     return None
 def serve_routes(health: Health, exporter: PrometheusExporter,
                  report: Callable[[dt.date | None], str],
-                 slack_app: SlackAppDeps | None = None) -> Routes:
-    """Every route of `serve`, on one port; `/slack/*` only with a signing secret."""
+                 slack_app: SlackAppDeps | None = None, *,
+                 events: Route | None = None) -> Routes:
+    """Every route of `serve`, on one port; `/slack/*` only with a signing secret,
+    `/events/batch` with the cycle runner behind it."""
     from monitor.metrics.prometheus import CONTENT_TYPE
     from monitor.routes import health_route, metrics_route, report_route
 
@@ -188,6 +193,10 @@ def serve_routes(health: Health, exporter: PrometheusExporter,
         ("GET", "/metrics"): metrics_route(exporter.exposition, CONTENT_TYPE),
         ("GET", "/report"): report_route(report),
     }
+    if events is not None:
+        from monitor.events.push import PATH
+
+        routes[("POST", PATH)] = events
     if slack_app is not None:
         from monitor.slack_app import slack_routes
 
