@@ -13,11 +13,11 @@ Scenarios: (a) the seed's incident (also replayed with `--schedule events`: a cy
 second after each batch ends, the delay printed in seconds from the first broken batch's
 end); (b) a clean season; (c) a hit-rate-only regression (~60% → ~50%, no feature
 symptom); (d) a Vegas-coverage drop with no change in quality; (e) a day with no batch
-at all; (f) a clean season with a league pause of a week. Then, for the incident and clean seasons, each critical feature's
-largest PSI over the clean commit changes (`--feature-shift-only`: just that).
-Seasons start on opening night with provenance in place (no legacy
-rows without a commit: those warn, correctly, and would be counted as false alarms).
-"""
+at all; (f) a clean season with a league pause of a week. Then, for the incident and
+clean seasons, each critical feature's largest PSI over the clean commit changes
+(`--feature-shift-only`: just that). Seasons start on opening night with provenance in
+place (no legacy rows without a commit: those warn, correctly, and would be counted as
+false alarms)."""
 
 from __future__ import annotations
 
