@@ -13,11 +13,14 @@ Scenarios: (a) the seed's incident (also replayed with `--schedule events`: a cy
 second after each batch ends, the delay printed in seconds from the first broken batch's
 end); (b) a clean season; (c) a hit-rate-only regression (~60% → ~50%, no feature
 symptom); (d) a Vegas-coverage drop with no change in quality; (e) a day with no batch
-at all; (f) a clean season with a league pause of a week. Then, for the incident and
-clean seasons, each critical feature's largest PSI over the clean commit changes
-(`--feature-shift-only`: just that). Seasons start on opening night with provenance in
-place (no legacy rows without a commit: those warn, correctly, and would be counted as
-false alarms)."""
+at all; (f) a clean season with a league pause of a week. Beside the alerts, the batch
+gate (monitor.gate) is applied to every batch of the replayed window (the rows of each
+execution-log batch): false blocks per season, and whether the incident's first broken
+batch is blocked, with the reasons. Then, for the incident and clean seasons, each
+critical feature's largest PSI over the clean commit changes (`--feature-shift-only`:
+just that). Seasons start on opening night with provenance in place (no legacy rows
+without a commit: those warn, correctly, and would be counted as false alarms).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.backtest import BacktestAlert, backtest, cycle_times, event_cycle_times
+from monitor.batch_check import batch_rows
 from monitor.checks import CheckContext
 from monitor.checks.base import EASTERN, eastern_date
 from monitor.checks.feature_shift import FeatureShift
@@ -38,6 +42,7 @@ from monitor.checks.freshness import slate_deadline
 from monitor.config import MonitorConfig, Rule, load_config
 from monitor.demo import build_demo_warehouse
 from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.gate import check_batch
 from monitor.league_calendar import load_calendar
 from monitor.warehouse.duckdb import DuckDBWarehouse
 
@@ -62,6 +67,58 @@ def naive_config(default: MonitorConfig) -> MonitorConfig:
     return default.model_copy(update={"rules": [rule]})
 
 
+@dataclass(frozen=True)
+class GateFigures:
+    """The batch gate on every batch of a replayed window."""
+
+    batches: int
+    blocks: int
+    false_blocks: int  # blocks of batches not on the broken commit
+    false_rules: dict[str, int]
+    first_broken: str | None = None  # the broken commit's first batch with rows
+    first_broken_blocked: bool | None = None
+    first_broken_reasons: tuple[str, ...] = ()
+
+
+LOG_COLUMNS = ("execution_id, batch_id, system_id, game_date, build_commit_sha, "
+               "feature_source_mode, status, error_message, players_predicted, "
+               "execution_start_timestamp, execution_end_timestamp")
+
+
+def gate_season(path: Path, window: tuple[dt.date, dt.date],
+                config: MonitorConfig) -> GateFigures:
+    """check_batch on the rows of every batch of the window's game dates, each batch's
+    rows found as check-batch finds them (queries/batch_predictions.sql)."""
+    wh = DuckDBWarehouse(path, read_only=True)
+    blocks = false_blocks = 0
+    false_rules: dict[str, int] = {}
+    first: tuple[str, bool, tuple[str, ...]] | None = None
+    try:
+        cur = wh.connection.execute(
+            f"SELECT {LOG_COLUMNS} FROM nba_predictions.prediction_execution_log "
+            "WHERE game_date BETWEEN ? AND ? ORDER BY execution_start_timestamp", list(window))
+        names = [d[0] for d in cur.description]
+        batches = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        for batch in batches:
+            verdict = check_batch(batch_rows(wh, batch), config=config)
+            broken = batch["build_commit_sha"] == BROKEN_COMMIT
+            if broken and first is None and verdict.rows:
+                first = (str(batch["execution_id"]), verdict.blocked,
+                         tuple(r.message for r in verdict.reasons if r.blocking))
+            if not verdict.blocked:
+                continue
+            blocks += 1
+            if not broken:
+                false_blocks += 1
+                for r in verdict.reasons:
+                    if r.blocking:
+                        false_rules[r.rule] = false_rules.get(r.rule, 0) + 1
+    finally:
+        wh.close()
+    return GateFigures(len(batches), blocks, false_blocks, false_rules,
+                       *(first if first else (None, None, ())))
+
+
 @dataclass
 class Outcome:
     scenario: str
@@ -77,6 +134,7 @@ class Outcome:
     shows_backfill: bool | None
     postponed: int = 0  # games postponed on the day in the season
     postponed_alerts: int = 0  # alerts naming a postponed game or its slate
+    gate: GateFigures | None = None  # the batch gate on the same window
     # (a), `--schedule events`: the first relevant alert after the first broken batch's
     # execution_end_timestamp, in seconds (negative: an event cycle of another batch
     # already saw its rows)
@@ -193,6 +251,7 @@ def run_one(scenario: str, seed: int, data_dir: Path,
                             and is_relevant(a) and a.time >= bad), None)
         if first_event:
             event_delay = (first_event.time - first_broken_end(path)).total_seconds()
+    gate = gate_season(path, window, default)
     outcomes = []
     for name, run in runs.items():
         fired = [a for a in run.alerts if a.event == "fired"]
@@ -214,12 +273,27 @@ def run_one(scenario: str, seed: int, data_dir: Path,
             any(a.rule == "backfill_on_stale_commit" or "backfill" in dict(
                 a.evidence.context if a.evidence else ()).get("feature_source_mode", "")
                 for a in same_cycle) if scenario == "a" and first else None,
-            len(postponed), len(on_postponed),
+            len(postponed), len(on_postponed), gate,
             event_delay if name == "default" else None))
     return outcomes
 
 
+def describe_gate(g: GateFigures) -> str:
+    rules = ", ".join(f"{r} {n}" for r, n in sorted(g.false_rules.items()))
+    text = (f"gate: {g.batches} batches, {g.blocks} blocked, false blocks {g.false_blocks}"
+            + (f" ({rules})" if rules else ""))
+    if g.first_broken is not None:
+        text += (f"; first broken batch {g.first_broken} blocked: {g.first_broken_blocked}"
+                 + "".join(f"\n      - {m}" for m in g.first_broken_reasons))
+    return text
+
+
 def describe(o: Outcome) -> str:
+    text = describe_alerts(o)
+    return text + (f"\n    {describe_gate(o.gate)}" if o.gate and o.rules == "default" else "")
+
+
+def describe_alerts(o: Outcome) -> str:
     rules = ", ".join(f"{r} {n}" for r, n in sorted(o.false_rules.items()))
     false = f"false alarms {o.false_alarms}" + (f" ({rules})" if rules else "")
     if o.scenario in "bf":
@@ -367,6 +441,14 @@ def summarize(scenario: str, rules: str, group: str, rows: list[Outcome]) -> str
         summary += (f", misses {misses}/{len(rows)}"
                     + (f", median delay {statistics.median(delays):.1f} h"
                        if delays else ""))
+    gates = [o.gate for o in rows if o.gate is not None]
+    if rules == "default" and gates:
+        false_blocks = [g.false_blocks for g in gates]
+        summary += (f"; gate false blocks/season {statistics.mean(false_blocks):.1f}"
+                    f" (max {max(false_blocks)})")
+        if scenario == "a":
+            summary += (f", first broken batch blocked "
+                        f"{sum(1 for g in gates if g.first_broken_blocked)}/{len(gates)}")
     return summary
 
 

@@ -27,12 +27,20 @@ class WarehouseUnavailable(CommandError):
     label = "warehouse error"
 
 
+class CannotTell(CommandError):
+    """A gate command cannot judge: an unknown id, a batch outside the window, rows
+    that cannot be found. Not a pass and not a block: exit 2."""
+
+    label = "cannot tell"
+
+
 # Error class → (what the report line starts with, exit code). Library errors that
 # escape a command count as the command's own: a config or warehouse problem is the
 # monitor's failure (2), never CHECK_FAILED (1), which means "a check found a problem".
 EXIT_CODES: dict[type[CommandError], ExitCode] = {
     ConfigurationError: ExitCode.MONITOR_ERROR,
     WarehouseUnavailable: ExitCode.MONITOR_ERROR,
+    CannotTell: ExitCode.MONITOR_ERROR,
 }
 UNEXPECTED = ("unexpected error", ExitCode.MONITOR_ERROR)
 

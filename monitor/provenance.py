@@ -11,8 +11,12 @@ no google-cloud libraries, no duckdb until a writer for them is created.
         for player in players:
             record = stamp_prediction(predict(player), features_of(player))
             batch.add(record)                      # the worker writes the predictions itself
+        verdict = check_batch(batch.predictions)   # monitor.gate: before writing them
+        if verdict.blocked:
+            batch.block(verdict)                   # not published: logged 'blocked'
     # the execution-log row is written on exit, as 'failed' with the error if it raised,
-    # then published to MONITOR_BATCH_TOPIC when set (pip install 'prediction-monitor[pubsub]')
+    # as 'blocked' with the gate's reasons if it was blocked; then published to
+    # MONITOR_BATCH_TOPIC when set (pip install 'prediction-monitor[pubsub]')
 """
 
 from __future__ import annotations
@@ -25,12 +29,15 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 # The row writers are engine code: they live in monitor/warehouse/ and are re-exported
 # here, the module the worker imports.
 from monitor.events.publisher import publish_batch
 from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
+
+if TYPE_CHECKING:
+    from monitor.gate import GateVerdict
 
 log = logging.getLogger(__name__)
 UNKNOWN = "unknown"
@@ -145,8 +152,13 @@ def execution_log_row(*, game_date: dt.date, system_id: str, started_at: dt.date
                       batch_id: str | None = None, execution_id: str | None = None,
                       orchestration_run_id: str | None = None,
                       feature_store_snapshot_time: dt.datetime | None = None,
-                      env: Mapping[str, str] | None = None) -> dict[str, Any]:
+                      env: Mapping[str, str] | None = None,
+                      blocked: str | None = None) -> dict[str, Any]:
     """One prediction batch → one prediction_execution_log row, as the seed defines it.
+
+    `blocked`: the batch gate's reasons (monitor.gate) for not publishing the batch:
+    status 'blocked' with the reasons in error_message — unless it also raised, which
+    makes it 'failed' with the error.
 
     Coverage is computed from the batch's stamped predictions: pct_with_vegas_line
     counts a present vegas_points_line, pct_with_ppm a present ppm_avg_last_10,
@@ -161,6 +173,8 @@ def execution_log_row(*, game_date: dt.date, system_id: str, started_at: dt.date
               if p.get("feature_quality_score") is not None]
     if error is not None or (players_requested and predicted == 0):
         status = "failed"
+    elif blocked is not None:
+        status = "blocked"
     elif predicted < players_requested:
         status = "partial"
     else:
@@ -179,7 +193,7 @@ def execution_log_row(*, game_date: dt.date, system_id: str, started_at: dt.date
         "players_requested": players_requested,
         "players_predicted": predicted,
         "status": status,
-        "error_message": error,
+        "error_message": error if error is not None else blocked,
         "error_count": error_count if error_count is not None else (
             missing + (1 if error else 0)),
         "avg_feature_quality_score": round(sum(scores) / len(scores), 4) if scores else None,
@@ -205,7 +219,8 @@ def _parsed(value: Any) -> dict[str, Any]:
 @dataclass
 class BatchRecorder:
     """Collects a batch's stamped predictions and writes its execution-log row on
-    exit — with status 'failed' and the error when the batch raised."""
+    exit — with status 'failed' and the error when the batch raised, 'blocked' with
+    the gate's reasons after `block(verdict)`."""
 
     writer: RowWriter
     game_date: dt.date
@@ -219,9 +234,16 @@ class BatchRecorder:
     predictions: list[Mapping[str, Any]] = field(default_factory=list)
     started_at: dt.datetime = field(default_factory=utc_now)
     row: dict[str, Any] | None = None
+    blocked: str | None = None
 
     def add(self, prediction: Mapping[str, Any]) -> None:
         self.predictions.append(prediction)
+
+    def block(self, verdict: GateVerdict | str) -> None:
+        """Do not publish this batch: its execution-log row says 'blocked', with the
+        gate's reasons (or this text) in error_message. Never the serving commit, never
+        a slate's batch; the monitor's `batch_blocked` rule names the commit and why."""
+        self.blocked = verdict if isinstance(verdict, str) else verdict.message
 
     def __enter__(self) -> BatchRecorder:
         self.started_at = utc_now()
@@ -235,7 +257,8 @@ class BatchRecorder:
             predictions=self.predictions, error=error,
             feature_source_mode=self.feature_source_mode, batch_id=self.batch_id,
             orchestration_run_id=self.orchestration_run_id,
-            feature_store_snapshot_time=self.feature_store_snapshot_time, env=self.env)
+            feature_store_snapshot_time=self.feature_store_snapshot_time, env=self.env,
+            blocked=self.blocked)
         self.writer.write("prediction_execution_log", [self.row])
         # With MONITOR_BATCH_TOPIC, `serve` hears of the batch at once; a publish that
         # fails only warns (the row is written, the hourly cycle sees it).

@@ -1,5 +1,6 @@
 -- The commit of the latest successful daily batch (optionally of one system), and
--- when that commit was first seen: what is actually deployed and serving.
+-- when that commit was first seen: what is actually deployed and serving. A failed
+-- batch published nothing, nor did one the batch gate blocked: neither serves.
 -- Params: @system_id STRING, @history_from TIMESTAMP, @as_of TIMESTAMP
 WITH batches AS (
   SELECT system_id, build_commit_sha, feature_source_mode, status, execution_start_timestamp
@@ -16,7 +17,7 @@ first_seen AS (
 latest_daily AS (
   SELECT system_id, build_commit_sha, execution_start_timestamp
   FROM batches
-  WHERE feature_source_mode = 'daily' AND status != 'failed'
+  WHERE feature_source_mode = 'daily' AND status NOT IN ('failed', 'blocked')
   QUALIFY ROW_NUMBER() OVER (ORDER BY execution_start_timestamp DESC) = 1
 )
 SELECT

@@ -1,5 +1,6 @@
 -- Batches written so far for one slate, for every system that ran batches in the
--- days before: a system with none is a slate without predictions.
+-- days before: a system with none is a slate without predictions. A batch the batch
+-- gate blocked was never published: it is no batch of the slate (counted apart).
 -- Params: @game_date DATE, @history_from TIMESTAMP, @as_of TIMESTAMP
 WITH recent AS (
   SELECT system_id, game_date, status, execution_start_timestamp
@@ -13,8 +14,9 @@ systems AS (
 slate AS (
   SELECT
     system_id,
-    COUNT(*) AS batches,
-    COUNTIF(status != 'failed') AS good_batches,
+    COUNTIF(status != 'blocked') AS batches,
+    COUNTIF(status NOT IN ('failed', 'blocked')) AS good_batches,
+    COUNTIF(status = 'blocked') AS blocked_batches,
     MAX(execution_start_timestamp) AS last_batch_at
   FROM recent
   WHERE game_date = @game_date
@@ -24,6 +26,7 @@ SELECT
   s.system_id,
   COALESCE(b.batches, 0) AS batches,
   COALESCE(b.good_batches, 0) AS good_batches,
+  COALESCE(b.blocked_batches, 0) AS blocked_batches,
   b.last_batch_at
 FROM systems AS s
 LEFT JOIN slate AS b USING (system_id)

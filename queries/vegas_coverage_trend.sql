@@ -1,6 +1,7 @@
 -- Coverage per system and game date from the execution log, against the trailing
 -- baseline of the @baseline_days before each date. Coverage is weighted by
--- players_predicted over batches that did not fail; failed batches are counted apart.
+-- players_predicted over batches that did not fail and were not blocked by the batch
+-- gate (never published); failed and blocked batches are counted apart.
 -- pct_* columns are percentages (0-100).
 -- A NaN or infinite pct_with_vegas_line is left out of the coverage (its players too)
 -- and the batch counted in invalid_batches.
@@ -20,17 +21,19 @@ daily AS (
     COUNT(*) AS batches,
     COUNTIF(status = 'failed') AS failed_batches,
     COUNTIF(status = 'partial') AS partial_batches,
-    COUNTIF(status != 'failed') AS good_batches,
-    SUM(IF(status != 'failed', players_requested, 0)) AS players_requested,
-    SUM(IF(status != 'failed', players_predicted, 0)) AS players_predicted,
-    SUM(IF(status != 'failed' AND NOT IS_NAN(pct_with_vegas_line)
+    COUNTIF(status = 'blocked') AS blocked_batches,
+    COUNTIF(status NOT IN ('failed', 'blocked')) AS good_batches,
+    SUM(IF(status NOT IN ('failed', 'blocked'), players_requested, 0)) AS players_requested,
+    SUM(IF(status NOT IN ('failed', 'blocked'), players_predicted, 0)) AS players_predicted,
+    SUM(IF(status NOT IN ('failed', 'blocked') AND NOT IS_NAN(pct_with_vegas_line)
            AND NOT IS_INF(pct_with_vegas_line),
            players_predicted * pct_with_vegas_line, 0)) AS vegas_weighted,
-    SUM(IF(status != 'failed' AND NOT IS_NAN(pct_with_vegas_line)
+    SUM(IF(status NOT IN ('failed', 'blocked') AND NOT IS_NAN(pct_with_vegas_line)
            AND NOT IS_INF(pct_with_vegas_line), players_predicted, 0)) AS vegas_players,
     COUNTIF(IS_NAN(pct_with_vegas_line) OR IS_INF(pct_with_vegas_line)) AS invalid_batches,
-    SUM(IF(status != 'failed', players_predicted * pct_with_ppm, 0)) AS ppm_weighted,
-    SUM(IF(status != 'failed', players_predicted * avg_feature_quality_score, 0)) AS quality_weighted,
+    SUM(IF(status NOT IN ('failed', 'blocked'), players_predicted * pct_with_ppm, 0)) AS ppm_weighted,
+    SUM(IF(status NOT IN ('failed', 'blocked'), players_predicted * avg_feature_quality_score, 0))
+      AS quality_weighted,
     STRING_AGG(DISTINCT feature_source_mode, ',') AS feature_source_modes,
     STRING_AGG(DISTINCT build_commit_sha, ',') AS commits,
     MAX(execution_start_timestamp) AS last_batch_at
@@ -59,6 +62,7 @@ SELECT
   d.batches,
   d.failed_batches,
   d.partial_batches,
+  d.blocked_batches,
   d.good_batches,
   d.players_requested,
   d.players_predicted,

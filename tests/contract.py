@@ -89,22 +89,25 @@ class ContractDB:
     def batch(self, *, system: str = "catboost_v8", day: dt.date = D, commit: str = "abc123",
               status: str = "success", requested: int = 200, predicted: int = 200,
               pct_vegas: float = 40.0, pct_ppm: float = 100.0, quality: float = 90.0,
-              mode: str = "daily", started: dt.datetime | None = None) -> None:
+              mode: str = "daily", started: dt.datetime | None = None,
+              error: str | None = None, execution_id: str | None = None) -> str:
         self._n += 1
         start = started or ts(day, 14)
+        eid = execution_id or f"e{self._n}"
         self._insert("prediction_execution_log", {
-            "execution_id": f"e{self._n}", "batch_id": f"b{self._n}",
+            "execution_id": eid, "batch_id": f"b{self._n}",
             "build_commit_sha": commit, "deployment_revision": "rev-1",
             "execution_start_timestamp": start,
             "execution_end_timestamp": start + dt.timedelta(minutes=5),
             "duration_seconds": 300.0, "game_date": day, "system_id": system,
             "players_requested": requested, "players_predicted": predicted, "status": status,
-            "error_message": None, "error_count": requested - predicted,
+            "error_message": error, "error_count": requested - predicted,
             "avg_feature_quality_score": quality, "pct_with_vegas_line": pct_vegas,
             "pct_with_ppm": pct_ppm, "pct_with_shot_zones": 95.0,
             "feature_store_snapshot_time": start, "feature_source_mode": mode,
             "orchestration_run_id": f"o{self._n}",
         })
+        return eid
 
     def game(self, *, day: dt.date = D, game_id: str | None = None, tipoff_hour: float = 24.0,
              status: str = "scheduled", home: str = "BOS", away: str = "NYK") -> str:

@@ -123,13 +123,16 @@ class Freshness:
         for row in warehouse.query("slate_freshness", {
                 "game_date": slate, "history_from": history_from, "as_of": ctx.as_of}):
             # Attempted batches: a failed first batch with its retry still to come
-            # is the batch-failure rule's business; no attempt at all is no data.
+            # is the batch-failure rule's business; no attempt at all is no data. A
+            # batch the gate blocked was never published: it is not counted.
+            blocked = int(row["blocked_batches"])
             out.append(Observation(
                 self.name, "slate_batches",
                 make_labels(system_id=row["system_id"], game_date=slate,
                             calendar="known" if expected else "unknown"),
                 float(row["batches"]), int(row["batches"]), None, None,
-                (*context, ("successful_batches", str(row["good_batches"])))))
+                (*context, ("successful_batches", str(row["good_batches"])),
+                 *((("blocked_batches", str(blocked)),) if blocked else ()))))
         return out
 
     def _graded(self, warehouse: QueryRunner, ctx: CheckContext, slate: dt.date,

@@ -1,6 +1,6 @@
 """Which code made each slate: several commits for one slate, predictions without a
-commit, backfills on a commit other than the one serving daily batches, and
-batches from a commit older than one already serving."""
+commit, backfills on a commit other than the one serving daily batches, batches
+from a commit older than one already serving, and batches the batch gate blocked."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class ProvenanceCheck:
         "commits_per_slate": SLATE, "unknown_commit_share": SLATE,
         "future_predictions": SLATE, "duplicate_predictions": SLATE,
         "stale_backfill_batches": COMMIT, "superseded_commit_batches": COMMIT,
+        "blocked_batches": COMMIT,
     }
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
@@ -69,10 +70,19 @@ class ProvenanceCheck:
                    ("commit_first_seen", iso(row["first_seen_at"])),
                    ("last_batch_at", iso(row["last_batch_at"])))
         batches = int(row["batches"])
+        blocked = int(row["blocked_batches"])
+        # The latest blocked batch and the gate's reasons: what the alert names.
+        blocked_context = context + ((
+            ("blocked_execution_id", row["last_blocked_execution_id"] or ""),
+            ("blocked_game_date", str(row["last_blocked_game_date"] or "")),
+            ("blocked_at", iso(row["last_blocked_at"])),
+            ("blocked_reasons", row["last_blocked_reasons"] or "")) if blocked else ())
         return [
             Observation(self.name, "stale_backfill_batches", labels,
                         float(row["stale_backfill_batches"]), batches, None, None, context),
             Observation(self.name, "superseded_commit_batches", labels,
                         float(row["superseded_commit_batches"]), batches, None, None, context),
+            Observation(self.name, "blocked_batches", labels, float(blocked), batches, None,
+                        None, blocked_context),
         ]
 

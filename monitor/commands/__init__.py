@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from monitor.commands import (
     backtest_command,
+    check_batch_command,
     check_config_command,
     dashboard_command,
     demo_command,
@@ -35,6 +36,7 @@ REGISTER: list[Register] = [
     serve_command.register,
     backtest_command.register,
     deployment_command.register,
+    check_batch_command.register,
     report_command.register,
     dashboard_command.register,
     silences_command.register,

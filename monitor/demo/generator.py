@@ -221,6 +221,8 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
             has_vegas = np.where(has_line[idx] & ~filled, 1.0, 0.0)
             vegas_points = np.where(has_line[idx] & ~filled, line[idx], np.nan)
             feat_ppm = np.where(filled, 0.4, ppm[idx])
+            # Stamped while the batch runs (ended comes after it): a batch's rows are
+            # those of its system, date and commit between its start and end (check-batch).
             predicted_at = started + dt.timedelta(minutes=float(rng.uniform(2, 20)))
             features = _features_json(vegas_points, has_vegas, feat_ppm, win_pct[idx],
                                       minutes[idx])

@@ -98,6 +98,8 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "batches", "count"),
     MetricSpec("superseded_commit_batches", "batches from a commit older than one already "
                "serving", "count"),
+    MetricSpec("blocked_batches", "batches the batch gate blocked (never published)",
+               "count"),
     MetricSpec("future_predictions", "the slate's predictions with predicted_at in the future",
                "count"),
     MetricSpec("duplicate_predictions", "copies of a prediction_id already written for the "

@@ -79,7 +79,9 @@ def _hints(ev: Evidence, labels: Sequence[tuple[str, str]],
     commit = dict(labels).get("build_commit_sha", "")
     facts: dict[str, str] = {}
     context = dict(ev.context)
-    for key in ("first_predicted_at", "deployment_revision"):
+    # A blocked batch's alert says which batch and why the gate blocked it.
+    for key in ("first_predicted_at", "deployment_revision", "blocked_execution_id",
+                "blocked_reasons"):
         if context.get(key):
             facts[key] = short_time(context[key])
     facts.update({k: short_time(v) for k, v in provenance.get(commit, {}).items() if v})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
 from monitor.config import MonitorConfig
@@ -25,8 +26,8 @@ class SystemHistory:
     # day → commit → (rows with a line, mismatches, rows with ppm, ppm defaults)
     features: dict[dt.date, dict[str, tuple[int, int, int, int]]] = field(
         default_factory=lambda: defaultdict(dict))
-    # day → (coverage, baseline, failed batches, partial batches, batches)
-    coverage: dict[dt.date, tuple[float | None, float | None, int, int, int]] = field(
+    # day → (coverage, baseline, failed batches, partial batches, blocked batches, batches)
+    coverage: dict[dt.date, tuple[float | None, float | None, int, int, int, int]] = field(
         default_factory=dict)
 
     def commit_first_days(self) -> dict[str, dt.date]:
@@ -47,6 +48,9 @@ class ReportData:
     systems: dict[str, SystemHistory]
     alerts: list[AlertEvent]
     alerts_note: str = ""
+    # Per system and commit with batches the gate blocked in the period: the
+    # provenance check's batch_commit_lineage rows (count, latest batch, its reasons).
+    blocked: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, days: int,
@@ -77,7 +81,14 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
             "as_of": now, "baseline_days": baseline_days}):
         system(r["system_id"]).coverage[as_date(r["game_date"])] = (
             r["vegas_coverage"], r["baseline_vegas_coverage"], int(r["failed_batches"]),
-            int(r["partial_batches"]), int(r["batches"]))
+            int(r["partial_batches"]), int(r["blocked_batches"]), int(r["batches"]))
+    period_from = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    period_end = min(now, dt.datetime.combine(date + dt.timedelta(days=1), dt.time(),
+                                              tzinfo=dt.UTC))
+    blocked = [r for r in warehouse.query("batch_commit_lineage", {
+        "history_from": period_from - dt.timedelta(
+            days=config.settings.provenance.history_days),
+        "recent_from": period_from, "as_of": period_end}) if int(r["blocked_batches"])]
     note = ""
     try:
         end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
@@ -85,4 +96,5 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
                   if e.event_type in ("fired", "resolved") and as_date(e.event_time) >= start]
     except WarehouseError:
         alerts, note = [], "no alert history in this warehouse (run `schema apply`)"
-    return ReportData(date, start, daily, dict(sorted(systems.items())), alerts, note)
+    return ReportData(date, start, daily, dict(sorted(systems.items())), alerts, note,
+                      blocked)

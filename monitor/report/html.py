@@ -147,14 +147,30 @@ def _system_section(history: SystemHistory, data: ReportData, config: MonitorCon
 def _batches_table(data: ReportData) -> str:
     rows = []
     for sys_id, history in data.systems.items():
-        for day, (_, _, failed, partial, batches) in sorted(history.coverage.items()):
-            if failed or partial:
+        for day, (_, _, failed, partial, blocked, batches) in sorted(history.coverage.items()):
+            if failed or partial or blocked:
                 rows.append([(escape(str(day)), str(day)), (escape(sys_id), sys_id),
                              (str(failed), str(failed)), (str(partial), str(partial)),
-                             (str(batches), str(batches))])
+                             (str(blocked), str(blocked)), (str(batches), str(batches))])
     if not rows:
-        return '<p class="empty">No failed or partial batches in the period.</p>'
-    return _table("batches", ["game date", "system", "failed", "partial", "batches"], rows)
+        return '<p class="empty">No failed, partial or blocked batches in the period.</p>'
+    return _table("batches", ["game date", "system", "failed", "partial", "blocked",
+                              "batches"], rows)
+
+
+def _blocked_table(data: ReportData) -> str:
+    """Batches the gate blocked, per system and commit: how many, the latest, and why."""
+    if not data.blocked:
+        return '<p class="empty">No batch was blocked by the batch gate in the period.</p>'
+    rows = []
+    for r in data.blocked:
+        at = r["last_blocked_at"].strftime("%Y-%m-%d %H:%M") if r["last_blocked_at"] else ""
+        cells = [str(r["system_id"]), str(r["build_commit_sha"]), str(r["blocked_batches"]),
+                 str(r["last_blocked_game_date"] or ""), at,
+                 str(r["last_blocked_execution_id"] or ""), str(r["last_blocked_reasons"] or "")]
+        rows.append([(escape(c), c) for c in cells])
+    return _table("blocked", ["system", "commit", "blocked", "latest game date",
+                              "latest (UTC)", "execution", "reasons"], rows)
 
 
 def _alerts_table(data: ReportData) -> str:
@@ -215,6 +231,9 @@ def render_html(data: ReportData, config: MonitorConfig) -> str:
         "<p>Critical features on a new commit's first slates against the commit it "
         "replaced (population stability index over its deciles; under 0.1: no shift, "
         "over 0.25: a large one).</p>", _shift_table(data),
-        "<h2>Failed and partial batches</h2>", _batches_table(data),
+        "<h2>Failed, partial and blocked batches</h2>", _batches_table(data),
+        "<h2>Blocked batches</h2>", "<p>Batches the batch gate kept from being published "
+        "(status <code>blocked</code>), per commit, with the latest one's reasons.</p>",
+        _blocked_table(data),
         "<h2>Alerts fired and resolved</h2>", _alerts_table(data),
         f"<script>{SORT_JS}</script></body></html>\n"])

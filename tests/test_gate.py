@@ -1,0 +1,227 @@
+"""The batch gate: the feature-default rules of alerts.yaml on a batch before it is
+written — counted exactly as the warehouse query counts, blocking the demo's broken
+batch and no batch of a clean season, light enough for the prediction worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.batch_check import batch_rows
+from monitor.checks.feature_defaults import FEATURE_COUNTS, query_feature_defaults
+from monitor.config import MonitorConfig
+from monitor.demo import build_demo_warehouse
+from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM
+from monitor.gate import MIN_ROWS, check_batch, feature_defaults_row
+from monitor.provenance import BatchRecorder, DuckDBRowWriter
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.conftest import DEMO_OPTS
+from tests.contract import ContractDB, D, features, ts
+
+NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+LOG_COLUMNS = ("execution_id, batch_id, system_id, game_date, build_commit_sha, "
+               "feature_source_mode, status, error_message, players_predicted, "
+               "execution_start_timestamp, execution_end_timestamp")
+
+
+def healthy(n: int, line: float | None = 20.5) -> list[dict[str, Any]]:
+    return [{"line_value": line, "critical_features": features(line)} for _ in range(n)]
+
+
+def broken(n: int) -> list[dict[str, Any]]:
+    """The seed's incident: a line, but has_vegas_line and ppm at their defaults."""
+    return [{"line_value": 20.5, "critical_features": features(None, has=0.0, ppm=0.4)}
+            for _ in range(n)]
+
+
+def every_batch(path: Path, config: MonitorConfig) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Each execution-log batch of a demo file and the gate's verdict on its rows."""
+    wh = DuckDBWarehouse(path, read_only=True)
+    try:
+        cur = wh.connection.execute(
+            f"SELECT {LOG_COLUMNS} FROM nba_predictions.prediction_execution_log "
+            "ORDER BY execution_start_timestamp")
+        names = [d[0] for d in cur.description]
+        for values in cur.fetchall():
+            batch = dict(zip(names, values, strict=True))
+            yield batch, check_batch(batch_rows(wh, batch), config=config)
+    finally:
+        wh.close()
+
+
+def test_the_demo_incident_is_blocked_at_its_first_broken_batch(
+        demo_path: Path, config: MonitorConfig) -> None:
+    verdicts = list(every_batch(demo_path, config))
+    broken_batches = [(b, v) for b, v in verdicts if b["build_commit_sha"] == BROKEN_COMMIT]
+    first, verdict = broken_batches[0]
+    assert first["game_date"] == DEMO_OPTS.incident_start and first["system_id"] == MAIN_SYSTEM
+    assert verdict.blocked and verdict.rows == first["players_predicted"]
+    named = {r.feature: r for r in verdict.reasons if r.blocking}
+    assert set(named) >= {"ppm_avg_last_10", "has_vegas_line"}
+    mismatch = named["has_vegas_line"]
+    assert mismatch.rule == "vegas_line_feature_mismatch" and mismatch.metric == "mismatch_share"
+    assert mismatch.interval is not None and mismatch.interval[0] > 0.05
+    assert mismatch.share is not None and mismatch.n > 30
+    assert named["ppm_avg_last_10"].rule == "ppm_default_filled"
+    assert "ppm_default_filled" in verdict.message and "vegas_line_feature_mismatch" in \
+        verdict.message
+    # Every broken batch with rows is blocked; no batch of another commit is.
+    assert all(v.blocked for b, v in broken_batches if b["players_predicted"])
+    assert [b["execution_id"] for b, v in verdicts
+            if v.blocked and b["build_commit_sha"] != BROKEN_COMMIT] == []
+
+
+@pytest.fixture(scope="module")
+def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clean") / "clean.duckdb"
+    build_demo_warehouse(path, replace(DEMO_OPTS, scenario="clean"), show_progress=False)
+    return path
+
+
+def test_a_clean_demo_season_has_no_false_block(clean_season: Path,
+                                                config: MonitorConfig) -> None:
+    verdicts = list(every_batch(clean_season, config))
+    assert len(verdicts) > 500
+    assert [(b["execution_id"], v.message) for b, v in verdicts if v.blocked] == []
+    # Its rows are there (a batch's rows are found through the execution log).
+    judged = [v for b, v in verdicts if b["status"] != "failed"]
+    assert all(v.rows >= MIN_ROWS for v in judged)
+
+
+def test_a_small_batch_passes_and_says_it_is_too_small(config: MonitorConfig) -> None:
+    verdict = check_batch(broken(MIN_ROWS - 1), config=config)
+    assert not verdict.blocked and verdict.rows == MIN_ROWS - 1
+    (reason,) = verdict.reasons
+    assert "too small to judge" in reason.message and not reason.blocking
+    assert check_batch(broken(MIN_ROWS + 30), config=config).blocked
+
+
+def test_thresholds_and_samples_are_the_rules_own(config: MonitorConfig) -> None:
+    mismatch = next(r for r in config.rules if r.name == "vegas_line_feature_mismatch")
+    # Under min_sample the rule does not judge: 1 broken row in min_sample - 1 passes...
+    assert not check_batch(broken(1) + healthy(mismatch.min_sample - 2), config=config).blocked
+    # ...a clear majority of a full sample blocks...
+    assert check_batch(broken(20) + healthy(20), config=config).blocked
+    # ...and with the rule's threshold moved above it, the same batch passes.
+    lenient = config.model_copy(update={"rules": [
+        r.model_copy(update={"above": 0.9}) if r.metric in (
+            "mismatch_share", "ppm_default_share") else r for r in config.rules]})
+    assert not check_batch(broken(20) + healthy(20), config=lenient).blocked
+    # A share whose interval still reaches below the threshold is not evidence.
+    edge = broken(3) + healthy(37)  # 7.5% > 5%, but the interval's lower bound is not
+    assert not check_batch(edge, config=config).blocked
+
+
+def test_a_warning_rule_is_a_reason_that_lets_the_batch_pass(config: MonitorConfig) -> None:
+    rows = healthy(40) + [{"line_value": 20.5, "critical_features": "{broken"}
+                          for _ in range(30)]
+    verdict = check_batch(rows, config=config)
+    assert not verdict.blocked
+    assert [(r.rule, r.severity) for r in verdict.reasons] == [
+        ("critical_features_missing", "warning")]
+
+
+def test_a_dataframe_gets_the_verdict_of_its_records(config: MonitorConfig) -> None:
+    import pandas  # a dev dependency; the gate itself never imports it
+
+    rows = broken(20) + healthy(20, line=None) + healthy(20)
+    frame = pandas.DataFrame(rows)  # line_value None becomes NaN, as workers hold it
+    from_frame = check_batch(frame, config=config)
+    from_dicts = check_batch(rows, config=config)
+    assert from_frame.blocked and from_frame == from_dicts
+    assert from_frame.rows == 60
+
+
+def test_mappings_and_json_text_count_alike(config: MonitorConfig) -> None:
+    rows = broken(20) + healthy(20)
+    as_dicts = [{**r, "critical_features": json.loads(r["critical_features"])} for r in rows]
+    assert check_batch(as_dicts, config=config) == check_batch(rows, config=config)
+
+
+HOSTILE = [
+    features(20.5), features(None, has=0.0), features(None, has=0.0, ppm=0.4),
+    "{not json", "null", '"just a string"', "[1, 2]", '{"has_vegas_line": 1.0}',
+    json.dumps({"has_vegas_line": "no", "ppm_avg_last_10": 0.4}),
+    json.dumps({"has_vegas_line": True, "ppm_avg_last_10": "0.4", "team_win_pct": 1.5}),
+    json.dumps({"has_vegas_line": None, "ppm_avg_last_10": {"x": 1}, "team_win_pct": -0.1,
+                "minutes_avg_last_10": 0.0}),
+    json.dumps({"has_vegas_line": "0.0", "ppm_avg_last_10": "nan", "team_win_pct": [0.5],
+                "minutes_avg_last_10": 60.0}),
+    '{"has_vegas_line": NaN, "ppm_avg_last_10": 0.4}',
+    '{"has_vegas_line": 1e400, "ppm_avg_last_10": 0.4, "team_win_pct": 0.5, '
+    '"minutes_avg_last_10": 20}',
+]
+
+
+def test_the_gate_counts_what_the_warehouse_query_counts(db: ContractDB,
+                                                         config: MonitorConfig) -> None:
+    for i, cf in enumerate(HOSTILE):
+        for line in (20.5, None, float("nan")):
+            db.prediction(cf=cf, line=line, predicted_at=ts(D, 15) + dt.timedelta(seconds=i))
+    db.prediction(cf=None, line=20.5)
+    db.wh.connection.execute(  # SQL NULL critical_features, and a prediction written twice
+        "INSERT INTO nba_predictions.player_prop_predictions (prediction_id, system_id, "
+        "player_lookup, game_date, line_value, build_commit_sha, predicted_at, "
+        "critical_features) VALUES ('x', 'catboost_v8', 'px', ?, 20.5, 'abc123', ?, NULL), "
+        "('p1', 'catboost_v8', 'p1', ?, 20.5, 'abc123', ?, ?)",
+        [D, ts(D), D, ts(D, 16), features(None, has=0.0, ppm=0.4)])
+    (sql_row,) = query_feature_defaults(db.wh, config.features, D, D, NOW)
+    records = db.wh.run_sql("rows", "SELECT * FROM player_prop_predictions", {})
+    gate_row = feature_defaults_row(records, config.features, now=NOW)
+    counted = ["feature_rows", "features_absent", "features_null", "features_malformed",
+               "features_incomplete", "invalid_rows", "duplicate_rows", "future_rows",
+               *(f"f{i}_{c}" for i in range(len(config.features))
+                 for c in (*FEATURE_COUNTS[:1], "wrong_type", "eligible", "at_sentinel",
+                           "out_of_range"))]
+    assert {k: gate_row[k] for k in counted} == {k: int(sql_row[k]) for k in counted}
+    assert gate_row["build_commit_sha"] == sql_row["build_commit_sha"] == "abc123"
+    assert gate_row["first_predicted_at"] == sql_row["first_predicted_at"]
+    # Both kinds of every count happen in the rows above: the comparison means something.
+    assert all(gate_row[f"f{i}_{c}"] for i in (0, 1) for c in ("present", "wrong_type",
+                                                                  "at_sentinel"))
+    assert gate_row["features_malformed"] and gate_row["features_incomplete"]
+
+
+def test_a_blocked_batch_is_logged_blocked_with_the_reasons(
+        tmp_path: Path, config: MonitorConfig) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.close()
+    writer = DuckDBRowWriter(str(db.path))
+    env = {"BUILD_COMMIT": BROKEN_COMMIT, "K_REVISION": "worker-00007"}
+    with BatchRecorder(writer, game_date=D, system_id="catboost_v8", players_requested=40,
+                       feature_source_mode="backfill", env=env) as batch:
+        for record in broken(40):
+            batch.add(record)
+        verdict = check_batch(batch.predictions, config=config)
+        if verdict.blocked:
+            batch.block(verdict)
+    wh = DuckDBWarehouse(db.path)
+    (status, error, predicted), = wh.connection.execute(
+        "SELECT status, error_message, players_predicted "
+        "FROM nba_predictions.prediction_execution_log").fetchall()
+    wh.close()
+    assert status == "blocked" and predicted == 40
+    assert error == verdict.message and error.startswith("blocked by the batch gate: ")
+    assert "vegas_line_feature_mismatch" in error and "ppm_avg_last_10" in error
+
+
+def test_importing_the_gate_and_judging_a_batch_stays_light() -> None:
+    code = ("import sys, json, monitor.gate as g; "
+            "loaded_before = 'monitor.config' in sys.modules; "
+            "rows = [{'line_value': 20.5, 'critical_features': json.dumps("
+            "{'has_vegas_line': 0.0, 'ppm_avg_last_10': 0.4})}] * 40; "
+            "v = g.check_batch(rows); "
+            "heavy = sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in "
+            "('pandas', 'google', 'duckdb', 'pyarrow', 'numpy', 'sqlglot', 'rich')}); "
+            "print(loaded_before, v.blocked, heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False True []"
