@@ -183,16 +183,15 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
     if not isinstance(notifier, ChartUploader):
         return None
     try:
-        from monitor.notify.chart import metric_series, render_png
+        from monitor.notify.chart import chart_threshold, metric_series, render_png
 
         labels = dict(plan.alerts[0].labels)
         title, points, change = metric_series(warehouse, config, rule, labels, as_of)
         if len(points) < 2:
             return None
         where = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-        threshold = rule.threshold if rule.metric in ("hit_rate", "mismatch_share",
-                                                      "ppm_default_share") else None
-        png = render_png(f"{title} — {where}", points, threshold=threshold, marker=change)
+        png = render_png(f"{title} — {where}", points, threshold=chart_threshold(rule),
+                         marker=change)
     except Exception as exc:  # noqa: BLE001
         return f"chart for {rule.name} not drawn: {type(exc).__name__}: {exc}"
     result = notifier.upload_png(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",

@@ -65,3 +65,16 @@ def test_a_failed_upload_leaves_the_alert_delivered(demo_path: Path, tmp_path: P
     out = capsys.readouterr()
     assert "chart upload failed" in out.err
     assert TOKEN not in out.out + out.err
+
+
+def test_a_chart_draws_the_threshold_only_where_it_shows_the_rules_own_quantity() -> None:
+    from monitor.config import load_config
+    from monitor.notify.chart import chart_threshold
+
+    rules = {r.metric: r for r in load_config().rules}
+    # A configured feature's sentinel share is a share per day like the seed's two.
+    for metric in ("sentinel_share", "ppm_default_share", "mismatch_share", "hit_rate"):
+        assert metric in rules, metric
+        assert chart_threshold(rules[metric]) == rules[metric].threshold, metric
+    # A CUSUM's statistic is not the hit rate per day its chart draws.
+    assert chart_threshold(rules["hit_rate_drift"]) is None

@@ -20,7 +20,16 @@ DAYS = 28
 OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "mae_drift", "high_edge_hit_rate",
            "direction_accuracy"}
 FEATURES = {"mismatch_share", "ppm_default_share", "sentinel_share"}
+# Metrics whose chart draws the rule's own quantity per day, so the rule's threshold is
+# a line on it; the others (a CUSUM, high-edge picks) draw a related series instead.
+SAME_SCALE = {"hit_rate"} | FEATURES
 Series = list[tuple[dt.date, float]]
+
+
+def chart_threshold(rule: Rule) -> float | None:
+    """The line to draw on the rule's chart: its fixed threshold, where the chart shows
+    the quantity the threshold is about."""
+    return rule.threshold if rule.metric in SAME_SCALE else None
 
 
 def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
