@@ -102,6 +102,26 @@ def dispatch(routes: Routes, request: Request) -> Response:
     return Response.text(404, f"no route {request.path}")
 
 
+# Every request serve answers is small (a Pub/Sub push of one batch's keys, a Slack
+# form): a larger body is refused before it is read.
+MAX_BODY_BYTES = 1 << 20
+
+
+def body_length(header: str | None) -> int | Response:
+    """The Content-Length to read, or the answer that refuses it."""
+    if not header:
+        return 0
+    try:
+        length = int(header)
+    except ValueError:
+        return Response.text(400, "Content-Length is not a number")
+    if length < 0:
+        return Response.text(400, "Content-Length is negative")
+    if length > MAX_BODY_BYTES:
+        return Response.text(413, f"body over {MAX_BODY_BYTES} bytes")
+    return length
+
+
 def start_server(routes: Routes, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
     """Serve `routes` on a daemon thread; each request on its own thread, so a slow
     page never holds up /healthz or /metrics."""
@@ -112,11 +132,17 @@ def start_server(routes: Routes, port: int, host: str = "0.0.0.0") -> ThreadingH
 
         def _handle(self, method: str) -> None:
             url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
+            length = body_length(self.headers.get("Content-Length"))
+            if isinstance(length, Response):  # refused before reading (or authenticating)
+                self.close_connection = True
+                self._send(length)
+                return
             request = Request(method, url.path, parse_qs(url.query),
                               {k.lower(): v for k, v in self.headers.items()},
                               self.rfile.read(length) if length else b"")
-            response = dispatch(routes, request)
+            self._send(dispatch(routes, request))
+
+        def _send(self, response: Response) -> None:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from monitor.model import Status
+
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.cycle import CycleSummary
@@ -40,12 +42,16 @@ class CycleOutcome:
     @property
     def problem(self) -> str | None:
         """Why this cycle did not do all it owed: it failed, another cycle held the
-        lease (or took it over), or a notification failed and is kept pending."""
+        lease (or took it over), a check could not run (the batch it should judge was
+        not judged), or a notification failed and is kept pending."""
         s = self.summary
         if s is None:
             return "the cycle failed (see the log)"
         if s.skipped:
             return f"alerts not handled: {s.skipped}"
+        errored = sorted(r.name for r in s.results if r.status is Status.ERROR)
+        if errored:
+            return f"check(s) could not run: {', '.join(errored)}"
         if s.failed:
             return f"{s.failed} notification(s) failed and are kept pending"
         return None

@@ -199,3 +199,16 @@ def test_check_config_reports_bad_event_settings(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("MONITOR_BATCH_TOPIC", TOPIC)
     monkeypatch.setenv("MONITOR_HOURLY_CYCLE", "job")
     assert main(["check-config"]) == 0
+
+
+def test_check_config_warns_of_an_audience_without_a_service_account(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.cli import main
+
+    monkeypatch.setenv("MONITOR_PUSH_AUDIENCE", "https://prediction-monitor-1.run.app")
+    assert main(["check-config"]) == 0
+    assert "warning: MONITOR_PUSH_AUDIENCE is set without MONITOR_PUSH_SERVICE_ACCOUNT" \
+        in capsys.readouterr().out
+    monkeypatch.setenv("MONITOR_PUSH_SERVICE_ACCOUNT", "push@p.iam.gserviceaccount.com")
+    assert main(["check-config"]) == 0
+    assert "warning:" not in capsys.readouterr().out

@@ -251,7 +251,7 @@ def test_a_push_for_the_first_broken_batch_alerts_before_the_answer_and_once_onl
 
 @pytest.mark.parametrize("case", ["missing", "not bearer", "wrong audience", "expired",
                                   "other key", "other account", "not google",
-                                  "unverified email", "garbage"])
+                                  "unverified email", "garbage", "two segments"])
 def test_a_push_without_a_valid_token_is_refused_and_nothing_runs(
         case: str, served: Served, warehouse: Path, slack_bot: FakeSlack,
         signer: Signer) -> None:
@@ -265,6 +265,8 @@ def test_a_push_without_a_valid_token_is_refused_and_nothing_runs(
         "not google": signer.token(iss="https://evil.example"),
         "unverified email": signer.token(email_verified=False),
         "garbage": "not-a-jwt",
+        # google-auth's error quotes such a token's segments: never echoed
+        "two segments": ".".join(signer.token().split(".")[:2]),
     }
     body = push_body(first_broken_batch(warehouse))
     if case == "not bearer":
@@ -278,7 +280,7 @@ def test_a_push_without_a_valid_token_is_refused_and_nothing_runs(
     expected = 401 if case in ("missing", "not bearer") else 403
     assert status == expected, text
     assert ("missing bearer token" if expected == 401 else "invalid token") in text
-    assert "eyJ" not in text  # no token echoed
+    assert "eyJ" not in text and AUDIENCE not in text  # no token, no configured audience
     assert slack_bot.posts() == [] and monitor_rows(warehouse) == (0, 0)
     assert served.health.report()[1]["status"] == "starting"
 
@@ -337,6 +339,43 @@ def test_a_notification_kept_pending_is_a_503_and_the_redelivery_sends_it(
     assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
     delivered = [args["text"] for args, _ in slack_bot.posted]
     assert len([t for t in delivered if "vegas_line_feature_mismatch" in t]) == 1
+
+
+def test_a_push_whose_cycle_could_not_run_a_check_is_a_503_and_its_redelivery_alerts(
+        served: Served, warehouse: Path, slack_bot: FakeSlack, signer: Signer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that errors (a transient warehouse fault) leaves the batch unjudged: the
+    push must not be acked, or the broken batch waits for the hourly cycle."""
+    from monitor.checks.feature_defaults import FeatureDefaults
+
+    measure = FeatureDefaults.measure
+    faults = [RuntimeError("transient: the warehouse dropped the connection")]
+
+    def flaky(self: FeatureDefaults, *args: Any, **kwargs: Any) -> Any:
+        if faults:
+            raise faults.pop()
+        return measure(self, *args, **kwargs)
+
+    monkeypatch.setattr(FeatureDefaults, "measure", flaky)
+    body = push_body(first_broken_batch(warehouse))
+    status, text = served.push(body, signer.token())
+    assert status == 503 and "could not run: feature_defaults" in text
+    served.now += dt.timedelta(seconds=20)
+    status, text = served.push(body, signer.token())  # Pub/Sub's redelivery
+    assert status == 200, text
+    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+
+
+def test_a_push_of_deeply_nested_json_is_a_400(
+        served: Served, slack_bot: FakeSlack, signer: Signer) -> None:
+    import base64
+
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    data = base64.b64encode(b'{"execution_id": "x", "extra": ' + deep + b"}").decode()
+    for body in (deep, json.dumps({"message": {"messageId": "1", "data": data}}).encode()):
+        status, text = served.push(body, signer.token())
+        assert status == 400, text
+    assert slack_bot.posts() == []
 
 
 def test_a_malformed_push_is_a_400_and_nothing_runs(

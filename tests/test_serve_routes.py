@@ -217,3 +217,36 @@ def test_exporter_serves_the_latest_cycle_only_and_counts_cycles() -> None:
     # A failed cycle does not move the last success.
     assert counter(after, "last_successful_cycle_timestamp_seconds") == \
         (at + dt.timedelta(hours=1)).timestamp()
+
+
+def test_a_body_too_large_or_a_bad_length_is_refused_before_it_is_read() -> None:
+    import http.client
+
+    from monitor.routes import MAX_BODY_BYTES, Response, body_length, start_server
+
+    assert body_length(None) == 0 and body_length("12") == 12
+    for header, status in (("-1", 400), ("ten", 400), (str(MAX_BODY_BYTES + 1), 413)):
+        refused = body_length(header)
+        assert isinstance(refused, Response) and refused.status == status, header
+    seen: list[bytes] = []
+
+    def echo(request: Request) -> Response:
+        seen.append(request.body)
+        return Response.text(200, "ok")
+
+    server = start_server({("POST", "/echo"): echo}, 0, "127.0.0.1")
+    try:
+        for length, status in (("1000000000000", 413), ("-1", 400), ("5", 200)):
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1],
+                                              timeout=10)
+            conn.putrequest("POST", "/echo")
+            conn.putheader("Content-Length", length)
+            conn.endheaders()
+            if status == 200:
+                conn.send(b"hello")
+            assert conn.getresponse().status == status, length
+            conn.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [b"hello"]

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from monitor.commands.common import load_config_or_exit, report_error
-    from monitor.events.settings import event_env_problems
+    from monitor.events.settings import event_env_problems, event_env_warnings
     from monitor.notify.factory import slack_env_problems
     from monitor.warehouse import warehouse_url_problem
 
@@ -37,6 +37,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         report_error("environment error:\n" + "\n".join(f"  {p}" for p in problems))
         return ExitCode.MONITOR_ERROR
     print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
+    for warning in event_env_warnings(os.environ):
+        print(f"warning: {warning}")
     # No warehouse here: whether the table exists is said by `run` and `validate-daily`.
     print(f"calendar: table {config.calendar.table}" if config.calendar else
           "calendar: none configured — off days cannot be told from a missing slate, so a "

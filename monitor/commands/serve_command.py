@@ -44,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.errors import WarehouseUnavailable
     from monitor.events.oidc import PushVerifier
     from monitor.events.push import batch_push_route
-    from monitor.events.settings import event_env_problems, event_settings
+    from monitor.events.settings import event_env_problems, event_env_warnings, event_settings
     from monitor.logs import configure_logging
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.notify.factory import NotifierConfigError
@@ -69,6 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if (problem := _schema_problem(args, config)) is not None:
         report_error(problem)
         return ExitCode.MONITOR_ERROR
+    for warning in event_env_warnings(env):
+        log.warning(warning)
     health = Health()
     exporter = PrometheusExporter()
     events = event_settings(env)

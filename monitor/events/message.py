@@ -110,7 +110,7 @@ def parse_push(body: bytes) -> BatchEvent:
     """The batch event of a push request's body; BadPush says what is wrong."""
     try:
         envelope = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadPush("body is not JSON (expected a Pub/Sub push envelope)") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("message"), dict):
         raise BadPush("no message object (expected a Pub/Sub push envelope)")
@@ -124,7 +124,7 @@ def parse_push(body: bytes) -> BatchEvent:
     try:
         raw = base64.b64decode(encoded, validate=True)
         data = json.loads(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
         raise BadPush("message data is not base64-encoded JSON") from None
     if not isinstance(data, dict):
         raise BadPush("message data is not a JSON object")

@@ -35,6 +35,17 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip()
 
 
+_PROBLEMS = (("expired", "expired"), ("too early", "not yet valid"),
+             ("audience", "wrong audience"), ("signature", "bad signature"),
+             ("certificate", "unknown signing key"), ("key", "unknown signing key"))
+
+
+def token_problem(message: str) -> str:
+    """A fixed reason for google-auth's error text, which may quote the token."""
+    lowered = message.lower()
+    return next((reason for word, reason in _PROBLEMS if word in lowered), "malformed")
+
+
 class PushVerifier:
     def __init__(self, settings: PushAuthSettings) -> None:
         self.settings = settings
@@ -56,9 +67,9 @@ class PushVerifier:
                         type(exc).__name__)
             raise KeysUnavailable("signing keys unavailable") from None
         except (ValueError, google.auth.exceptions.GoogleAuthError) as exc:
-            # The reason is google-auth's (expired, wrong audience, bad signature):
-            # kept short, never the token.
-            raise Forbidden(f"invalid token: {str(exc)[:160]}") from None
+            # google-auth's own text can quote the token's segments or our audience:
+            # the caller and the log get a fixed reason only.
+            raise Forbidden(f"invalid token: {token_problem(str(exc))}") from None
         if claims.get("iss") not in ISSUERS:
             raise Forbidden("invalid token: not issued by Google")
         if s.service_account is not None and (

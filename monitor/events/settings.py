@@ -71,3 +71,12 @@ def event_env_problems(env: Mapping[str, str]) -> list[str]:
         problems.append(f"MONITOR_BATCH_TOPIC must be projects/PROJECT/topics/TOPIC, not "
                         f"{topic[:80]!r}")
     return problems
+
+
+def event_env_warnings(env: Mapping[str, str]) -> list[str]:
+    """Settings that work but are weaker than they look."""
+    if _get(env, "MONITOR_PUSH_AUDIENCE") and not _get(env, "MONITOR_PUSH_SERVICE_ACCOUNT"):
+        return ["MONITOR_PUSH_AUDIENCE is set without MONITOR_PUSH_SERVICE_ACCOUNT: any "
+                "Google-signed token for that audience is accepted, and anyone with a "
+                "Google account can mint one; set the push subscription's service account"]
+    return []
