@@ -174,6 +174,22 @@ def test_validate_daily_prints_the_shift_under_the_commits_findings(
     assert "(vs old111: at sentinel 0.0% → 80.0%" in lines[failing + 1]
 
 
+def test_the_slack_verdict_shows_the_shift_of_the_failing_commit(
+        db: ContractDB, tmp_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.report.blocks import report_blocks
+    from monitor.validate import validate_daily
+
+    slates(db)
+    db.batch()
+    report = validate_daily(db.wh, load_config(few_players_file(tmp_path)), D,
+                            now=dt.datetime.combine(D, dt.time(23), tzinfo=dt.UTC))
+    texts = [b["text"]["text"] for b in report_blocks(report)["blocks"] if "text" in b]
+    changed = next(t for t in texts if t.startswith("*What changed with these commits*"))
+    assert "• `new222`: ppm_avg_last_10 PSI" in changed
+    assert "vs old111: at sentinel 0.0% → 80.0%" in changed
+
+
 def test_the_report_shows_the_shift_per_commit(db: ContractDB, tmp_path: Path) -> None:
     slates(db)
     db.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.checks.feature_shift import commits_of_findings, shifts_by_commit
 from monitor.model import CheckResult, Status
 from monitor.notify.message import MAX_BLOCKS, MAX_TEXT, escape
 from monitor.report.markdown import ICONS, next_step
@@ -50,14 +51,22 @@ def report_blocks(report: DailyReport) -> dict[str, Any]:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": _clip(f"_{escape(report.calendar_note)}_")}]})
     blocks.append({"type": "divider"})
-    # Room for the verdict, the note, the divider, the next steps and "more".
-    shown = report.results[:MAX_BLOCKS - 6]
+    # Room for the verdict, the note, the divider, what changed, the next steps and "more".
+    shown = report.results[:MAX_BLOCKS - 7]
     for r in shown:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
             f"{ICONS[r.status]} *{escape(r.name)}* — {r.status.value}\n{escape(r.summary)}")}})
     if len(report.results) > len(shown):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"and {len(report.results) - len(shown)} more checks")}]})
+    shifts = shifts_by_commit(report.results)
+    changed = {c: shifts[c] for r in report.results for c in commits_of_findings(r)
+               if c in shifts}
+    if changed:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+            "*What changed with these commits* (feature shift vs the commit each "
+            "replaced)\n" + "\n".join(f"• `{escape(c)}`: {escape(t)}"
+                                      for c, t in changed.items()))}})
     steps = []
     for r in report.results:
         if r.status in NOT_OK:
