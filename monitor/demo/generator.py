@@ -133,18 +133,56 @@ def _utc(day: dt.date, hour: float) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) + dt.timedelta(hours=hour)
 
 
-def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict[dt.date, str],
-                 revisions: dict[str, str], rng: np.random.Generator,
-                 id_offset: int, games: list[ScheduledGame]) -> DayTables:
-    if not games:  # an off day: the orchestrator runs no batch
-        return DayTables(pa.table({}), pa.table({}), _log_table([]))
-    n_games = len(games)
+@dataclass
+class _Slate:
+    """A game day's players and what the world holds for them: form, lines, outcomes
+    and the critical features, the same for every system."""
+
+    day: dt.date
+    n: int
+    mu: np.ndarray
+    has_line: np.ndarray
+    line: np.ndarray
+    actual: np.ndarray
+    ppm: np.ndarray
+    minutes: np.ndarray
+    win_pct: np.ndarray
+    game_ids: np.ndarray
+    called_off: np.ndarray  # postponed during the day: in the morning batch only
+    player_lookup: np.ndarray
+
+
+@dataclass
+class _SystemDay:
+    """One system on one game day: its code and what is wrong with it."""
+
+    system: str
+    commit: str
+    revision: str
+    legacy: bool
+    broken: bool
+    regressed: bool
+    noise: float
+    default_filled: np.ndarray
+
+
+@dataclass
+class _Batch:
+    index: int
+    final: bool
+    started: dt.datetime
+    status: str
+    idx: np.ndarray  # the slate's rows this batch predicted
+
+
+def _draw_slate(day: dt.date, opts: DemoOptions, league: _League, rng: np.random.Generator,
+                games: list[ScheduledGame]) -> _Slate:
     teams = np.array([t for g in games for t in (g.away, g.home)])
     players = np.concatenate([
         rng.choice(np.flatnonzero(league.team_of == t), ACTIVE_PER_TEAM, replace=False)
         for t in teams
     ])
-    game_of = np.repeat(np.arange(n_games), 2 * ACTIVE_PER_TEAM)
+    game_of = np.repeat(np.arange(len(games)), 2 * ACTIVE_PER_TEAM)
     n = players.size
     mu = league.base_points[players] * rng.normal(1.0, 0.08, n)
     affected = opts.affected(day)
@@ -161,14 +199,134 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     line = np.maximum(line, 0.5)
     actual = np.maximum(0, np.round(mu + rng.normal(0, OUTCOME_NOISE, n)))
     rng.normal(1.0, 0.1, n)  # drawn, unused: later draws (and the figures) stay as they were
-    ppm = _ppm_avg_last_10(opts.seed, day, players, league.base_points)
-    game_ids = np.array([g.game_id for g in games])[game_of]
-    # Called off during the day: in the morning batch, in no later one, never graded.
-    called_off = np.array([g.status == "postponed" for g in games])[game_of]
-    player_lookup = np.array(league.player_ids)[players]
-    win_pct = league.team_win_pct[league.team_of[players]]
-    minutes = _minutes_avg_last_10(opts.seed, day, players)
+    return _Slate(
+        day=day, n=n, mu=mu, has_line=has_line, line=line, actual=actual,
+        ppm=_ppm_avg_last_10(opts.seed, day, players, league.base_points),
+        minutes=_minutes_avg_last_10(opts.seed, day, players),
+        win_pct=league.team_win_pct[league.team_of[players]],
+        game_ids=np.array([g.game_id for g in games])[game_of],
+        called_off=np.array([g.status == "postponed" for g in games])[game_of],
+        player_lookup=np.array(league.player_ids)[players])
 
+
+def _system_day(s_index: int, system: str, slate: _Slate, opts: DemoOptions,
+                commits: dict[dt.date, str], revisions: dict[str, str],
+                rng: np.random.Generator) -> _SystemDay:
+    affected = opts.affected(slate.day)
+    broken = affected and system == MAIN_SYSTEM and opts.scenario == "incident"
+    commit = BROKEN_COMMIT if broken else commits[slate.day]
+    # The broken commit defaulted ppm_avg_last_10 and dropped the line for most players.
+    filled = rng.random(slate.n) < 0.85 if broken else np.zeros(slate.n, bool)
+    return _SystemDay(
+        system=system, commit=commit,
+        revision=revisions.setdefault(commit, f"prediction-worker-{len(revisions) + 1:05d}-"
+                                      f"{commit[:3]}"),
+        legacy=(slate.day - opts.start).days < opts.legacy_days, broken=broken,
+        regressed=affected and system == MAIN_SYSTEM and opts.scenario == "hit_rate_regression",
+        noise=SYSTEM_NOISE.get(system, 2.0 + 0.01 * (s_index % 50)), default_filled=filled)
+
+
+def _draw_batch(index: int, n_batches: int, start_hour: float, slate: _Slate,
+                rng: np.random.Generator) -> _Batch:
+    """Which of the slate's players a batch predicted: all, most (partial), or none
+    (failed); the slate's last batch is the retry that worked."""
+    final = index == n_batches - 1
+    started = _utc(slate.day, start_hour + float(rng.uniform(0, 0.03)))
+    roll = rng.random()
+    status = "failed" if roll < 0.02 else ("partial" if roll < 0.05 else "success")
+    if final and status == "failed":
+        status = "success"
+    n = slate.n
+    keep = np.ones(n, bool) if status == "success" else (
+        rng.random(n) < rng.uniform(0.91, 0.98) if status == "partial"
+        else np.zeros(n, bool))
+    if final:
+        keep = np.ones(n, bool) if status != "partial" else keep
+    if index > 0:
+        keep &= ~slate.called_off
+    return _Batch(index, final, started, status, np.flatnonzero(keep))
+
+
+def _predicted_points(slate: _Slate, who: _SystemDay, idx: np.ndarray,
+                      rng: np.random.Generator) -> np.ndarray:
+    m = idx.size
+    if who.broken:
+        pred = np.where(slate.has_line[idx], slate.line[idx] + rng.normal(0, 4.4, m),
+                        slate.mu[idx] + rng.normal(0, 6.0, m))
+    elif who.regressed:
+        pred = np.where(slate.has_line[idx], slate.line[idx] + rng.normal(0, 2.0, m),
+                        slate.mu[idx] + rng.normal(0, who.noise, m))
+    else:
+        pred = slate.mu[idx] + rng.normal(0, who.noise, m)
+    return np.asarray(np.round(np.maximum(pred, 0.0), 1))
+
+
+def _log_row(slate: _Slate, who: _SystemDay, batch: _Batch, ended: dt.datetime,
+             filled: np.ndarray, rng: np.random.Generator) -> dict[str, object]:
+    """The batch's prediction_execution_log row (its draws after the predictions')."""
+    day, idx, m = slate.day, batch.idx, batch.idx.size
+    requested = slate.n if batch.index == 0 else int((~slate.called_off).sum())
+    return {
+        "execution_id": f"exec_{day:%Y%m%d}_{who.system}_{batch.index}",
+        "batch_id": f"batch_{day:%Y%m%d}_{batch.index}",
+        "build_commit_sha": who.commit if not who.legacy else "unknown",
+        "deployment_revision": who.revision,
+        "execution_start_timestamp": batch.started,
+        "execution_end_timestamp": ended,
+        "duration_seconds": (ended - batch.started).total_seconds(),
+        "game_date": day,
+        "system_id": who.system,
+        "players_requested": requested,
+        "players_predicted": m,
+        "status": batch.status,
+        "error_message": "feature store timeout" if batch.status == "failed" else (
+            f"{slate.n - m} players without features" if batch.status == "partial" else None),
+        "error_count": requested - m,
+        "avg_feature_quality_score": round(float(
+            rng.uniform(68, 74) if who.broken else rng.uniform(86, 94)), 2) if m else None,
+        "pct_with_vegas_line": round(100 * float(slate.has_line[idx].sum()) / m, 2)
+        if m else None,
+        "pct_with_ppm": round(100 * float((~filled).sum()) / m, 2) if m else None,
+        "pct_with_shot_zones": round(float(rng.uniform(92, 99)), 2) if m else None,
+        "feature_store_snapshot_time": batch.started - dt.timedelta(minutes=30),
+        "feature_source_mode": "backfill" if who.broken else "daily",
+        "orchestration_run_id": f"orch_{day:%Y%m%d}_{batch.index}",
+    }
+
+
+def _graded_columns(slate: _Slate, predicted: dict[str, pa.Array], idx: np.ndarray,
+                    pred: np.ndarray, li: np.ndarray, rec: np.ndarray,
+                    rng: np.random.Generator) -> dict[str, pa.Array]:
+    """The prediction_accuracy rows of the slate's final batch, graded next morning:
+    the prediction's columns (the two tables share them by contract) and the outcome."""
+    graded_at = _utc(slate.day + dt.timedelta(days=1), 9.0 + float(rng.uniform(0, 1)))
+    act = slate.actual[idx]
+    correct = np.where(rec == "OVER", act > li, act < li).astype(object)
+    push = slate.has_line[idx] & (act == li)
+    correct[(rec == "PASS") | push] = None
+    shared = ("prediction_id", "system_id", "player_lookup", "game_id", "game_date",
+              "predicted_points", "line_value", "recommendation", "confidence_score")
+    return {
+        **{name: predicted[name] for name in shared},
+        "actual_points": pa.array(act.astype(float)),
+        "prediction_correct": pa.array(list(correct), pa.bool_()),
+        "absolute_error": pa.array(np.round(np.abs(pred - act), 2)),
+        "signed_error": pa.array(np.round(pred - act, 2)),
+        "graded_at": pa.array(np.full(idx.size, graded_at), pa.timestamp("us", "UTC")),
+        "build_commit_sha": predicted["build_commit_sha"],
+        "critical_features": predicted["critical_features"],
+    }
+
+
+def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict[dt.date, str],
+                 revisions: dict[str, str], rng: np.random.Generator,
+                 id_offset: int, games: list[ScheduledGame]) -> DayTables:
+    """One game day of every system: its batches' predictions, their execution-log rows
+    and the final batch's graded rows. The random draws come in a fixed order (the
+    slate, then per system and batch), so a seed gives the same season every time."""
+    if not games:  # an off day: the orchestrator runs no batch
+        return DayTables(pa.table({}), pa.table({}), _log_table([]))
+    slate = _draw_slate(day, opts, league, rng, games)
     pred_cols: dict[str, list[pa.Array]] = {}
     acc_cols: dict[str, list[pa.Array]] = {}
     log_rows: list[dict[str, object]] = []
@@ -179,125 +337,49 @@ def generate_day(day: dt.date, opts: DemoOptions, league: _League, commits: dict
     for s_index, system in enumerate(opts.system_ids()):
         if opts.scenario == "missing_batch" and day == opts.incident_start:
             continue  # the day no batch ran for any system
-        broken = affected and system == MAIN_SYSTEM and opts.scenario == "incident"
-        regressed = affected and system == MAIN_SYSTEM and opts.scenario == "hit_rate_regression"
-        commit = BROKEN_COMMIT if broken else commits[day]
-        legacy = (day - opts.start).days < opts.legacy_days
-        revision = revisions.setdefault(commit, f"prediction-worker-{len(revisions) + 1:05d}-"
-                                        f"{commit[:3]}")
-        noise = SYSTEM_NOISE.get(system, 2.0 + 0.01 * (s_index % 50))
         n_batches = int(rng.integers(2, 4))
-        default_filled = broken & (rng.random(n) < 0.85) if broken else np.zeros(n, bool)
-        for batch in range(n_batches):
-            final = batch == n_batches - 1
-            started = _utc(day, rounds[batch] + float(rng.uniform(0, 0.03)))
-            roll = rng.random()
-            status = "failed" if roll < 0.02 else ("partial" if roll < 0.05 else "success")
-            if final and status == "failed":
-                status = "success"  # the slate's last batch is the retry that worked
-            keep = np.ones(n, bool) if status == "success" else (
-                rng.random(n) < rng.uniform(0.91, 0.98) if status == "partial"
-                else np.zeros(n, bool))
-            if final:
-                keep = np.ones(n, bool) if status != "partial" else keep
-            if batch > 0:
-                keep &= ~called_off
-            idx = np.flatnonzero(keep)
-            m = idx.size
-            if broken:
-                pred = np.where(has_line[idx], line[idx] + rng.normal(0, 4.4, m),
-                                mu[idx] + rng.normal(0, 6.0, m))
-            elif regressed:
-                pred = np.where(has_line[idx], line[idx] + rng.normal(0, 2.0, m),
-                                mu[idx] + rng.normal(0, noise, m))
-            else:
-                pred = mu[idx] + rng.normal(0, noise, m)
-            pred = np.round(np.maximum(pred, 0.0), 1)
-            li = np.where(has_line[idx], line[idx], np.nan)
+        who = _system_day(s_index, system, slate, opts, commits, revisions, rng)
+        for b in range(n_batches):
+            batch = _draw_batch(b, n_batches, rounds[b], slate, rng)
+            idx, m = batch.idx, batch.idx.size
+            pred = _predicted_points(slate, who, idx, rng)
+            li = np.where(slate.has_line[idx], slate.line[idx], np.nan)
             edge = pred - li
-            rec = np.where(~has_line[idx] | (np.abs(edge) < PASS_EDGE), "PASS",
+            rec = np.where(~slate.has_line[idx] | (np.abs(edge) < PASS_EDGE), "PASS",
                            np.where(edge > 0, "OVER", "UNDER"))
-            filled = default_filled[idx]
-            has_vegas = np.where(has_line[idx] & ~filled, 1.0, 0.0)
-            vegas_points = np.where(has_line[idx] & ~filled, line[idx], np.nan)
-            feat_ppm = np.where(filled, 0.4, ppm[idx])
+            filled = who.default_filled[idx]
+            line_seen = slate.has_line[idx] & ~filled
             # Stamped while the batch runs (ended comes after it): a batch's rows are
             # those of its system, date and commit between its start and end (check-batch).
-            predicted_at = started + dt.timedelta(minutes=float(rng.uniform(2, 20)))
-            features = _features_json(vegas_points, has_vegas, feat_ppm, win_pct[idx],
-                                      minutes[idx])
-            ids = np.array([f"pred_{i:09d}" for i in range(next_id, next_id + m)])
-            next_id += m
-            commit_col = _commit_column(commit, legacy, m, rng)
-            _append(pred_cols, {
-                "prediction_id": pa.array(ids),
+            predicted_at = batch.started + dt.timedelta(minutes=float(rng.uniform(2, 20)))
+            predicted = {
+                "prediction_id": pa.array(np.array(
+                    [f"pred_{i:09d}" for i in range(next_id, next_id + m)])),
                 "system_id": pa.array(np.full(m, system)),
-                "player_lookup": pa.array(player_lookup[idx]),
-                "game_id": pa.array(game_ids[idx]),
+                "player_lookup": pa.array(slate.player_lookup[idx]),
+                "game_id": pa.array(slate.game_ids[idx]),
                 "game_date": pa.array(np.full(m, day), pa.date32()),
                 "predicted_points": pa.array(pred),
                 "line_value": pa.array(li, from_pandas=True),
                 "recommendation": pa.array(rec),
                 "confidence_score": pa.array(np.round(np.clip(
                     0.5 + np.nan_to_num(np.abs(edge), nan=0.0) / 12, 0.5, 0.95), 3)),
-                "is_active": pa.array(np.full(m, final) | called_off[idx]),
-                "superseded": pa.array(np.full(m, not final) & ~called_off[idx]),
-                "build_commit_sha": commit_col,
-                "deployment_revision": pa.array(np.full(m, revision)),
+                "is_active": pa.array(np.full(m, batch.final) | slate.called_off[idx]),
+                "superseded": pa.array(np.full(m, not batch.final) & ~slate.called_off[idx]),
+                "build_commit_sha": _commit_column(who.commit, who.legacy, m, rng),
+                "deployment_revision": pa.array(np.full(m, who.revision)),
                 "predicted_at": pa.array(np.full(m, predicted_at), pa.timestamp("us", "UTC")),
-                "critical_features": features,
-            })
+                "critical_features": _features_json(
+                    np.where(line_seen, slate.line[idx], np.nan),
+                    np.where(line_seen, 1.0, 0.0), np.where(filled, 0.4, slate.ppm[idx]),
+                    slate.win_pct[idx], slate.minutes[idx]),
+            }
+            next_id += m
+            _append(pred_cols, predicted)
             ended = predicted_at + dt.timedelta(minutes=float(rng.uniform(1, 4)))
-            log_rows.append({
-                "execution_id": f"exec_{day:%Y%m%d}_{system}_{batch}",
-                "batch_id": f"batch_{day:%Y%m%d}_{batch}",
-                "build_commit_sha": commit if not legacy else "unknown",
-                "deployment_revision": revision,
-                "execution_start_timestamp": started,
-                "execution_end_timestamp": ended,
-                "duration_seconds": (ended - started).total_seconds(),
-                "game_date": day,
-                "system_id": system,
-                "players_requested": n if batch == 0 else int((~called_off).sum()),
-                "players_predicted": m,
-                "status": status,
-                "error_message": "feature store timeout" if status == "failed" else (
-                    f"{n - m} players without features" if status == "partial" else None),
-                "error_count": (n if batch == 0 else int((~called_off).sum())) - m,
-                "avg_feature_quality_score": round(float(
-                    rng.uniform(68, 74) if broken else rng.uniform(86, 94)), 2) if m else None,
-                "pct_with_vegas_line": round(100 * float(has_line[idx].sum()) / m, 2)
-                if m else None,
-                "pct_with_ppm": round(100 * float((~filled).sum()) / m, 2) if m else None,
-                "pct_with_shot_zones": round(float(rng.uniform(92, 99)), 2) if m else None,
-                "feature_store_snapshot_time": started - dt.timedelta(minutes=30),
-                "feature_source_mode": "backfill" if broken else "daily",
-                "orchestration_run_id": f"orch_{day:%Y%m%d}_{batch}",
-            })
-            if final:
-                graded_at = _utc(day + dt.timedelta(days=1), 9.0 + float(rng.uniform(0, 1)))
-                act = actual[idx]
-                correct = np.where(rec == "OVER", act > li, act < li).astype(object)
-                push = has_line[idx] & (act == li)
-                correct[(rec == "PASS") | push] = None
-                _append(acc_cols, {
-                    "prediction_id": pa.array(ids),
-                    "system_id": pa.array(np.full(m, system)),
-                    "player_lookup": pa.array(player_lookup[idx]),
-                    "game_id": pa.array(game_ids[idx]),
-                    "game_date": pa.array(np.full(m, day), pa.date32()),
-                    "predicted_points": pa.array(pred),
-                    "line_value": pa.array(li, from_pandas=True),
-                    "recommendation": pa.array(rec),
-                    "confidence_score": pred_cols["confidence_score"][-1],
-                    "actual_points": pa.array(act.astype(float)),
-                    "prediction_correct": pa.array(list(correct), pa.bool_()),
-                    "absolute_error": pa.array(np.round(np.abs(pred - act), 2)),
-                    "signed_error": pa.array(np.round(pred - act, 2)),
-                    "graded_at": pa.array(np.full(m, graded_at), pa.timestamp("us", "UTC")),
-                    "build_commit_sha": commit_col,
-                    "critical_features": features,
-                })
+            log_rows.append(_log_row(slate, who, batch, ended, filled, rng))
+            if batch.final:
+                _append(acc_cols, _graded_columns(slate, predicted, idx, pred, li, rec, rng))
     return DayTables(_concat(pred_cols), _concat(acc_cols), _log_table(log_rows))
 
 
