@@ -270,3 +270,28 @@ def test_a_batch_too_small_for_the_rules_says_which_rule_did_not_judge(
     assert ("  - info vegas_line_feature_mismatch: has_vegas_line mismatch_share not "
             "judged: n=20 < min_sample 30") in out
 
+
+def test_a_batch_id_judges_the_latest_attempt_of_each_system(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.batch(day=D - dt.timedelta(days=1), started=ts(D - dt.timedelta(days=1), 10))
+    db.batch(status="blocked", error="blocked by the batch gate: ppm_default_filled: ...",
+             predicted=40, started=ts(D, 10), execution_id="attempt-1")
+    db.batch(predicted=40, started=ts(D, 11), execution_id="attempt-2")
+    db.batch(system="ensemble_v1", predicted=40, started=ts(D, 11), execution_id="other")
+    for i in range(40):
+        at = ts(D, 11) + dt.timedelta(minutes=1, seconds=i)
+        db.prediction(predicted_at=at)
+        db.prediction(system="ensemble_v1", predicted_at=at)
+    db.wh.connection.execute(
+        "UPDATE nba_predictions.prediction_execution_log SET batch_id = 'batch-0' "
+        "WHERE execution_id IN ('attempt-1', 'attempt-2', 'other')")
+    db.close()
+    code, out, _ = check(capsys, "--warehouse", db.url, "--batch-id", "batch-0",
+                         "--as-of", ts(D, 23).isoformat(), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "pass"
+    assert [(b["execution_id"], b["verdict"]) for b in data["batches"]] == [
+        ("attempt-2", "pass"), ("other", "pass")]
+    # The blocked attempt is still judged when asked for by its execution id.
+    assert run_all(capsys, db, "attempt-1")["attempt-1"][0] == 1
