@@ -18,7 +18,7 @@ from typing import Any
 
 from monitor.checks.provenance_checks import COMMIT, ProvenanceCheck
 from monitor.config import MonitorConfig
-from monitor.gate import MIN_ROWS, GateVerdict, check_batch, too_small, verdict_of
+from monitor.gate import GateVerdict, check_batch, verdict_of
 from monitor.model import Observation, iso, make_labels
 from monitor.rules.evaluate import evaluate_check
 from monitor.warehouse.base import QueryRunner, Record
@@ -76,7 +76,8 @@ def lookback_start(as_of: dt.datetime, days: int) -> dt.datetime:
 def find_batches(warehouse: QueryRunner, *, execution_id: str = "", batch_id: str = "",
                  as_of: dt.datetime, lookback_days: int) -> list[Record]:
     """Execution-log rows with this execution_id (one) or batch_id (one per system that
-    ran it) started in the lookback window."""
+    ran it: its latest attempt, a retry superseding the attempts before it) started in
+    the lookback window."""
     return warehouse.query("batch_lookup", {
         "execution_id": execution_id, "batch_id": batch_id,
         "exec_from": lookback_start(as_of, lookback_days), "as_of": as_of},
@@ -137,25 +138,39 @@ def provenance_observations(warehouse: QueryRunner, config: MonitorConfig,
 
 def judge_batch(warehouse: QueryRunner, config: MonitorConfig, batch: Record) -> BatchVerdict:
     observations, serving = provenance_observations(warehouse, config, batch)
-    provenance = evaluate_check(ProvenanceCheck.name, BATCH_METRICS, observations,
-                                config.rules_for(set(BATCH_METRICS)), "no batch")
+    rules = config.rules_for(set(BATCH_METRICS))
+    provenance = evaluate_check(ProvenanceCheck.name, BATCH_METRICS, observations, rules,
+                                "no batch")
     if batch["execution_end_timestamp"] is None:
-        return BatchVerdict(batch, verdict_of(provenance.findings, 0), serving,
+        return BatchVerdict(batch, verdict_of(provenance.findings, 0, rules), serving,
                             "the batch has not ended (no execution_end_timestamp): its rows "
                             "cannot be told apart yet")
     rows = batch_rows(warehouse, batch)
-    features = check_batch(rows, config=config) if len(rows) >= MIN_ROWS else too_small(
-        len(rows))
-    from_log = verdict_of(provenance.findings, len(rows))
+    features = check_batch(rows, config=config)
+    from_log = verdict_of(provenance.findings, len(rows), rules)
     reasons = sorted((*features.reasons, *from_log.reasons), key=lambda r: not r.blocking)
     verdict = GateVerdict(features.blocked or from_log.blocked, tuple(reasons), len(rows))
+    return BatchVerdict(batch, verdict, serving, unjudgeable(batch, len(rows), verdict))
+
+
+def unjudgeable(batch: Record, found: int, verdict: GateVerdict) -> str | None:
+    """Why the rows found cannot stand for the batch, or None. A failed batch published
+    nothing to judge (what it wrote is partial at best). Fewer rows than the log says
+    were predicted (rows stamped outside the batch's run, or not written yet) would
+    judge a part as the whole: a pass on them means nothing, though a block still
+    blocks. A blocked batch's rows were never meant to be written."""
+    status = batch["status"]
+    if status == "failed":
+        return (f"the batch failed (status 'failed': "
+                f"{batch['error_message'] or 'no error message'}): nothing was published "
+                "to judge")
     expected = int(batch["players_predicted"] or 0)
-    missing = (not rows and expected and batch["status"] not in ("failed", "blocked")
-               and not verdict.blocked)
-    return BatchVerdict(batch, verdict, serving, (
-        f"the execution log says {expected} players predicted but no prediction row matches "
-        "the batch (its system_id, game_date and build_commit_sha, predicted_at between "
-        "execution_start_timestamp and execution_end_timestamp)") if missing else None)
+    if status == "blocked" or verdict.blocked or found >= expected:
+        return None
+    return (f"log says {expected} predicted, {found} rows found between "
+            f"{iso(batch['execution_start_timestamp'])} and "
+            f"{iso(batch['execution_end_timestamp'])} (rows of its system_id, game_date and "
+            "build_commit_sha whose predicted_at lies in the batch's run)")
 
 
 def overall(verdicts: Sequence[BatchVerdict]) -> str:

@@ -4,8 +4,10 @@ on it instead of alerted an hour later.
 
 Imported by the worker, so it is as light as monitor.provenance: nothing heavy at
 module level, no warehouse client, no pandas (a DataFrame is taken by duck typing).
-The configuration (pydantic, yaml) loads on the first call, from the alerts.yaml the
-commands find, unless one is passed.
+The configuration (pydantic, yaml) loads on the first call, unless one is passed: the
+file the commands read without --config — ./alerts.yaml in the worker's working
+directory, else the packaged one. A worker whose directory holds another alerts.yaml
+passes its own: check_batch(rows, config=load_config(path)).
 
     from monitor.gate import check_batch
 
@@ -13,12 +15,18 @@ commands find, unless one is passed.
     if verdict.blocked:
         return batch.block(verdict)     # logged 'blocked' with the reasons; rows not written
 
+Rows of the wrong shape (no line_value or critical_features, a row that is not a
+mapping, a predicted_at that is not a datetime, ...) raise GateInputError: a worker bug
+must be loud, never a batch judged on nothing (inside a BatchRecorder the batch is
+logged 'failed' with the error).
+
 The rows are counted exactly as queries/feature_defaults.sql counts a (system, game
 date, commit) group — present, missing, wrong JSON type, at the sentinel, out of range,
 line/flag mismatch, malformed rows — into the same row that query returns; the
 feature_defaults check turns it into observations and the configured rules judge them
 (their thresholds, min_sample and interval evidence). A critical rule that fires
-blocks; a warning is a reason that lets the batch pass.
+blocks; a warning is a reason that lets the batch pass; a rule whose sample is under its
+min_sample says so (info) and passes.
 """
 
 from __future__ import annotations
@@ -28,21 +36,30 @@ import json
 import math
 import numbers
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from monitor.config import CriticalFeature, MonitorConfig
+    from monitor.config import CriticalFeature, MonitorConfig, Rule
     from monitor.model import Finding
 
-# Fewer rows than this say nothing about a batch: it passes, and says why.
+# Fewer distinct predictions than this say nothing about a batch: it passes, and says why.
 MIN_ROWS = 10
+# Without these columns a rule would silently judge nothing: a worker bug, said loudly.
+REQUIRED_COLUMNS = ("line_value", "critical_features")
 # Like the query: a predicted_at this far past the clock is in the future.
 FUTURE_SLACK = dt.timedelta(minutes=5)
 # What SAFE_CAST(... AS FLOAT64) reads as a number (Python's float() also takes "1_0").
 _NUMERIC = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _config: MonitorConfig | None = None
+
+
+class GateInputError(ValueError):
+    """The rows handed to the gate are not a batch of prediction rows: a column missing,
+    a row that is not a mapping, a prediction_id or predicted_at of the wrong type. A bug
+    in the worker: raised, never a batch judged on nothing."""
 
 
 @dataclass(frozen=True)
@@ -88,22 +105,34 @@ class GateVerdict:
                 "reasons": [r.to_json() for r in self.reasons]}
 
 
-def verdict_of(findings: Iterable[Finding], rows: int) -> GateVerdict:
-    """The firing findings of rules on one batch → its verdict."""
+def verdict_of(findings: Iterable[Finding], rows: int,
+               rules: Sequence[Rule] = ()) -> GateVerdict:
+    """The findings of rules on one batch → its verdict: each firing rule a reason, and
+    each rule that could not judge (its sample under min_sample) an info reason, so a
+    batch too small for a rule never passes in silence."""
     from monitor.checks.feature_defaults import SEED_METRICS
     from monitor.report.format import RATE_METRICS, format_interval, format_value
-    from monitor.rules.evaluate import FIRING
+    from monitor.rules.evaluate import FIRING, INSUFFICIENT, NO_VALUE
 
     seed_feature = {metric: key for key, metric in SEED_METRICS.items()}
+    min_sample = {r.name: r.min_sample for r in rules}
     reasons = []
     for f in findings:
-        if f.state != FIRING:
+        if f.state not in (FIRING, INSUFFICIENT, NO_VALUE):
             continue
         obs = f.observation
         feature = obs.label("feature") or seed_feature.get(obs.metric)
+        subject = f"{feature} {obs.metric}" if feature else obs.metric
+        if f.state != FIRING:
+            needed = min_sample.get(f.rule, 0)
+            short = (f"n={obs.sample_size} < min_sample {needed}"
+                     if obs.sample_size < needed else f.reason)
+            reasons.append(GateReason(
+                f.rule, "info", obs.metric, feature, None, obs.sample_size, obs.interval,
+                f"{f.rule}: {subject} not judged: {short}"))
+            continue
         facts = ", ".join(x for x in (f"n={obs.sample_size}",
                                       format_interval(obs.metric, obs.interval)) if x)
-        subject = f"{feature} {obs.metric}" if feature else obs.metric
         # An observation may say in words what its number means (a batch's provenance).
         why = dict(obs.context).get("why")
         reasons.append(GateReason(
@@ -115,34 +144,44 @@ def verdict_of(findings: Iterable[Finding], rows: int) -> GateVerdict:
     return GateVerdict(any(r.blocking for r in reasons), tuple(reasons), rows)
 
 
-def too_small(rows: int) -> GateVerdict:
+def too_small(rows: int, distinct: int | None = None) -> GateVerdict:
+    """The verdict on a batch of fewer than MIN_ROWS distinct predictions (of `rows` rows
+    handed over, copies of a prediction_id included)."""
+    n = rows if distinct is None else distinct
+    copies = f" ({rows - n} more rows were copies of a prediction_id)" if rows > n else ""
     return GateVerdict(False, (GateReason(
-        "min_rows", "info", "feature_rows", None, None, rows, None,
-        f"too small to judge: {rows} rows < {MIN_ROWS}"),), rows)
+        "min_rows", "info", "feature_rows", None, None, n, None,
+        f"too small to judge: {n} rows < {MIN_ROWS}{copies}"),), rows)
 
 
 def check_batch(rows: Any, *, config: MonitorConfig | None = None) -> GateVerdict:
     """Judge the batch about to be written: a pandas DataFrame (taken through its
     `to_dict("records")`) or an iterable of mappings with `line_value` and
     `critical_features` (JSON text or a mapping); `prediction_id`, `system_id`,
-    `game_date`, `build_commit_sha` and `predicted_at` are used when present."""
+    `game_date`, `build_commit_sha` and `predicted_at` are used when present.
+    Raises GateInputError when the rows are not of that shape."""
     from monitor.checks.feature_defaults import FeatureDefaults
     from monitor.rules.evaluate import evaluate_check
 
     records = _records(rows)
-    if len(records) < MIN_ROWS:
-        return too_small(len(records))
+    distinct, duplicates = _latest_copies(records)
+    # Copies of one prediction are one row to the query: they must not make a batch
+    # look big enough to judge.
+    if len(distinct) < MIN_ROWS:
+        return too_small(len(records), len(distinct))
     config = config or default_config()
     features = config.features
     check = FeatureDefaults()
-    observations = check.observe(feature_defaults_row(records, features), features)
-    result = evaluate_check(check.name, check.metrics, observations,
-                            config.rules_for(set(check.metrics)), "no rows")
-    return verdict_of(result.findings, len(records))
+    observations = check.observe(_counted(distinct, duplicates, features), features)
+    rules = config.rules_for(set(check.metrics))
+    result = evaluate_check(check.name, check.metrics, observations, rules, "no rows")
+    return verdict_of(result.findings, len(records), rules)
 
 
 def default_config() -> MonitorConfig:
-    """alerts.yaml as the commands find it, loaded once, on first use."""
+    """The configuration the commands read without --config (./alerts.yaml in the
+    working directory, else the packaged one: monitor.config.default_config_path),
+    loaded once, on first use."""
     global _config
     if _config is None:
         from monitor.config import load_config
@@ -151,22 +190,100 @@ def default_config() -> MonitorConfig:
     return _config
 
 
+# --- the rows' shape, checked once -------------------------------------------------------
+
+def _kind(value: Any) -> str:
+    """A value's type for an error message: the type only, never data from the row."""
+    return "None" if value is None else type(value).__name__
+
+
+def _pandas_na(value: Any) -> bool:
+    """pandas' NA (nullable dtypes), recognised without importing pandas."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is getattr(pandas, "NA", None)
+
+
+def _missing(value: Any) -> bool:
+    """A NULL of the warehouse: None, NaN, NaT (a datetime that equals nothing), NA."""
+    if isinstance(value, float | dt.datetime):
+        return value != value
+    return value is None or _pandas_na(value)
+
+
 def _records(rows: Any) -> list[Mapping[str, Any]]:
-    if hasattr(rows, "to_dict") and not isinstance(rows, Mapping):
-        return list(rows.to_dict("records"))  # a DataFrame, without importing pandas
-    return list(rows)
+    """The rows as mappings, their shape checked once: a renamed or dropped column, a
+    row that is not a mapping, an id or timestamp of the wrong type is a worker bug that
+    would otherwise disable rules or crash deep inside the counting."""
+    if rows is None or isinstance(rows, str | bytes | Mapping) or not (
+            hasattr(rows, "to_dict") or isinstance(rows, Iterable)):
+        raise GateInputError(f"check_batch takes the batch's rows (a DataFrame or an "
+                             f"iterable of mappings), not {_kind(rows)}")
+    records = list(rows.to_dict("records") if hasattr(rows, "to_dict") else rows)
+    stamped: tuple[int, bool] | None = None  # the first predicted_at: (row, aware?)
+    for i, r in enumerate(records):
+        if not isinstance(r, Mapping):
+            raise GateInputError(f"row {i} is {_kind(r)}, not a mapping of column to value")
+        for column in REQUIRED_COLUMNS:
+            if column not in r:
+                raise GateInputError(f"row {i} has no {column} column (the gate needs "
+                                     f"{' and '.join(REQUIRED_COLUMNS)})")
+        for column in ("prediction_id", "system_id"):
+            value = r.get(column)
+            if not (_missing(value) or isinstance(value, str) or (
+                    isinstance(value, numbers.Integral) and not isinstance(value, bool))):
+                raise GateInputError(f"row {i}: {column} is {_kind(value)}, not a string "
+                                     "or an integer")
+        at = r.get("predicted_at")
+        if _missing(at):
+            continue
+        if not isinstance(at, dt.datetime):
+            raise GateInputError(f"row {i}: predicted_at is {_kind(at)}, not a datetime")
+        aware = at.utcoffset() is not None
+        if stamped is None:
+            stamped = (i, aware)
+        elif stamped[1] != aware:
+            def which(tz: bool) -> str:
+                return "timezone-aware" if tz else "naive"
+            raise GateInputError(
+                f"row {i}: predicted_at is {which(aware)} but row {stamped[0]}'s is "
+                f"{which(stamped[1])}: naive and aware timestamps cannot be ordered")
+    return records
 
 
 # --- counting, as queries/feature_defaults.sql counts ------------------------------------
 
-def _number(value: Any) -> float | None:
-    """A SQL FLOAT64 cell: None for NULL (and pandas' NA)."""
-    if value is None or isinstance(value, bool | str):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def _line(value: Any) -> tuple[float | None, bool]:
+    """(the Vegas line, invalid?) of a line_value cell, as the query reads the FLOAT64
+    column: NULL (None, pandas' NA) is no line; NaN or infinite is invalid and no line. A
+    number in a string is that number (the _NUMERIC rule of the features); any other
+    value that is not a number (text, a boolean, a container) is no finite number: like
+    NaN, invalid and no line."""
+    if value is None or _pandas_na(value):
+        return None, False
+    if isinstance(value, bytes | bytearray):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, bool):
+        number = math.nan
+    elif isinstance(value, str):
+        number = float(value) if _NUMERIC.match(value) else math.nan
+    else:
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past any float
+            number = math.inf
+        except (TypeError, ValueError):
+            number = math.nan
+    return (number, False) if math.isfinite(number) else (None, True)
+
+
+def _first_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose key is written twice keeps the first value, as DuckDB's
+    reader does (Python's json keeps the last): the gate and the query read one value."""
+    return dict(reversed(pairs))
+
+
+# One decoder, made once: json.loads with a hook would build one per row.
+_DECODER = json.JSONDecoder(object_pairs_hook=_first_key_wins)
 
 
 def _parsed(value: Any) -> tuple[str | None, Any]:
@@ -183,8 +300,10 @@ def _parsed(value: Any) -> tuple[str | None, Any]:
     try:
         # NaN and Infinity parse (as DuckDB's reader takes them) and are not finite: a
         # member holding one is of the wrong type, as in the query.
-        parsed = json.loads(value)
-    except ValueError:
+        parsed = _DECODER.decode(value)
+    except (ValueError, RecursionError):
+        # Nesting deeper than Python's parser goes: malformed. BigQuery's JSON type holds
+        # 500 levels at most, so such a row could not be written there either.
         return "malformed", None
     if parsed is None:
         return "null", None
@@ -209,7 +328,7 @@ def _feature_value(obj: Mapping[str, Any], key: str) -> tuple[str | None, float 
 
 
 def _one(values: Iterable[Any]) -> str:
-    distinct = sorted({"" if v is None else str(v) for v in values})
+    distinct = sorted({"" if _missing(v) else str(v) for v in values})
     return ",".join(distinct)
 
 
@@ -222,17 +341,17 @@ def _latest_copies(records: Sequence[Mapping[str, Any]]) -> tuple[
         list[Mapping[str, Any]], int]:
     """One row per (system_id, prediction_id), the latest predicted_at winning, and
     how many extra copies there were. Rows without an id are each their own."""
-    kept: dict[Any, tuple[int, Mapping[str, Any]]] = {}
+    kept: dict[Any, tuple[int, Mapping[str, Any], Any]] = {}
     for i, r in enumerate(records):
-        pid = r.get("prediction_id")
-        key = (r.get("system_id"), pid) if pid is not None else ("", i)
-        at = r.get("predicted_at")
+        pid, system = r.get("prediction_id"), r.get("system_id")
+        key = (None if _missing(system) else system, pid) if not _missing(pid) else ("", i)
+        at = None if _missing(r.get("predicted_at")) else r.get("predicted_at")
         if key in kept:
-            prev = kept[key][1].get("predicted_at")
+            prev = kept[key][2]
             if at is None or (prev is not None and at <= prev):
                 continue
-        kept[key] = (i, r)
-    rows = [r for _, r in sorted(kept.values(), key=lambda x: x[0])]
+        kept[key] = (i, r, at)
+    rows = [r for _, r, _ in sorted(kept.values(), key=lambda x: x[0])]
     return rows, len(records) - len(rows)
 
 
@@ -240,7 +359,13 @@ def feature_defaults_row(records: Sequence[Mapping[str, Any]],
                          features: Sequence[CriticalFeature],
                          now: dt.datetime | None = None) -> dict[str, Any]:
     """The row queries/feature_defaults.sql returns for these rows as one group."""
-    rows, duplicates = _latest_copies(records)
+    return _counted(*_latest_copies(_records(records)), features, now)
+
+
+def _counted(rows: Sequence[Mapping[str, Any]], duplicates: int,
+             features: Sequence[CriticalFeature],
+             now: dt.datetime | None = None) -> dict[str, Any]:
+    """feature_defaults_row of rows already one per prediction."""
     future_after = (now or dt.datetime.now(dt.UTC)) + FUTURE_SLACK
     out: dict[str, Any] = {
         "system_id": _one(r.get("system_id") for r in rows),
@@ -255,17 +380,13 @@ def feature_defaults_row(records: Sequence[Mapping[str, Any]],
     for i in range(len(features)):
         for name in ("present", "wrong_type", "eligible", "at_sentinel", "out_of_range"):
             out[f"f{i}_{name}"] = 0
-    # (NaT, pandas' missing timestamp, is a datetime that equals nothing)
-    stamps = [r["predicted_at"] for r in rows if isinstance(r.get("predicted_at"), dt.datetime)
-              and r["predicted_at"] == r["predicted_at"]]
+    stamps = [r["predicted_at"] for r in rows if not _missing(r.get("predicted_at"))]
     out["first_predicted_at"] = min(stamps, default=None)
     out["last_predicted_at"] = max(stamps, default=None)
     out["future_rows"] = sum(1 for s in stamps if s.tzinfo is not None and s > future_after)
     for r in rows:
-        line = _number(r.get("line_value"))
-        if line is not None and not math.isfinite(line):
-            out["invalid_rows"] += 1
-            line = None
+        line, invalid = _line(r["line_value"])
+        out["invalid_rows"] += invalid
         kind, obj = _parsed(r.get("critical_features"))
         wrong_row = lacks_key = False
         for i, f in enumerate(features):
@@ -296,5 +417,6 @@ def feature_defaults_row(records: Sequence[Mapping[str, Any]],
     return out
 
 
-__all__ = ["MIN_ROWS", "GateReason", "GateVerdict", "check_batch", "default_config",
-           "feature_defaults_row", "too_small", "verdict_of"]
+__all__ = ["MIN_ROWS", "REQUIRED_COLUMNS", "GateInputError", "GateReason", "GateVerdict",
+           "check_batch", "default_config", "feature_defaults_row", "too_small",
+           "verdict_of"]

@@ -121,14 +121,16 @@ def small_warehouse(db: ContractDB) -> dict[str, str]:
         day = D - dt.timedelta(days=back)
         db.batch(day=day, commit="old0000" if back == 3 else "good001", started=ts(day, 13))
     ids = {"stale": db.batch(commit="bad0003", mode="backfill", started=ts(D, 13),
-                             execution_id="exec-stale"),
-           "older": db.batch(commit="old0000", started=ts(D, 14), execution_id="exec-older"),
+                             predicted=40, execution_id="exec-stale"),
+           "older": db.batch(commit="old0000", started=ts(D, 14), predicted=40,
+                             execution_id="exec-older"),
            "blocked": db.batch(commit="bad0003", status="blocked", started=ts(D, 15),
                                error="blocked by the batch gate: ppm_default_filled: ...",
                                execution_id="exec-blocked"),
            "lost": db.batch(commit="good001", started=ts(D, 16), predicted=40,
                             execution_id="exec-lost"),
-           "good": db.batch(commit="good001", started=ts(D, 17), execution_id="exec-good")}
+           "good": db.batch(commit="good001", started=ts(D, 17), predicted=40,
+                            execution_id="exec-good")}
     for i in range(40):
         broken = features(None, has=0.0, ppm=0.4) if i % 4 else features(20.5)
         db.prediction(commit="bad0003", cf=broken, predicted_at=ts(D, 13) + dt.timedelta(
@@ -167,7 +169,8 @@ def test_the_same_answers_on_duckdb_and_through_bigquery(
     assert [r["rule"] for r in blocked["reasons"]] == ["batch_blocked", "min_rows"]
     assert "ppm_default_filled" in blocked["reasons"][0]["message"]
     assert answers["lost"]["verdict"] == "cannot-tell"
-    assert "no prediction row matches" in answers["lost"]["batches"][0]["cannot_tell"]
+    assert answers["lost"]["batches"][0]["cannot_tell"].startswith(
+        "log says 40 predicted, 0 rows found between 2026-01-09T16:00:00+00:00 and ")
     assert answers["good"]["batches"][0]["rows"] == 40
 
     shutil.copy(db.path, tmp_path / "bq.duckdb")
@@ -186,3 +189,109 @@ def test_the_same_answers_on_duckdb_and_through_bigquery(
     params = {p["name"]: p["parameterValue"]["value"] for p in lookups[0]["queryParameters"]}
     assert params["exec_from"].startswith(str(D - dt.timedelta(days=3)))
     assert all(c["labels"]["check"] == "check_batch" for c in fake.job_configs())
+
+
+def run_all(capsys: pytest.CaptureFixture[str], db: ContractDB,
+            *ids: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """check-batch --format json on each execution id: id → (exit code, answer)."""
+    answers = {}
+    for eid in ids:
+        code, out, _ = check(capsys, "--warehouse", db.url, "--execution-id", eid,
+                             "--as-of", ts(D, 23).isoformat(), "--format", "json")
+        answers[eid] = (code, json.loads(out)["batches"][0])
+    return answers
+
+
+def test_a_failed_batch_and_a_batch_missing_rows_cannot_be_told(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.batch(day=D - dt.timedelta(days=1), started=ts(D - dt.timedelta(days=1), 10))
+    broken = features(None, has=0.0, ppm=0.4)
+    # Failed half way: the rows it wrote are no batch to judge, pass or block.
+    db.batch(status="failed", predicted=6, error="KeyError: 'ppm'", started=ts(D, 10),
+             execution_id="failed")
+    # The log says 200 predicted; 8 rows are in its run, the rest stamped after its end.
+    db.batch(predicted=200, started=ts(D, 11), execution_id="short")
+    # The log says 40; 35 found, and they are broken enough to block: a block blocks.
+    db.batch(predicted=40, started=ts(D, 12), execution_id="short-broken")
+    # Every row found: judged.
+    db.batch(predicted=40, started=ts(D, 13), execution_id="whole")
+    for i in range(200):
+        late = dt.timedelta(minutes=1 if i < 8 else 6, seconds=i)
+        db.prediction(cf=broken, predicted_at=ts(D, 11) + late)
+        if i < 6:
+            db.prediction(cf=broken, predicted_at=ts(D, 10) + dt.timedelta(minutes=1))
+        if i < 35:
+            db.prediction(cf=broken, predicted_at=ts(D, 12) + dt.timedelta(minutes=1))
+        if i < 40:
+            db.prediction(predicted_at=ts(D, 13) + dt.timedelta(minutes=1))
+    db.close()
+    answers = run_all(capsys, db, "failed", "short", "short-broken", "whole")
+    code, failed = answers["failed"]
+    assert code == 2 and failed["verdict"] == "cannot-tell" and failed["rows"] == 6
+    assert failed["cannot_tell"] == ("the batch failed (status 'failed': KeyError: 'ppm'): "
+                                     "nothing was published to judge")
+    code, short = answers["short"]
+    assert code == 2 and short["verdict"] == "cannot-tell"
+    assert short["cannot_tell"].startswith(
+        "log says 200 predicted, 8 rows found between 2026-01-09T11:00:00+00:00 and "
+        "2026-01-09T11:05:00+00:00")
+    code, short_broken = answers["short-broken"]
+    assert code == 1 and short_broken["verdict"] == "block"
+    assert short_broken["cannot_tell"] is None and short_broken["rows"] == 35
+    assert answers["whole"][0] == 0 and answers["whole"][1]["cannot_tell"] is None
+
+    code, out, _ = check(capsys, "--warehouse", db.url, "--execution-id", "failed",
+                         "--as-of", ts(D, 23).isoformat())
+    assert code == 2 and out.startswith("CANNOT-TELL: catboost_v8 2026-01-09 ")
+    assert "  cannot tell: the batch failed (status 'failed': KeyError: 'ppm')" in out
+
+
+def test_a_batch_too_small_for_the_rules_says_which_rule_did_not_judge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.batch(day=D - dt.timedelta(days=1), started=ts(D - dt.timedelta(days=1), 10))
+    db.batch(predicted=20, started=ts(D, 13), execution_id="twenty")
+    for _ in range(20):  # all broken, but 20 < the rules' min_sample of 30
+        db.prediction(cf=features(None, has=0.0, ppm=0.4),
+                      predicted_at=ts(D, 13) + dt.timedelta(minutes=1))
+    db.close()
+    ((code, batch),) = run_all(capsys, db, "twenty").values()
+    assert code == 0 and batch["verdict"] == "pass" and batch["rows"] == 20
+    not_judged = {r["rule"]: r for r in batch["reasons"] if r["severity"] == "info"}
+    assert {"vegas_line_feature_mismatch", "ppm_default_filled",
+            "critical_features_missing"} <= set(not_judged)
+    assert not_judged["ppm_default_filled"]["message"] == (
+        "ppm_default_filled: ppm_avg_last_10 ppm_default_share not judged: "
+        "n=20 < min_sample 30")
+    code, out, _ = check(capsys, "--warehouse", db.url, "--execution-id", "twenty",
+                         "--as-of", ts(D, 23).isoformat())
+    assert code == 0
+    assert ("  - info vegas_line_feature_mismatch: has_vegas_line mismatch_share not "
+            "judged: n=20 < min_sample 30") in out
+
+
+def test_a_batch_id_judges_the_latest_attempt_of_each_system(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.batch(day=D - dt.timedelta(days=1), started=ts(D - dt.timedelta(days=1), 10))
+    db.batch(status="blocked", error="blocked by the batch gate: ppm_default_filled: ...",
+             predicted=40, started=ts(D, 10), execution_id="attempt-1")
+    db.batch(predicted=40, started=ts(D, 11), execution_id="attempt-2")
+    db.batch(system="ensemble_v1", predicted=40, started=ts(D, 11), execution_id="other")
+    for i in range(40):
+        at = ts(D, 11) + dt.timedelta(minutes=1, seconds=i)
+        db.prediction(predicted_at=at)
+        db.prediction(system="ensemble_v1", predicted_at=at)
+    db.wh.connection.execute(
+        "UPDATE nba_predictions.prediction_execution_log SET batch_id = 'batch-0' "
+        "WHERE execution_id IN ('attempt-1', 'attempt-2', 'other')")
+    db.close()
+    code, out, _ = check(capsys, "--warehouse", db.url, "--batch-id", "batch-0",
+                         "--as-of", ts(D, 23).isoformat(), "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "pass"
+    assert [(b["execution_id"], b["verdict"]) for b in data["batches"]] == [
+        ("attempt-2", "pass"), ("other", "pass")]
+    # The blocked attempt is still judged when asked for by its execution id.
+    assert run_all(capsys, db, "attempt-1")["attempt-1"][0] == 1

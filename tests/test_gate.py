@@ -17,10 +17,10 @@ import pytest
 
 from monitor.batch_check import batch_rows
 from monitor.checks.feature_defaults import FEATURE_COUNTS, query_feature_defaults
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, load_config
 from monitor.demo import build_demo_warehouse
 from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM
-from monitor.gate import MIN_ROWS, check_batch, feature_defaults_row
+from monitor.gate import MIN_ROWS, GateInputError, check_batch, feature_defaults_row
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
@@ -104,6 +104,48 @@ def test_a_small_batch_passes_and_says_it_is_too_small(config: MonitorConfig) ->
     assert check_batch(broken(MIN_ROWS + 30), config=config).blocked
 
 
+def test_copies_of_a_prediction_do_not_make_a_batch_big_enough(
+        config: MonitorConfig) -> None:
+    # 60 rows, but 3 predictions written 20 times each: the query counts 3.
+    rows = [{**r, "prediction_id": f"p{i % 3}", "system_id": "catboost_v8",
+             "predicted_at": ts(D) + dt.timedelta(seconds=i)}
+            for i, r in enumerate(broken(60))]
+    verdict = check_batch(rows, config=config)
+    assert not verdict.blocked and verdict.rows == 60
+    (reason,) = verdict.reasons
+    assert (reason.rule, reason.n) == ("min_rows", 3)
+    assert reason.message == ("too small to judge: 3 rows < 10 (57 more rows were copies of "
+                              "a prediction_id)")
+
+
+def test_a_rule_whose_sample_is_too_small_says_it_did_not_judge(
+        config: MonitorConfig) -> None:
+    """Between MIN_ROWS and the rules' min_sample a batch is not judged by them: it
+    passes, and each rule says so rather than nothing."""
+    verdict = check_batch(broken(20), config=config)
+    assert not verdict.blocked and verdict.rows == 20
+    assert all(r.severity == "info" and not r.blocking for r in verdict.reasons)
+    by_rule = {(r.rule, r.feature): r for r in verdict.reasons}
+    assert set(by_rule) == {
+        ("vegas_line_feature_mismatch", "has_vegas_line"),
+        ("ppm_default_filled", "ppm_avg_last_10"),
+        ("critical_feature_default_filled", "minutes_avg_last_10"),
+        ("critical_feature_out_of_range", "team_win_pct"),
+        ("critical_feature_out_of_range", "minutes_avg_last_10"),
+        ("critical_features_missing", None)}
+    mismatch = by_rule["vegas_line_feature_mismatch", "has_vegas_line"]
+    assert mismatch.message == ("vegas_line_feature_mismatch: has_vegas_line mismatch_share "
+                                "not judged: n=20 < min_sample 30") and mismatch.n == 20
+    assert "not judged: n=20 < min_sample 30" in verdict.message
+    # A rule with no row to judge (no prediction has a line) says so too, with n=0.
+    no_line = check_batch(healthy(40, line=None), config=config)
+    assert [r.message for r in no_line.reasons] == [
+        "vegas_line_feature_mismatch: has_vegas_line mismatch_share not judged: "
+        "n=0 < min_sample 30"]
+    # From min_sample on, the rules judge: nothing to say of a healthy batch.
+    assert check_batch(healthy(30), config=config).reasons == ()
+
+
 def test_thresholds_and_samples_are_the_rules_own(config: MonitorConfig) -> None:
     mismatch = next(r for r in config.rules if r.name == "vegas_line_feature_mismatch")
     # Under min_sample the rule does not judge: 1 broken row in min_sample - 1 passes...
@@ -138,6 +180,107 @@ def test_a_dataframe_gets_the_verdict_of_its_records(config: MonitorConfig) -> N
     from_dicts = check_batch(rows, config=config)
     assert from_frame.blocked and from_frame == from_dicts
     assert from_frame.rows == 60
+    # A line held as text (an object column) is the number it spells.
+    as_text = frame.astype({"line_value": str}).replace({"line_value": {"nan": None}})
+    assert check_batch(as_text, config=config) == from_dicts
+
+
+def test_a_line_in_a_string_is_that_number_and_a_line_that_is_no_number_is_invalid(
+        config: MonitorConfig) -> None:
+    numeric = [{**r, "line_value": "20.5"} for r in broken(40)]
+    assert check_batch(numeric, config=config) == check_batch(broken(40), config=config)
+    counts = feature_defaults_row(
+        [{"line_value": v, "critical_features": features(20.5, has=0.0)}
+         for v in (" 20.5 ", "2e1", "abc", "", "nan", "1_0", True, [20.5], float("inf"),
+                   None, 20.5)], config.features, now=NOW)
+    # Like the query: a value that is not a finite number is invalid and no line; only
+    # the numbers (" 20.5 ", "2e1", 20.5) are rows with a line for the mismatch rule.
+    assert counts["invalid_rows"] == 7
+    has_vegas_line = [f.key for f in config.features].index("has_vegas_line")
+    assert counts[f"f{has_vegas_line}_eligible"] == 3
+    assert counts[f"f{has_vegas_line}_at_sentinel"] == 3
+
+
+@pytest.mark.parametrize(("rows", "error"), [
+    pytest.param([{"vegas_line": 20.5, "critical_features": features()}] * 40,
+                 "row 0 has no line_value column", id="renamed line column"),
+    pytest.param([{"line_value": 20.5, "critical_features": features()}] * 40
+                 + [{"line_value": 20.5}], "row 40 has no critical_features column",
+                 id="a row without critical_features"),
+    pytest.param([None] * 20, "row 0 is None, not a mapping", id="None rows"),
+    pytest.param(healthy(30) + ["x"], "row 30 is str, not a mapping", id="a string row"),
+    pytest.param(healthy(1)[0], "not dict", id="one row, not a list of rows"),
+    pytest.param(None, "not None", id="None"),
+    pytest.param([{**r, "predicted_at": "2026-01-09T15:00:00Z"} for r in healthy(40)],
+                 "row 0: predicted_at is str, not a datetime", id="predicted_at text"),
+    pytest.param([{**r, "prediction_id": "p1", "predicted_at": (
+        dt.datetime(2026, 1, 9, 15) if i % 2 else ts(D))} for i, r in enumerate(healthy(40))],
+                 "row 1: predicted_at is naive but row 0's is timezone-aware",
+                 id="naive and aware predicted_at"),
+    pytest.param([{**r, "prediction_id": [i]} for i, r in enumerate(healthy(40))],
+                 "row 0: prediction_id is list, not a string or an integer",
+                 id="unhashable prediction_id"),
+    pytest.param([{**r, "system_id": {"x": 1}} for r in healthy(40)],
+                 "row 0: system_id is dict, not a string or an integer", id="system_id dict"),
+])
+def test_rows_of_the_wrong_shape_are_a_loud_error(rows: Any, error: str,
+                                                  config: MonitorConfig) -> None:
+    with pytest.raises(GateInputError, match=error.replace("(", r"\(")) as raised:
+        check_batch(rows, config=config)
+    assert isinstance(raised.value, ValueError)
+
+
+def test_a_dataframe_missing_a_column_is_a_loud_error(config: MonitorConfig) -> None:
+    import pandas
+
+    frame = pandas.DataFrame(broken(40))
+    for column in ("line_value", "critical_features"):
+        with pytest.raises(GateInputError, match=f"row 0 has no {column} column"):
+            check_batch(frame.drop(columns=[column]), config=config)
+    # Missing values are no error: NaN ids, NaT stamps, pandas' NA line are NULLs.
+    nulls = frame.assign(prediction_id=float("nan"), predicted_at=pandas.NaT,
+                         line_value=pandas.array([None] * 40, dtype="Float64"))
+    verdict = check_batch(nulls, config=config)
+    assert verdict.blocked and verdict.rows == 40  # 40 rows: no id makes them one
+    assert [(r.rule, r.severity, r.n) for r in verdict.reasons] == [
+        ("ppm_default_filled", "critical", 40),
+        ("vegas_line_feature_mismatch", "info", 0)]  # NA is no line, not an error
+
+
+def test_a_worker_bug_inside_a_batch_recorder_logs_the_batch_failed(
+        tmp_path: Path, config: MonitorConfig) -> None:
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.close()
+    with pytest.raises(GateInputError), BatchRecorder(
+            DuckDBRowWriter(str(db.path)), game_date=D, system_id="catboost_v8",
+            players_requested=40, env={"BUILD_COMMIT": "abc123", "K_REVISION": "w-1"}) as batch:
+        for record in broken(40):
+            batch.add({"vegas_line": record["line_value"],
+                       "critical_features": record["critical_features"]})
+        check_batch(batch.predictions, config=config)
+    wh = DuckDBWarehouse(db.path)
+    (status, error), = wh.connection.execute(
+        "SELECT status, error_message FROM nba_predictions.prediction_execution_log"
+    ).fetchall()
+    wh.close()
+    assert status == "failed" and error.startswith("GateInputError: row 0 has no line_value")
+
+
+def test_without_a_config_the_gate_reads_the_file_the_commands_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: MonitorConfig) -> None:
+    """./alerts.yaml of the working directory first (as the commands without --config),
+    else the packaged one; a worker points elsewhere with config=load_config(path)."""
+    lenient = Path(__file__).parents[1].joinpath("alerts.yaml").read_text().replace(
+        "above: 0.05", "above: 0.95").replace("above: 0.10", "above: 0.95")
+    monkeypatch.setattr("monitor.gate._config", None)  # the lazy load, not yet done
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "alerts.yaml").write_text(lenient)
+    assert not check_batch(broken(40)).blocked
+    assert check_batch(broken(40), config=load_config(Path(__file__).parents[1] /
+                                                      "alerts.yaml")).blocked
+    monkeypatch.setattr("monitor.gate._config", None)
+    (tmp_path / "alerts.yaml").unlink()
+    assert check_batch(broken(40)).blocked  # the packaged (or checkout's) alerts.yaml
 
 
 def test_mappings_and_json_text_count_alike(config: MonitorConfig) -> None:
@@ -158,6 +301,9 @@ HOSTILE = [
     '{"has_vegas_line": NaN, "ppm_avg_last_10": 0.4}',
     '{"has_vegas_line": 1e400, "ppm_avg_last_10": 0.4, "team_win_pct": 0.5, '
     '"minutes_avg_last_10": 20}',
+    # A key written twice: the first value is the one read (DuckDB's reader and the gate).
+    '{"has_vegas_line": 1.0, "has_vegas_line": 0.0, "ppm_avg_last_10": 0.4, '
+    '"ppm_avg_last_10": 0.7, "team_win_pct": {"a": 1, "a": 2}}',
 ]
 
 
@@ -188,6 +334,17 @@ def test_the_gate_counts_what_the_warehouse_query_counts(db: ContractDB,
     assert all(gate_row[f"f{i}_{c}"] for i in (0, 1) for c in ("present", "wrong_type",
                                                                   "at_sentinel"))
     assert gate_row["features_malformed"] and gate_row["features_incomplete"]
+
+
+def test_json_nested_past_the_parser_is_malformed_not_a_crash(config: MonitorConfig) -> None:
+    # Python's parser gives up (RecursionError) long before this depth; BigQuery's JSON
+    # type refuses past 500 levels, so no such row is ever written there.
+    deep = '{"has_vegas_line": 0.0, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    counts = feature_defaults_row([{"line_value": 20.5, "critical_features": deep}] * 3
+                                  + healthy(2), config.features, now=NOW)
+    assert counts["feature_rows"] == 5 and counts["features_malformed"] == 3
+    has_vegas_line = [f.key for f in config.features].index("has_vegas_line")
+    assert counts[f"f{has_vegas_line}_at_sentinel"] == 0
 
 
 def test_a_blocked_batch_is_logged_blocked_with_the_reasons(
