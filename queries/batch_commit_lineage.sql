@@ -61,7 +61,7 @@ SELECT
   MIN(r.first_seen_at) AS first_seen_at,
   MAX(r.execution_start_timestamp) AS last_batch_at,
   ANY_VALUE(s.serving_commit) AS serving_commit,
-  STRING_AGG(DISTINCT r.feature_source_mode, ',') AS feature_source_modes
+  STRING_AGG(DISTINCT r.feature_source_mode, ',' ORDER BY r.feature_source_mode) AS feature_source_modes
 FROM recent AS r
 LEFT JOIN serving AS s ON TRUE
 LEFT JOIN last_blocked AS b

@@ -20,7 +20,8 @@ SELECT
   COUNT(*) AS prediction_rows,
   COUNT(DISTINCT NULLIF(NULLIF(build_commit_sha, ''), 'unknown')) AS known_commits,
   COUNTIF(build_commit_sha IS NULL OR build_commit_sha IN ('', 'unknown')) AS unknown_rows,
-  STRING_AGG(DISTINCT NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), ',') AS commits,
+  STRING_AGG(DISTINCT NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), ','
+             ORDER BY NULLIF(NULLIF(build_commit_sha, ''), 'unknown')) AS commits,
   COUNTIF(copy) AS duplicate_rows,
   COUNTIF(future) AS future_rows,
   MAX(IF(future, predicted_at, NULL)) AS latest_future_predicted_at

@@ -34,8 +34,9 @@ daily AS (
     SUM(IF(status NOT IN ('failed', 'blocked'), players_predicted * pct_with_ppm, 0)) AS ppm_weighted,
     SUM(IF(status NOT IN ('failed', 'blocked'), players_predicted * avg_feature_quality_score, 0))
       AS quality_weighted,
-    STRING_AGG(DISTINCT feature_source_mode, ',') AS feature_source_modes,
-    STRING_AGG(DISTINCT build_commit_sha, ',') AS commits,
+    STRING_AGG(DISTINCT feature_source_mode, ',' ORDER BY feature_source_mode)
+      AS feature_source_modes,
+    STRING_AGG(DISTINCT build_commit_sha, ',' ORDER BY build_commit_sha) AS commits,
     MAX(execution_start_timestamp) AS last_batch_at
   FROM batches
   GROUP BY 1, 2
