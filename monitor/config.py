@@ -90,6 +90,17 @@ class CriticalFeature(Strict):
                              "and _ (not starting with a digit, at most 128 characters)")
         return value
 
+    @field_validator("sentinel", "range", mode="before")
+    @classmethod
+    def _numbers_not_booleans(cls, value: Any) -> Any:
+        # YAML's true/false would pass as 1.0/0.0, while a JSON boolean in the data is
+        # counted as the wrong type: the rule would look configured and never match.
+        items = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, bool) for v in items):
+            raise ValueError("a number, not true/false (a JSON boolean in the data is "
+                             "counted as the wrong type, never as a sentinel)")
+        return value
+
     @field_validator("range")
     @classmethod
     def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -377,6 +388,11 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
     if not isinstance(data, dict):
         raise ConfigError([(Location(filename, 1, 1), "top level must be a mapping")])
     problems: list[tuple[Location, str]] = []
+    if "critical_features" in data and data["critical_features"] is None:
+        # An empty block would quietly mean "the seed's two features".
+        raise ConfigError([(locate(locations, ("critical_features",), filename, key=True),
+                            "critical_features: empty; list at least one feature, or remove "
+                            "the key for the seed's two")])
     try:
         config = MonitorConfig.model_validate(data)
     except ValidationError as exc:
@@ -442,6 +458,7 @@ def _feature_problems(config: MonitorConfig, locations: dict[Any, Location],
             out.append((locate(locations, ("critical_features", i, "key"), filename),
                         f"critical_features.{i}.key: duplicate key {feature.key!r}"))
         seen.add(feature.key)
+    out += _features_rules_can_judge(config, locations, filename)
     keys = {f.key for f in config.features}
     for i, rule in enumerate(config.rules):
         named: list[tuple[tuple[str | int, ...], str]] = (
@@ -453,6 +470,45 @@ def _feature_problems(config: MonitorConfig, locations: dict[Any, Location],
                 out.append((locate(locations, ("rules", i, *path), filename),
                             f"rules.{i}.{path[0]}: {key!r} is not a configured critical "
                             f"feature; configured: {', '.join(sorted(keys))}"))
+    return out
+
+
+def _features_rules_can_judge(config: MonitorConfig, locations: dict[Any, Location],
+                              filename: str) -> list[tuple[Location, str]]:
+    """A feature rule whose feature lacks what its metric counts would read 0% forever
+    (or, for the line/flag mismatch without `when: line_present`, count rows where 0.0
+    is the right value): a configuration error, never a rule that quietly cannot fire."""
+    from monitor.checks.feature_defaults import SEED_METRICS
+
+    out: list[tuple[Location, str]] = []
+    by_key = {f.key: (i, f) for i, f in enumerate(config.critical_features or ())}
+    for key, metric in SEED_METRICS.items():
+        if metric == "mismatch_share" and key in by_key:
+            i, feature = by_key[key]
+            if feature.sentinel is not None and feature.when != "line_present":
+                out.append((locate(locations, ("critical_features", i), filename),
+                            f"critical_features.{i}: {key} with a sentinel is the line/flag "
+                            f"mismatch ({metric}): it needs `when: line_present` (without a "
+                            f"line, {feature.sentinel:g} is the right value)"))
+    features = {f.key: f for f in config.features}
+    needs = {"sentinel_share": "sentinel", "out_of_range_share": "range"}
+    for i, rule in enumerate(config.rules):
+        where = locate(locations, ("rules", i, "metric"), filename)
+        seed_key = {m: k for k, m in SEED_METRICS.items()}.get(rule.metric)
+        if seed_key is not None and (seed_key not in features
+                                     or features[seed_key].sentinel is None):
+            out.append((where, f"rules.{i}.metric: {rule.metric} counts {seed_key} at its "
+                               f"sentinel, and no critical feature {seed_key} with a "
+                               "sentinel is configured: the rule could never fire"))
+        # A rule for one feature (`only: {feature: K}`); a general rule covers whichever
+        # configured features carry what it counts, and may idle.
+        named = rule.only.get("feature")
+        if rule.metric in needs and named in features:
+            attr = needs[rule.metric]
+            if getattr(features[named], attr) is None:
+                out.append((where, f"rules.{i}.metric: {rule.metric} needs a {attr}, and "
+                                   f"critical feature {named!r} has none: the rule could "
+                                   "never fire"))
     return out
 
 

@@ -58,7 +58,7 @@ def test_the_shipped_block_is_read_in_order_with_sentinels_ranges_and_when() -> 
 
 
 @pytest.mark.parametrize("key", ["ppm'); DROP TABLE x; --", "a.b", "has vegas", "9lives",
-                                 "$.x", "k\"", ""])
+                                 "$.x", "k\"", "", "ppm_avg_last_10\n"])
 def test_an_unsafe_key_is_a_config_error_with_file_and_line(key: str) -> None:
     text = with_features(f"critical_features:\n  - key: {json.dumps(key)}\n    sentinel: 0.0\n")
     (problem,) = problems(text)
@@ -85,6 +85,43 @@ def test_a_duplicate_key_names_its_line() -> None:
     second = text.index("- key: has_vegas_line", text.index("- key: has_vegas_line") + 1)
     assert problem.startswith(f"alerts.yaml:{text[:second].count(chr(10)) + 1}:")
     assert "duplicate key 'has_vegas_line'" in problem
+
+
+def test_an_empty_critical_features_block_is_an_error_not_the_seed_defaults() -> None:
+    text = with_features("critical_features:\n")
+    (problem,) = problems(text)
+    assert problem.startswith(f"alerts.yaml:{line_of(text, 'critical_features:')}:")
+    assert "critical_features: empty" in problem
+
+
+def test_a_boolean_sentinel_or_range_is_an_error() -> None:
+    text = with_features("critical_features:\n  - key: ppm_avg_last_10\n    sentinel: 0.4\n"
+                         "  - key: has_vegas_line\n    sentinel: false\n"
+                         "    when: line_present\n  - key: starter\n    range: [false, true]\n")
+    found = "\n".join(problems(text))
+    assert "critical_features.1.sentinel" in found and "not true/false" in found
+    assert "critical_features.2.range" in found
+
+
+def test_feature_rules_that_could_never_fire_are_errors() -> None:
+    # The seed's mismatch without `when: line_present` counts rows with no line,
+    # where 0.0 is right; ppm_default_share with no ppm sentinel reads 0% forever.
+    text = with_features("critical_features:\n  - key: ppm_avg_last_10\n    range: [0, 3]\n"
+                         "  - key: has_vegas_line\n    sentinel: 0.0\n"
+                         "  - key: team_win_pct\n    range: [0.0, 1.0]\n")
+    text += ("  - name: win_pct_default\n    metric: sentinel_share\n"
+             "    above: 0.1\n    severity: warning\n    group_by: [system_id]\n"
+             "    only: {feature: team_win_pct}\n")
+    found = problems(text)
+    assert any("critical_features.1: has_vegas_line with a sentinel is the line/flag "
+               "mismatch" in p and "needs `when: line_present`" in p for p in found)
+    assert any("ppm_default_share counts ppm_avg_last_10 at its sentinel" in p
+               for p in found)
+    metric_line = text[:text.index("metric:", text.index("name: win_pct_default"))].count(
+        "\n") + 1
+    (win_pct,) = [p for p in found if "'team_win_pct' has none" in p]
+    assert win_pct.startswith(f"alerts.yaml:{metric_line}:")
+    assert "sentinel_share needs a sentinel" in win_pct and "could never fire" in win_pct
 
 
 def test_a_rule_on_a_feature_that_is_not_configured_is_an_error() -> None:

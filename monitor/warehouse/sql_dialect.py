@@ -263,7 +263,7 @@ _SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 def is_safe_feature_key(key: str) -> bool:
     """A JSON member name that needs no quoting in a JSONPath: letters, digits, `_`."""
-    return bool(_SAFE_KEY.match(key))
+    return bool(_SAFE_KEY.fullmatch(key))  # `$` of match() also takes a trailing newline
 
 
 def _for_feature(node: exp.Expr, index: int, key: str) -> exp.Expr:
