@@ -59,12 +59,26 @@ def validate_daily(warehouse: Warehouse, config: MonitorConfig, date: dt.date,
     league = load_calendar(warehouse, config, date)
     ctx = CheckContext(as_of=now, config=config, mode="daily", target_date=date,
                        calendar=league)
-    if league.expects_slate(date) is False and not warehouse.query("predicted_games", {
-            "start_date": date, "end_date": date, "as_of": now}):
+    if league.expects_slate(date) is False and not wrote_anything(warehouse, date):
         return DailyReport(date, off_day(date, league), now, league)
-    # Predictions on a date the calendar has no game for: the calendar is stale, and
-    # the checks judge the data (freshness names the unknown games).
+    # Predictions or batches on a date the calendar has no game for: the calendar is
+    # stale, and the checks judge the data (freshness names the unknown games).
     return DailyReport(date, run_checks(warehouse, ctx), now, league)
+
+
+# Batches for a game date run from the days before it (early slates) to a few days
+# after (retries); a later backfill writes predictions, which are counted whenever.
+BATCH_DAYS_BEFORE, BATCH_DAYS_AFTER = 7, 3
+
+
+def wrote_anything(warehouse: Warehouse, date: dt.date) -> bool:
+    """Any prediction (whenever stamped, the future too) or batch for the date."""
+    midnight = dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+    (row,) = warehouse.query("slate_activity", {
+        "game_date": date,
+        "exec_from": midnight - dt.timedelta(days=BATCH_DAYS_BEFORE),
+        "exec_to": midnight + dt.timedelta(days=BATCH_DAYS_AFTER + 1)})
+    return bool(row["predictions"] or row["batches"])
 
 
 def off_day(date: dt.date, league: LeagueCalendar) -> list[CheckResult]:

@@ -93,6 +93,24 @@ def test_an_off_day_pages_no_one_and_validate_daily_says_no_games(
             assert data["calendar"]["known"] is True
 
 
+@pytest.mark.parametrize("written", ["future-stamped predictions", "a failed batch"])
+def test_a_date_the_calendar_lacks_is_judged_when_anything_was_written_for_it(
+        written: str, db: ContractDB, config: MonitorConfig) -> None:
+    """The scraper stopped (the calendar ends the day before): rows stamped later than
+    the clock, or a batch with no rows, are data to judge — never a silent no-games."""
+    season(db, before(OFF_DAY, 10))
+    now = eastern(OFF_DAY + dt.timedelta(days=1), 9)
+    if written == "a failed batch":
+        db.batch(day=OFF_DAY, status="failed", predicted=0, error="feature store timeout")
+    else:
+        for p in range(40):
+            db.prediction(day=OFF_DAY, game_id="unknown_game", player=f"player_{p}",
+                          predicted_at=now + dt.timedelta(days=2))
+    report = validate_daily(db.wh, config, OFF_DAY, now=now)
+    assert report.status is not Status.NO_GAMES, [(r.name, r.status) for r in report.results]
+    assert int(report.exit_code) != 0
+
+
 def test_a_game_day_without_a_batch_pages_after_its_expected_time(
         db: ContractDB, config: MonitorConfig) -> None:
     season(db, before(GAME_DAY, 10))
