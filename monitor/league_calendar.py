@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner, WarehouseError
@@ -22,6 +23,12 @@ if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at
 log = logging.getLogger(__name__)
 
 CALLED_OFF = frozenset({"postponed", "cancelled", "canceled"})
+# A tip-off is plausible for game date D between D 09:00 and D+1 03:00 US/Eastern.
+# Outside it the scraper wrote a placeholder (a TBD tip-off stored as midnight UTC is
+# 19:00 the evening before): the tip-off is unknown, and the fixed deadline applies.
+EASTERN = ZoneInfo("America/New_York")  # as monitor.checks.base, which imports this module
+EARLIEST_TIPOFF = dt.time(9)  # on the game date
+LATEST_TIPOFF = dt.time(3)  # on the day after
 # The calendar is read this far around a cycle's date (the extent query); a calendar
 # without a game in it is treated as unknown, not as a year of off days.
 EXTENT_DAYS = 400
@@ -41,6 +48,18 @@ class Game:
     @property
     def called_off(self) -> bool:
         return self.status in CALLED_OFF
+
+    @property
+    def tipoff(self) -> dt.datetime | None:
+        """The scheduled start when it is plausible for the game date; None: unknown."""
+        start = self.scheduled_start
+        return start if start is not None and plausible_tipoff(self.game_date, start) else None
+
+
+def plausible_tipoff(day: dt.date, start: dt.datetime) -> bool:
+    earliest = dt.datetime.combine(day, EARLIEST_TIPOFF, tzinfo=EASTERN)
+    latest = dt.datetime.combine(day + dt.timedelta(days=1), LATEST_TIPOFF, tzinfo=EASTERN)
+    return earliest <= start <= latest
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,8 @@ class LeagueCalendar:
         return any(g.game_id == game_id for g in self.games)
 
     def first_tipoff(self, day: dt.date) -> dt.datetime | None:
-        starts = [g.scheduled_start for g in self.playable(day) if g.scheduled_start]
+        """The day's first known tip-off (implausible ones, placeholders, are unknown)."""
+        starts = [g.tipoff for g in self.playable(day) if g.tipoff]
         return min(starts) if starts else None
 
     def game_days_before(self, day: dt.date, count: int) -> list[dt.date]:
@@ -96,7 +116,11 @@ class LeagueCalendar:
             return (f"calendar unknown ({self.unknown_reason}): an off day cannot be told "
                     "from a missing slate, so a missing slate is a warning, not a page")
         last = self.last_date.isoformat() if self.last_date else "none"
-        return f"calendar {self.table}: last game date {last}"
+        placeholders = sum(1 for g in self.games if g.scheduled_start and not g.tipoff)
+        unknown_tipoffs = (f"; {placeholders} tip-offs outside 09:00-03:00 US/Eastern of "
+                           "their game date read as unknown (the fixed expected_batch_by "
+                           "applies)" if placeholders else "")
+        return f"calendar {self.table}: last game date {last}{unknown_tipoffs}"
 
 
 def unknown(table: str | None, reason: str) -> LeagueCalendar:

@@ -123,6 +123,36 @@ def test_an_early_tipoff_moves_the_deadline_forward(db: ContractDB,
     assert "slate_no_data" not in fired_rules(cycle(db, fixed_only, eastern(SATURDAY, 10.6)))
 
 
+def test_a_tipoff_written_as_midnight_utc_moves_no_deadline(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 10))
+    db.game(day=GAME_DAY, game_id="late")  # 19:00 US/Eastern
+    # A TBD tip-off stored as 00:00 UTC of the game date: 19:00 the evening before.
+    db.game(day=GAME_DAY, game_id="tbd", tipoff_hour=0.0)
+    league = load_calendar(db.wh, config, GAME_DAY)
+    assert league.first_tipoff(GAME_DAY) == ts(GAME_DAY, 0) + dt.timedelta(hours=24)
+    assert "1 tip-offs outside 09:00-03:00 US/Eastern" in league.describe()
+    for hour in (0.5, 3.5, 8.0, 10.75):  # the first cycles of game day: not due yet
+        assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(GAME_DAY, hour)))
+    assert "slate_no_data" in fired_rules(cycle(db, config, eastern(GAME_DAY, 11.25)))
+
+
+@pytest.mark.parametrize(("day", "eastern_time", "plausible"), [
+    (GAME_DAY, "2026-01-14 09:00", True), (GAME_DAY, "2026-01-14 08:59", False),
+    (GAME_DAY, "2026-01-15 03:00", True), (GAME_DAY, "2026-01-15 03:01", False),
+    (GAME_DAY, "2026-01-13 19:00", False),
+    # Across the spring change of clocks (2026-03-08): still wall-clock US/Eastern.
+    (dt.date(2026, 3, 7), "2026-03-08 03:00", True),
+    (dt.date(2026, 3, 8), "2026-03-08 08:59", False),
+    (dt.date(2026, 3, 8), "2026-03-08 09:00", True)])
+def test_a_plausible_tipoff_lies_between_9_and_3_us_eastern(
+        day: dt.date, eastern_time: str, plausible: bool) -> None:
+    from monitor.league_calendar import EASTERN, plausible_tipoff
+
+    start = dt.datetime.fromisoformat(eastern_time).replace(tzinfo=EASTERN)
+    assert plausible_tipoff(day, start.astimezone(dt.UTC)) is plausible
+
+
 def test_a_scheduled_game_without_predictions_is_a_partial_slate(
         db: ContractDB, config: MonitorConfig) -> None:
     season(db, before(GAME_DAY, 5), systems=("catboost_v8", "ensemble_v1"))

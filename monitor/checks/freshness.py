@@ -30,7 +30,8 @@ SHOWN_GAMES = 5
 def slate_deadline(day: dt.date, fresh: FreshnessSettings,
                    league: LeagueCalendar) -> dt.datetime:
     """When the day's first batch is due: the fixed time, or earlier when the first
-    tip-off minus `expected_batch_before_tipoff` comes first."""
+    tip-off minus `expected_batch_before_tipoff` comes first. A tip-off implausible for
+    the day (a TBD stored as midnight UTC) is unknown: it moves no deadline."""
     fixed = dt.datetime.combine(day, fresh.expected_batch_by, tzinfo=EASTERN)
     lead, tipoff = fresh.expected_batch_before_tipoff, league.first_tipoff(day)
     if lead is not None and tipoff is not None:
@@ -53,8 +54,7 @@ def partial_slate(day: dt.date, league: LeagueCalendar,
         make_labels(system_id=system, game_date=day, game_id=game.game_id),
         float(counts.get((system, game.game_id), 0)), counts.get((system, game.game_id), 0),
         context=(("matchup", game.matchup),
-                 ("tip-off", f"{game.scheduled_start:%Y-%m-%d %H:%M}Z"
-                  if game.scheduled_start else "unknown")))
+                 ("tip-off", f"{game.tipoff:%Y-%m-%d %H:%M}Z" if game.tipoff else "unknown")))
         for system in systems for game in league.playable(day)]
 
 
