@@ -144,7 +144,7 @@ class Freshness:
         for row in warehouse.query("ungraded_slates", {
                 "start_date": graded_until - dt.timedelta(days=fresh.lookback_days),
                 "end_date": graded_until, "as_of": ctx.as_of,
-                "called_off_games": league.called_off_ids()}):
+                "called_off_keys": league.called_off_keys()}):
             predicted, graded = int(row["predicted"]), int(row["graded"])
             out.append(Observation(
                 self.name, "graded_share",
