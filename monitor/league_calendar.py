@@ -118,12 +118,6 @@ class LeagueCalendar:
         starts = [g.tipoff for g in self.playable(day) if g.tipoff]
         return min(starts) if starts else None
 
-    def game_days_before(self, day: dt.date, count: int) -> list[dt.date]:
-        """The `count` latest dates before `day` with a playable game, newest first."""
-        days = sorted({g.game_date for g in self.games
-                       if g.game_date < day and not g.called_off}, reverse=True)
-        return days[:count]
-
     def describe(self) -> str:
         """One line for logs and reports: what the monitor knows of the calendar."""
         if not self.known:

@@ -380,6 +380,54 @@ def test_a_league_pause_longer_than_the_lookback_still_knows_its_systems(
     assert "slate_no_data" in fired_rules(cycle(db, config, eastern(resume, 16)))
 
 
+@pytest.mark.parametrize("gap_days", [30, 170])
+def test_the_season_opener_without_a_batch_pages(db: ContractDB, config: MonitorConfig,
+                                                  gap_days: int) -> None:
+    # The last game days lie a month (a long pause) or an off-season back.
+    last = GAME_DAY - dt.timedelta(days=gap_days)
+    season(db, [last - dt.timedelta(days=1), last])
+    db.game(day=GAME_DAY, game_id="opener")
+    assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(GAME_DAY, 10.75)))
+    summary = cycle(db, config, eastern(GAME_DAY, 12))
+    alerts = [e for e in fired(summary) if e.rule == "slate_no_data"]
+    assert [(e.severity, dict(e.labels)["system_id"]) for e in alerts] == [
+        ("critical", "catboost_v8")]
+    report = validate_daily(db.wh, config, GAME_DAY)
+    freshness = next(r for r in report.results if r.name == "freshness")
+    assert freshness.status is Status.FAIL and int(report.exit_code) == 1
+
+
+def test_a_slate_expects_the_systems_of_the_latest_game_days_only(
+        db: ContractDB, config: MonitorConfig) -> None:
+    # ensemble_v1 was retired: its last batch lies more than lookback_days game days back.
+    days = before(GAME_DAY, 12)
+    season(db, days[:3], systems=("catboost_v8", "ensemble_v1"))
+    season(db, days[3:])
+    assert config.settings.freshness.lookback_days < len(days[3:])
+    db.game(day=GAME_DAY, game_id="tonight")
+    alerts = [e for e in fired(cycle(db, config, eastern(GAME_DAY, 12)))
+              if e.rule == "slate_no_data"]
+    assert [dict(e.labels)["system_id"] for e in alerts] == ["catboost_v8"]
+
+
+def test_the_season_opener_through_bigquery(db: ContractDB, config: MonitorConfig) -> None:
+    from monitor.checks.base import CheckContext
+    from monitor.checks.freshness import Freshness
+    from tests.fakes.bigquery_server import measured_both_ways
+
+    last = GAME_DAY - dt.timedelta(days=170)
+    season(db, [last - dt.timedelta(days=1), last], systems=("catboost_v8", "ensemble_v1"))
+    db.game(day=GAME_DAY, game_id="opener")
+    ctx = CheckContext(as_of=eastern(GAME_DAY, 12), config=config,
+                       calendar=load_calendar(db.wh, config, GAME_DAY))
+    db.close()
+    via_duckdb, via_bigquery = measured_both_ways(db.path, Freshness(), ctx)
+    assert via_duckdb == via_bigquery
+    assert sorted((o.label("system_id"), o.value) for o in via_bigquery
+                  if o.metric == "slate_batches") == [("catboost_v8", 0.0),
+                                                      ("ensemble_v1", 0.0)]
+
+
 def test_a_renamed_calendar_table_is_read(db: ContractDB, config: MonitorConfig) -> None:
     season(db, before(OFF_DAY, 5))
     db.wh.connection.execute(

@@ -25,6 +25,10 @@ SLATE_BATCHES: tuple[str, ...] = ("system_id", "game_date", "calendar")
 GAME: tuple[str, ...] = ("system_id", "game_date", "game_id")
 CALENDAR: tuple[str, ...] = ("calendar_table",)
 SHOWN_GAMES = 5
+# How far back the execution log is read for the systems a slate expects: past an
+# off-season (mid-June to late October) with room to spare, yet bounded by the log's
+# partition column so the query's cost follows the window, not the table.
+SYSTEMS_LOOKBACK_DAYS = 200
 
 
 def slate_deadline(day: dt.date, fresh: FreshnessSettings,
@@ -110,18 +114,19 @@ class Freshness:
                        expected: bool | None, deadline: dt.datetime) -> list[Observation]:
         fresh = ctx.config.settings.freshness
         league = ctx.league
-        # Systems are those that ran batches on the game days before: after a league
-        # pause the last game days lie further back than lookback_days.
-        earliest = min([slate - dt.timedelta(days=fresh.lookback_days),
-                        *league.game_days_before(slate, fresh.lookback_days)])
-        history_from = dt.datetime.combine(earliest, dt.time(), tzinfo=dt.UTC)
         games = league.playable(slate)
         context = (("expected_by", f"{deadline.astimezone(EASTERN):%H:%M} US/Eastern"),
                    ("calendar", f"{len(games)} games scheduled" if expected
                     else league.describe()))
         out = []
+        # The systems expected are those of the log's latest game days, however far
+        # back: after the off-season or a league pause, the season before's. Counted
+        # from the slate, not from as_of: validate-daily judges a past date at now.
+        history_from = dt.datetime.combine(
+            slate - dt.timedelta(days=SYSTEMS_LOOKBACK_DAYS), dt.time(), tzinfo=dt.UTC)
         for row in warehouse.query("slate_freshness", {
-                "game_date": slate, "history_from": history_from, "as_of": ctx.as_of}):
+                "game_date": slate, "history_from": history_from, "as_of": ctx.as_of,
+                "game_days": fresh.lookback_days}):
             # Attempted batches: a failed first batch with its retry still to come
             # is the batch-failure rule's business; no attempt at all is no data. A
             # batch the gate blocked was never published: it is not counted.
