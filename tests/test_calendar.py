@@ -397,6 +397,17 @@ def test_the_season_opener_without_a_batch_pages(db: ContractDB, config: Monitor
     assert freshness.status is Status.FAIL and int(report.exit_code) == 1
 
 
+def test_without_a_calendar_a_week_without_batches_reads_as_the_off_season(
+        db: ContractDB, config: MonitorConfig) -> None:
+    # No calendar: a daily warning through the whole off-season would be muted.
+    season(db, before(GAME_DAY - dt.timedelta(days=30), 3), schedule=False)
+    no_calendar = config.model_copy(update={"calendar": None})
+    quiet = cycle(db, no_calendar, eastern(GAME_DAY, 12))
+    assert not fired_rules(quiet) & {"slate_no_data", "slate_no_data_calendar_unknown"}
+    warned = cycle(db, no_calendar, eastern(GAME_DAY - dt.timedelta(days=28), 12))
+    assert "slate_no_data_calendar_unknown" in fired_rules(warned)
+
+
 def test_a_slate_expects_the_systems_of_the_latest_game_days_only(
         db: ContractDB, config: MonitorConfig) -> None:
     # ensemble_v1 was retired: its last batch lies more than lookback_days game days back.

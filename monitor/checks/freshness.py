@@ -120,10 +120,13 @@ class Freshness:
                     else league.describe()))
         out = []
         # The systems expected are those of the log's latest game days, however far
-        # back: after the off-season or a league pause, the season before's. Counted
-        # from the slate, not from as_of: validate-daily judges a past date at now.
-        history_from = dt.datetime.combine(
-            slate - dt.timedelta(days=SYSTEMS_LOOKBACK_DAYS), dt.time(), tzinfo=dt.UTC)
+        # back: after the off-season or a league pause, the season before's. Without a
+        # calendar only batches of the last lookback_days count: a week without any
+        # batch then reads as the off-season, not as a warning every day for months.
+        # Counted from the slate, not from as_of: validate-daily judges a past date now.
+        back = SYSTEMS_LOOKBACK_DAYS if expected else fresh.lookback_days
+        history_from = dt.datetime.combine(slate - dt.timedelta(days=back), dt.time(),
+                                           tzinfo=dt.UTC)
         for row in warehouse.query("slate_freshness", {
                 "game_date": slate, "history_from": history_from, "as_of": ctx.as_of,
                 "game_days": fresh.lookback_days}):
