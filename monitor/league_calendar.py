@@ -97,7 +97,7 @@ class LeagueCalendar:
         return [g for g in self.games_on(day) if not g.called_off]
 
     def called_off_keys(self) -> list[str]:
-        """Games called off on their date (`game_key`): a game postponed on one date and
+        """Games called off on their date (`Game.key`): a game postponed on one date and
         played on another with the same game_id is called off only on the first."""
         return sorted(g.key for g in self.games if g.called_off)
 
