@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner, WarehouseError
@@ -22,6 +24,16 @@ if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at
 log = logging.getLogger(__name__)
 
 CALLED_OFF = frozenset({"postponed", "cancelled", "canceled"})
+# When two rows of one game and date disagree (an append-only scraper writes the game
+# as scheduled, then as postponed), the lower rank wins whatever the rows' order:
+# a game once called off on a date stays called off on that date.
+STATUS_RANK = {**dict.fromkeys(CALLED_OFF, 0), "final": 1, "scheduled": 2}
+# A tip-off is plausible for game date D between D 09:00 and D+1 03:00 US/Eastern.
+# Outside it the scraper wrote a placeholder (a TBD tip-off stored as midnight UTC is
+# 19:00 the evening before): the tip-off is unknown, and the fixed deadline applies.
+EASTERN = ZoneInfo("America/New_York")  # as monitor.checks.base, which imports this module
+EARLIEST_TIPOFF = dt.time(9)  # on the game date
+LATEST_TIPOFF = dt.time(3)  # on the day after
 # The calendar is read this far around a cycle's date (the extent query); a calendar
 # without a game in it is treated as unknown, not as a year of off days.
 EXTENT_DAYS = 400
@@ -41,6 +53,25 @@ class Game:
     @property
     def called_off(self) -> bool:
         return self.status in CALLED_OFF
+
+    @property
+    def tipoff(self) -> dt.datetime | None:
+        """The scheduled start when it is plausible for the game date; None: unknown."""
+        start = self.scheduled_start
+        return start if start is not None and plausible_tipoff(self.game_date, start) else None
+
+    @property
+    def key(self) -> str:
+        """The game on its date, "game_id|YYYY-MM-DD" as queries/ungraded_slates.sql
+        builds it: a game postponed on one date and played on another keeps its game_id.
+        The date is last and of fixed form, so a "|" inside a game_id is harmless."""
+        return f"{self.game_id}|{self.game_date.isoformat()}"
+
+
+def plausible_tipoff(day: dt.date, start: dt.datetime) -> bool:
+    earliest = dt.datetime.combine(day, EARLIEST_TIPOFF, tzinfo=EASTERN)
+    latest = dt.datetime.combine(day + dt.timedelta(days=1), LATEST_TIPOFF, tzinfo=EASTERN)
+    return earliest <= start <= latest
 
 
 @dataclass(frozen=True)
@@ -65,8 +96,10 @@ class LeagueCalendar:
         """Games of the day that still expect predictions (not postponed or cancelled)."""
         return [g for g in self.games_on(day) if not g.called_off]
 
-    def called_off_ids(self) -> list[str]:
-        return sorted(g.game_id for g in self.games if g.called_off)
+    def called_off_keys(self) -> list[str]:
+        """Games called off on their date (`Game.key`): a game postponed on one date and
+        played on another with the same game_id is called off only on the first."""
+        return sorted(g.key for g in self.games if g.called_off)
 
     def expects_slate(self, day: dt.date) -> bool | None:
         """True: games are scheduled; False: an off day (or the off-season); None: unknown
@@ -81,14 +114,9 @@ class LeagueCalendar:
         return any(g.game_id == game_id for g in self.games)
 
     def first_tipoff(self, day: dt.date) -> dt.datetime | None:
-        starts = [g.scheduled_start for g in self.playable(day) if g.scheduled_start]
+        """The day's first known tip-off (implausible ones, placeholders, are unknown)."""
+        starts = [g.tipoff for g in self.playable(day) if g.tipoff]
         return min(starts) if starts else None
-
-    def game_days_before(self, day: dt.date, count: int) -> list[dt.date]:
-        """The `count` latest dates before `day` with a playable game, newest first."""
-        days = sorted({g.game_date for g in self.games
-                       if g.game_date < day and not g.called_off}, reverse=True)
-        return days[:count]
 
     def describe(self) -> str:
         """One line for logs and reports: what the monitor knows of the calendar."""
@@ -96,7 +124,11 @@ class LeagueCalendar:
             return (f"calendar unknown ({self.unknown_reason}): an off day cannot be told "
                     "from a missing slate, so a missing slate is a warning, not a page")
         last = self.last_date.isoformat() if self.last_date else "none"
-        return f"calendar {self.table}: last game date {last}"
+        placeholders = sum(1 for g in self.games if g.scheduled_start and not g.tipoff)
+        unknown_tipoffs = (f"; {placeholders} tip-offs outside 09:00-03:00 US/Eastern of "
+                           "their game date read as unknown (the fixed expected_batch_by "
+                           "applies)" if placeholders else "")
+        return f"calendar {self.table}: last game date {last}{unknown_tipoffs}"
 
 
 def unknown(table: str | None, reason: str) -> LeagueCalendar:
@@ -109,22 +141,40 @@ def calendar_from_rows(table: str, start: dt.date, end: dt.date,
     """Rows of calendar_games.sql and calendar_extent.sql → the calendar (pure)."""
     if not extent or not extent.get("games"):
         return unknown(table, f"{table} has no game within {EXTENT_DAYS} days")
-    by_id: dict[str, Game] = {}
-    for row in games:
+    return LeagueCalendar(table, one_row_per_game(games), (start, end),
+                          as_date(extent["first_date"]), as_date(extent["last_date"]))
+
+
+def one_row_per_game(rows: Iterable[dict[str, object]]) -> tuple[Game, ...]:
+    """One game per (game_id, game_date), whatever the order of the rows: the same
+    game_id on two dates is a game rescheduled (each date keeps its own status), two
+    rows of one date are a scraper that appends (the lowest STATUS_RANK wins)."""
+    by_key: dict[tuple[str, dt.date], Game] = {}
+    for row in rows:
         game_id = row.get("game_id")
         day = row.get("game_date")
         if not game_id or day is None:
             continue  # a row without its keys cannot be matched to predictions
         start_at = row.get("scheduled_start")
-        by_id[str(game_id)] = Game(
+        game = Game(
             str(game_id), as_date(day),
             start_at.astimezone(dt.UTC) if isinstance(start_at, dt.datetime) else None,
-            str(row.get("game_status") or "scheduled").lower(),
+            str(row.get("game_status") or "").strip().lower() or "scheduled",
             f"{row.get('away_team') or '?'} @ {row.get('home_team') or '?'}")
-    return LeagueCalendar(table, tuple(sorted(by_id.values(),
-                                              key=lambda g: (g.game_date, g.game_id))),
-                          (start, end), as_date(extent["first_date"]),
-                          as_date(extent["last_date"]))
+        key = (game.game_id, game.game_date)
+        if key not in by_key or _precedence(game) < _precedence(by_key[key]):
+            by_key[key] = game
+    return tuple(sorted(by_key.values(), key=lambda g: (g.game_date, g.game_id)))
+
+
+def _precedence(game: Game) -> tuple[int, bool, bool, dt.datetime, str, str]:
+    """A total order of one game's rows: status first, then a plausible tip-off over a
+    placeholder or none, the earliest, and the rest of the row, so no row order can
+    change the winner."""
+    start = game.scheduled_start
+    return (STATUS_RANK.get(game.status, len(STATUS_RANK)), game.tipoff is None,
+            start is None, start or dt.datetime.max.replace(tzinfo=dt.UTC), game.status,
+            game.matchup)
 
 
 def load_calendar(warehouse: QueryRunner, config: MonitorConfig, day: dt.date,

@@ -1,15 +1,22 @@
--- Batches written so far for one slate, for every system that ran batches in the
--- days before: a system with none is a slate without predictions. A batch the batch
--- gate blocked was never published: it is no batch of the slate (counted apart).
--- Params: @game_date DATE, @history_from TIMESTAMP, @as_of TIMESTAMP
+-- Batches written so far for one slate, for every system that ran batches on the latest
+-- @game_days game dates before it: a system with none is a slate without predictions.
+-- Those game dates lie wherever the log has them (@history_from reaches past an
+-- off-season), so the season opener expects the systems of the season before. A batch
+-- the batch gate blocked was never published: it is no batch of the slate (counted apart).
+-- Params: @game_date DATE, @history_from TIMESTAMP, @as_of TIMESTAMP, @game_days INT64
 WITH recent AS (
   SELECT system_id, game_date, status, execution_start_timestamp
   FROM prediction_execution_log
   WHERE execution_start_timestamp >= @history_from
     AND execution_start_timestamp <= @as_of
 ),
+before_slate AS (
+  SELECT system_id, DENSE_RANK() OVER (ORDER BY game_date DESC) AS game_days_back
+  FROM recent
+  WHERE game_date < @game_date
+),
 systems AS (
-  SELECT DISTINCT system_id FROM recent WHERE game_date < @game_date
+  SELECT DISTINCT system_id FROM before_slate WHERE game_days_back <= @game_days
 ),
 slate AS (
   SELECT

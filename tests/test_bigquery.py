@@ -263,7 +263,7 @@ def test_the_calendar_through_bigquery_with_a_configured_table(
         via_bigquery = load_calendar(big, renamed, off_day)
         assert via_bigquery == load_calendar(duck, renamed, off_day)
         assert via_bigquery.known and via_bigquery.expects_slate(off_day) is False
-        assert via_bigquery.called_off_ids() == ["rained_out"]
+        assert via_bigquery.called_off_keys() == [f"rained_out|{D}"]
         # The postponed game tipped earlier: a called-off game sets no deadline.
         assert via_bigquery.first_tipoff(D) == ts(D, 0) + dt.timedelta(hours=24)
         calendar_sql = [c["query"]["query"] for c in fake.job_configs()

@@ -13,7 +13,7 @@ from monitor.cli import main
 from monitor.config import Calendar, MonitorConfig
 from monitor.cycle import CycleSummary, run_cycle
 from monitor.league_calendar import load_calendar
-from monitor.model import Status
+from monitor.model import Observation, Status
 from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import AlertEvent
 from monitor.rules.store import MemoryAlertStore
@@ -141,6 +141,36 @@ def test_an_early_tipoff_moves_the_deadline_forward(db: ContractDB,
     assert "slate_no_data" not in fired_rules(cycle(db, fixed_only, eastern(SATURDAY, 10.6)))
 
 
+def test_a_tipoff_written_as_midnight_utc_moves_no_deadline(
+        db: ContractDB, config: MonitorConfig) -> None:
+    season(db, before(GAME_DAY, 10))
+    db.game(day=GAME_DAY, game_id="late")  # 19:00 US/Eastern
+    # A TBD tip-off stored as 00:00 UTC of the game date: 19:00 the evening before.
+    db.game(day=GAME_DAY, game_id="tbd", tipoff_hour=0.0)
+    league = load_calendar(db.wh, config, GAME_DAY)
+    assert league.first_tipoff(GAME_DAY) == ts(GAME_DAY, 0) + dt.timedelta(hours=24)
+    assert "1 tip-offs outside 09:00-03:00 US/Eastern" in league.describe()
+    for hour in (0.5, 3.5, 8.0, 10.75):  # the first cycles of game day: not due yet
+        assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(GAME_DAY, hour)))
+    assert "slate_no_data" in fired_rules(cycle(db, config, eastern(GAME_DAY, 11.25)))
+
+
+@pytest.mark.parametrize(("day", "eastern_time", "plausible"), [
+    (GAME_DAY, "2026-01-14 09:00", True), (GAME_DAY, "2026-01-14 08:59", False),
+    (GAME_DAY, "2026-01-15 03:00", True), (GAME_DAY, "2026-01-15 03:01", False),
+    (GAME_DAY, "2026-01-13 19:00", False),
+    # Across the spring change of clocks (2026-03-08): still wall-clock US/Eastern.
+    (dt.date(2026, 3, 7), "2026-03-08 03:00", True),
+    (dt.date(2026, 3, 8), "2026-03-08 08:59", False),
+    (dt.date(2026, 3, 8), "2026-03-08 09:00", True)])
+def test_a_plausible_tipoff_lies_between_9_and_3_us_eastern(
+        day: dt.date, eastern_time: str, plausible: bool) -> None:
+    from monitor.league_calendar import EASTERN, plausible_tipoff
+
+    start = dt.datetime.fromisoformat(eastern_time).replace(tzinfo=EASTERN)
+    assert plausible_tipoff(day, start.astimezone(dt.UTC)) is plausible
+
+
 def test_a_scheduled_game_without_predictions_is_a_partial_slate(
         db: ContractDB, config: MonitorConfig) -> None:
     season(db, before(GAME_DAY, 5), systems=("catboost_v8", "ensemble_v1"))
@@ -173,6 +203,123 @@ def test_a_postponed_game_needs_no_predictions_and_no_grading(
     assert "slate_ungraded" not in two_days_on
     report = validate_daily(db.wh, config, GAME_DAY)
     assert report.status is Status.OK, [(r.name, r.summary) for r in report.results]
+
+
+@pytest.mark.parametrize("statuses", [
+    ("scheduled", "postponed"), ("postponed", "scheduled"), ("scheduled", " Postponed "),
+    ("final", "postponed", "scheduled")])
+def test_a_game_written_twice_on_one_date_is_called_off_whatever_the_row_order(
+        db: ContractDB, config: MonitorConfig, statuses: tuple[str, ...]) -> None:
+    # An append-only scraper: the game as scheduled, then the same game postponed.
+    season(db, before(GAME_DAY, 10))
+    for status in statuses:
+        db.game(day=GAME_DAY, game_id="X", status=status)
+    league = load_calendar(db.wh, config, GAME_DAY)
+    assert [(g.game_id, g.status) for g in league.games_on(GAME_DAY)] == [("X", "postponed")]
+    assert league.expects_slate(GAME_DAY) is False
+    assert validate_daily(db.wh, config, GAME_DAY).status is Status.NO_GAMES
+
+
+def test_one_row_per_game_does_not_depend_on_the_order_of_the_rows() -> None:
+    from itertools import permutations
+
+    from monitor.league_calendar import one_row_per_game
+
+    def row(status: str | None, start: dt.datetime | None,
+            day: dt.date = GAME_DAY) -> dict[str, object]:
+        return {"game_id": "X", "game_date": day, "home_team": "BOS", "away_team": "NYK",
+                "scheduled_start": start, "game_status": status}
+
+    evening = ts(GAME_DAY, 0) + dt.timedelta(hours=24)
+    placeholder = ts(GAME_DAY, 0)
+    cases = [
+        ([row("postponed", None), row("scheduled", evening)], ("postponed", None)),
+        ([row("scheduled", placeholder), row("scheduled", evening), row(None, None)],
+         ("scheduled", evening)),  # a real tip-off over a TBD placeholder
+        ([row("final", evening), row("SCHEDULED", evening)], ("final", evening)),
+    ]
+    for rows, (status, start) in cases:
+        for order in permutations(rows):
+            games = one_row_per_game(order)
+            assert [(g.status, g.scheduled_start) for g in games] == [(status, start)], order
+    # The same game_id on two dates is two games: rescheduled, each date its own status.
+    moved = one_row_per_game([row("scheduled", None, GAME_DAY),
+                              row("postponed", None, GAME_DAY - dt.timedelta(days=2))])
+    assert [(g.game_date, g.status) for g in moved] == [
+        (GAME_DAY - dt.timedelta(days=2), "postponed"), (GAME_DAY, "scheduled")]
+
+
+def rescheduled(db: ContractDB) -> dt.date:
+    """Game X postponed on D-2 (predicted that morning, never graded) and played on D
+    with the same game_id; the scraper keeps both rows. Returns D-2."""
+    first = GAME_DAY - dt.timedelta(days=2)
+    season(db, [d for d in before(GAME_DAY, 12) if d != first])
+    db.game(day=first, game_id="Y")
+    for _ in range(2):
+        db.prediction(day=first, game_id="Y", predicted_at=ts(first, 13))
+        db.graded(day=first, game_id="Y")
+    db.game(day=first, game_id="X", status="postponed")
+    for _ in range(4):
+        db.prediction(day=first, game_id="X", predicted_at=ts(first, 13))
+    db.batch(day=first, started=ts(first, 13))
+    db.game(day=GAME_DAY, game_id="X")
+    for _ in range(3):
+        db.prediction(day=GAME_DAY, game_id="X", predicted_at=ts(GAME_DAY, 13))
+        db.graded(day=GAME_DAY, game_id="X")
+    db.batch(day=GAME_DAY, started=ts(GAME_DAY, 13))
+    return first
+
+
+def graded_shares(observations: Sequence[Observation]) -> dict[str, tuple[float, int]]:
+    return {str(o.label("game_date")): (o.value or 0.0, o.sample_size) for o in observations
+            if o.metric == "graded_share"}
+
+
+def test_a_game_postponed_and_rescheduled_with_its_game_id_is_called_off_on_its_first_date(
+        db: ContractDB, config: MonitorConfig) -> None:
+    first = rescheduled(db)
+    league = load_calendar(db.wh, config, GAME_DAY)
+    assert league.called_off_keys() == [f"X|{first}"]
+    assert [g.game_id for g in league.playable(GAME_DAY)] == ["X"]
+    # D-2's morning predictions of X are not ungraded; D's predictions of X count.
+    report = validate_daily(db.wh, config, GAME_DAY)
+    freshness = next(r for r in report.results if r.name == "freshness")
+    shares = graded_shares(freshness.observations)
+    assert shares[str(first)] == (1.0, 2) and shares[str(GAME_DAY)] == (1.0, 3)
+    assert freshness.status is Status.OK, freshness.summary
+    later = cycle(db, config, eastern(GAME_DAY + dt.timedelta(days=2), 12))
+    assert "slate_ungraded" not in fired_rules(later)
+
+
+def test_duplicate_and_rescheduled_games_through_bigquery(
+        db: ContractDB, config: MonitorConfig) -> None:
+    from monitor.checks.base import CheckContext
+    from monitor.checks.freshness import Freshness
+    from tests.fakes.bigquery_server import (
+        measured_both_ways,
+        start_fake_bigquery,
+        stop_fake_bigquery,
+    )
+    from tests.test_bigquery import bq_warehouse
+
+    first = rescheduled(db)
+    for status in ("postponed", " Scheduled"):  # appended: the postponement stands
+        db.game(day=GAME_DAY + dt.timedelta(days=1), game_id="Z", status=status)
+    league = load_calendar(db.wh, config, GAME_DAY)
+    db.close()
+    fake = start_fake_bigquery(db.path)
+    big = bq_warehouse(fake)
+    try:
+        assert load_calendar(big, config, GAME_DAY) == league
+        assert league.called_off_keys() == [f"X|{first}", f"Z|{GAME_DAY + dt.timedelta(days=1)}"]
+    finally:
+        big.close()
+        stop_fake_bigquery(fake)
+    ctx = CheckContext(as_of=eastern(GAME_DAY + dt.timedelta(days=1), 20), config=config,
+                       mode="daily", target_date=GAME_DAY, calendar=league)
+    via_duckdb, via_bigquery = measured_both_ways(db.path, Freshness(), ctx)
+    assert via_duckdb == via_bigquery
+    assert graded_shares(via_bigquery)[str(first)] == (1.0, 2)
 
 
 def test_a_day_whose_games_are_all_postponed_is_an_off_day(
@@ -249,6 +396,65 @@ def test_a_league_pause_longer_than_the_lookback_still_knows_its_systems(
         assert not fired_rules(cycle(db, config, eastern(day, 16))) & {
             "slate_no_data", "slate_no_data_calendar_unknown"}, day
     assert "slate_no_data" in fired_rules(cycle(db, config, eastern(resume, 16)))
+
+
+@pytest.mark.parametrize("gap_days", [30, 170])
+def test_the_season_opener_without_a_batch_pages(db: ContractDB, config: MonitorConfig,
+                                                  gap_days: int) -> None:
+    # The last game days lie a month (a long pause) or an off-season back.
+    last = GAME_DAY - dt.timedelta(days=gap_days)
+    season(db, [last - dt.timedelta(days=1), last])
+    db.game(day=GAME_DAY, game_id="opener")
+    assert "slate_no_data" not in fired_rules(cycle(db, config, eastern(GAME_DAY, 10.75)))
+    summary = cycle(db, config, eastern(GAME_DAY, 12))
+    alerts = [e for e in fired(summary) if e.rule == "slate_no_data"]
+    assert [(e.severity, dict(e.labels)["system_id"]) for e in alerts] == [
+        ("critical", "catboost_v8")]
+    report = validate_daily(db.wh, config, GAME_DAY)
+    freshness = next(r for r in report.results if r.name == "freshness")
+    assert freshness.status is Status.FAIL and int(report.exit_code) == 1
+
+
+def test_without_a_calendar_a_week_without_batches_reads_as_the_off_season(
+        db: ContractDB, config: MonitorConfig) -> None:
+    # No calendar: a daily warning through the whole off-season would be muted.
+    season(db, before(GAME_DAY - dt.timedelta(days=30), 3), schedule=False)
+    no_calendar = config.model_copy(update={"calendar": None})
+    quiet = cycle(db, no_calendar, eastern(GAME_DAY, 12))
+    assert not fired_rules(quiet) & {"slate_no_data", "slate_no_data_calendar_unknown"}
+    warned = cycle(db, no_calendar, eastern(GAME_DAY - dt.timedelta(days=28), 12))
+    assert "slate_no_data_calendar_unknown" in fired_rules(warned)
+
+
+def test_a_slate_expects_the_systems_of_the_latest_game_days_only(
+        db: ContractDB, config: MonitorConfig) -> None:
+    # ensemble_v1 was retired: its last batch lies more than lookback_days game days back.
+    days = before(GAME_DAY, 12)
+    season(db, days[:3], systems=("catboost_v8", "ensemble_v1"))
+    season(db, days[3:])
+    assert config.settings.freshness.lookback_days < len(days[3:])
+    db.game(day=GAME_DAY, game_id="tonight")
+    alerts = [e for e in fired(cycle(db, config, eastern(GAME_DAY, 12)))
+              if e.rule == "slate_no_data"]
+    assert [dict(e.labels)["system_id"] for e in alerts] == ["catboost_v8"]
+
+
+def test_the_season_opener_through_bigquery(db: ContractDB, config: MonitorConfig) -> None:
+    from monitor.checks.base import CheckContext
+    from monitor.checks.freshness import Freshness
+    from tests.fakes.bigquery_server import measured_both_ways
+
+    last = GAME_DAY - dt.timedelta(days=170)
+    season(db, [last - dt.timedelta(days=1), last], systems=("catboost_v8", "ensemble_v1"))
+    db.game(day=GAME_DAY, game_id="opener")
+    ctx = CheckContext(as_of=eastern(GAME_DAY, 12), config=config,
+                       calendar=load_calendar(db.wh, config, GAME_DAY))
+    db.close()
+    via_duckdb, via_bigquery = measured_both_ways(db.path, Freshness(), ctx)
+    assert via_duckdb == via_bigquery
+    assert sorted((o.label("system_id"), o.value) for o in via_bigquery
+                  if o.metric == "slate_batches") == [("catboost_v8", 0.0),
+                                                      ("ensemble_v1", 0.0)]
 
 
 def test_a_renamed_calendar_table_is_read(db: ContractDB, config: MonitorConfig) -> None:

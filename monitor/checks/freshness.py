@@ -25,12 +25,17 @@ SLATE_BATCHES: tuple[str, ...] = ("system_id", "game_date", "calendar")
 GAME: tuple[str, ...] = ("system_id", "game_date", "game_id")
 CALENDAR: tuple[str, ...] = ("calendar_table",)
 SHOWN_GAMES = 5
+# How far back the execution log is read for the systems a slate expects: past an
+# off-season (mid-June to late October) with room to spare, yet bounded by the log's
+# partition column so the query's cost follows the window, not the table.
+SYSTEMS_LOOKBACK_DAYS = 200
 
 
 def slate_deadline(day: dt.date, fresh: FreshnessSettings,
                    league: LeagueCalendar) -> dt.datetime:
     """When the day's first batch is due: the fixed time, or earlier when the first
-    tip-off minus `expected_batch_before_tipoff` comes first."""
+    tip-off minus `expected_batch_before_tipoff` comes first. A tip-off implausible for
+    the day (a TBD stored as midnight UTC) is unknown: it moves no deadline."""
     fixed = dt.datetime.combine(day, fresh.expected_batch_by, tzinfo=EASTERN)
     lead, tipoff = fresh.expected_batch_before_tipoff, league.first_tipoff(day)
     if lead is not None and tipoff is not None:
@@ -53,8 +58,7 @@ def partial_slate(day: dt.date, league: LeagueCalendar,
         make_labels(system_id=system, game_date=day, game_id=game.game_id),
         float(counts.get((system, game.game_id), 0)), counts.get((system, game.game_id), 0),
         context=(("matchup", game.matchup),
-                 ("tip-off", f"{game.scheduled_start:%Y-%m-%d %H:%M}Z"
-                  if game.scheduled_start else "unknown")))
+                 ("tip-off", f"{game.tipoff:%Y-%m-%d %H:%M}Z" if game.tipoff else "unknown")))
         for system in systems for game in league.playable(day)]
 
 
@@ -110,18 +114,22 @@ class Freshness:
                        expected: bool | None, deadline: dt.datetime) -> list[Observation]:
         fresh = ctx.config.settings.freshness
         league = ctx.league
-        # Systems are those that ran batches on the game days before: after a league
-        # pause the last game days lie further back than lookback_days.
-        earliest = min([slate - dt.timedelta(days=fresh.lookback_days),
-                        *league.game_days_before(slate, fresh.lookback_days)])
-        history_from = dt.datetime.combine(earliest, dt.time(), tzinfo=dt.UTC)
         games = league.playable(slate)
         context = (("expected_by", f"{deadline.astimezone(EASTERN):%H:%M} US/Eastern"),
                    ("calendar", f"{len(games)} games scheduled" if expected
                     else league.describe()))
         out = []
+        # The systems expected are those of the log's latest game days, however far
+        # back: after the off-season or a league pause, the season before's. Without a
+        # calendar only batches of the last lookback_days count: a week without any
+        # batch then reads as the off-season, not as a warning every day for months.
+        # Counted from the slate, not from as_of: validate-daily judges a past date now.
+        back = SYSTEMS_LOOKBACK_DAYS if expected else fresh.lookback_days
+        history_from = dt.datetime.combine(slate - dt.timedelta(days=back), dt.time(),
+                                           tzinfo=dt.UTC)
         for row in warehouse.query("slate_freshness", {
-                "game_date": slate, "history_from": history_from, "as_of": ctx.as_of}):
+                "game_date": slate, "history_from": history_from, "as_of": ctx.as_of,
+                "game_days": fresh.lookback_days}):
             # Attempted batches: a failed first batch with its retry still to come
             # is the batch-failure rule's business; no attempt at all is no data. A
             # batch the gate blocked was never published: it is not counted.
@@ -144,7 +152,7 @@ class Freshness:
         for row in warehouse.query("ungraded_slates", {
                 "start_date": graded_until - dt.timedelta(days=fresh.lookback_days),
                 "end_date": graded_until, "as_of": ctx.as_of,
-                "called_off_games": league.called_off_ids()}):
+                "called_off_keys": league.called_off_keys()}):
             predicted, graded = int(row["predicted"]), int(row["graded"])
             out.append(Observation(
                 self.name, "graded_share",
