@@ -10,7 +10,7 @@ from typing import Any
 
 from monitor.config import MonitorConfig
 from monitor.cycle import COMMIT_PROVENANCE_DAYS, run_cycle
-from monitor.model import as_utc
+from monitor.model import EASTERN, as_utc
 from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import Evidence
 from monitor.rules.store import MemoryAlertStore
@@ -126,8 +126,6 @@ EVENT_DELAY = dt.timedelta(seconds=1)  # a push arrives after the log row is wri
 
 def game_day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The first and last moment of game dates start..end (US/Eastern calendar days)."""
-    from monitor.checks.base import EASTERN
-
     first = dt.datetime.combine(start, dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
     last = dt.datetime.combine(end, dt.time(23, 59, 59), tzinfo=EASTERN).astimezone(dt.UTC)
     return first, last

@@ -13,9 +13,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from monitor.model import as_date
+from monitor.model import EASTERN, as_date
 from monitor.warehouse.base import QueryRunner, WarehouseError
 
 if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
@@ -31,7 +30,6 @@ STATUS_RANK = {**dict.fromkeys(CALLED_OFF, 0), "final": 1, "scheduled": 2}
 # A tip-off is plausible for game date D between D 09:00 and D+1 03:00 US/Eastern.
 # Outside it the scraper wrote a placeholder (a TBD tip-off stored as midnight UTC is
 # 19:00 the evening before): the tip-off is unknown, and the fixed deadline applies.
-EASTERN = ZoneInfo("America/New_York")  # as monitor.checks.base, which imports this module
 EARLIEST_TIPOFF = dt.time(9)  # on the game date
 LATEST_TIPOFF = dt.time(3)  # on the day after
 # The calendar is read this far around a cycle's date (the extent query); a calendar

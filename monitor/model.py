@@ -6,6 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# The data contract's game dates are US/Eastern calendar days: one zone for every
+# date the monitor derives (a slate's date, a deadline, the demo's tip-offs).
+EASTERN = ZoneInfo("America/New_York")
 
 
 class Status(StrEnum):

@@ -165,7 +165,8 @@ def test_a_tipoff_written_as_midnight_utc_moves_no_deadline(
     (dt.date(2026, 3, 8), "2026-03-08 09:00", True)])
 def test_a_plausible_tipoff_lies_between_9_and_3_us_eastern(
         day: dt.date, eastern_time: str, plausible: bool) -> None:
-    from monitor.league_calendar import EASTERN, plausible_tipoff
+    from monitor.league_calendar import plausible_tipoff
+    from monitor.model import EASTERN
 
     start = dt.datetime.fromisoformat(eastern_time).replace(tzinfo=EASTERN)
     assert plausible_tipoff(day, start.astimezone(dt.UTC)) is plausible

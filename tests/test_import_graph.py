@@ -92,3 +92,11 @@ def test_no_command_imports_the_cli() -> None:
     commands = [m for m in graph if m.startswith("monitor.commands")]
     assert len(commands) > 10
     assert [m for m in commands if "monitor.cli" in graph[m]] == []
+
+
+def test_the_game_date_zone_is_written_once() -> None:
+    """Game dates are US/Eastern days (the data contract): one definition, so a slate's
+    date, a deadline and the demo's tip-offs cannot disagree."""
+    written = [str(p.relative_to(ROOT)) for p in (ROOT / "monitor").rglob("*.py")
+               if 'ZoneInfo("America/New_York")' in p.read_text()]
+    assert written == ["monitor/model.py"]

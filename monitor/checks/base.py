@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from monitor.league_calendar import LeagueCalendar, unknown
-from monitor.model import Observation
+from monitor.model import EASTERN, Observation
 from monitor.warehouse.base import QueryRunner
 
 if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
     from monitor.config import MonitorConfig
 
-EASTERN = ZoneInfo("America/New_York")
 
 
 def eastern_date(moment: dt.datetime) -> dt.date:

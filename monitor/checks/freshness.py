@@ -9,9 +9,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from monitor.checks.base import EASTERN, CheckContext
+from monitor.checks.base import CheckContext
 from monitor.league_calendar import LeagueCalendar
-from monitor.model import Observation, as_date, make_labels
+from monitor.model import EASTERN, Observation, as_date, make_labels
 from monitor.stats import safe_ratio
 from monitor.warehouse.base import QueryRunner, Record
 
