@@ -55,6 +55,7 @@ NO_DATA_RULE = Rule(
     above=0, evidence="point", severity="warning", group_by=["scope"],
     repeat_interval=dt.timedelta(hours=24), resolve={"announce": False, "after_runs": 1},
 )
+BUILT_IN_RULES = (CHECK_ERROR_RULE, NO_DATA_RULE)
 
 
 @dataclass(frozen=True)

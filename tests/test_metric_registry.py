@@ -14,6 +14,7 @@ from google.protobuf import json_format
 from monitor.checks import known_labels
 from monitor.cli import main
 from monitor.config import MonitorConfig
+from monitor.cycle import BUILT_IN_RULES
 from monitor.metrics.dashboard import PROMQL_PREFIX, build_dashboard
 from monitor.metrics.points import HEARTBEAT_METRICS, LABEL_KEYS, METRIC_PREFIX, METRICS
 from monitor.metrics.registry import BY_NAME, REGISTRY
@@ -28,8 +29,10 @@ def test_every_check_metric_and_heartbeat_metric_is_registered() -> None:
     assert missing == [], "add to REGISTRY in monitor/metrics/registry.py: " + "; ".join(
         f'MetricSpec("{m}", "<description>", "share|count|value")' for m in missing)
     assert set(HEARTBEAT_METRICS) <= set(BY_NAME)
-    # Nothing registered that no check and no heartbeat writes.
-    assert set(BY_NAME) == set(known_labels()) | set(HEARTBEAT_METRICS)
+    built_in = {rule.metric for rule in BUILT_IN_RULES}
+    assert built_in <= set(BY_NAME) and not any(BY_NAME[m].exported for m in built_in)
+    # Nothing registered that no check, no heartbeat and no built-in rule writes.
+    assert set(BY_NAME) == set(known_labels()) | set(HEARTBEAT_METRICS) | built_in
     assert len(BY_NAME) == len(REGISTRY)  # no name twice
 
 

@@ -118,6 +118,12 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "count", chart=ALERTS),
     MetricSpec("alerts_firing", "alerts firing after the cycle", "count", chart=ALERTS),
     MetricSpec("cycle_status", "0 the cycle completed, 1 the monitor failed", "count"),
+    # What the built-in rules of monitor/cycle.py judge: read in alerts and reports,
+    # never exported (checks_failed and the heartbeat carry them).
+    MetricSpec("check_error", "1 when a check could not run (rule monitor_check_error)",
+               "count", exported=False),
+    MetricSpec("checks_no_data", "checks without data in a cycle (rule monitor_no_data)",
+               "count", exported=False),
 )
 
 BY_NAME: dict[str, MetricSpec] = {m.name: m for m in REGISTRY}

@@ -20,10 +20,9 @@ def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
     return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-# How each metric reads comes from the metric registry; check_error is the
-# built-in rule's count, never exported.
+# How each metric reads comes from the metric registry.
 RATE_METRICS = names_of("share")
-COUNT_METRICS = names_of("count") | {"check_error"}
+COUNT_METRICS = names_of("count")
 
 
 def format_value(metric: str, value: float | None) -> str:
