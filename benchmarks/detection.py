@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from monitor.backtest import BacktestAlert, backtest, cycle_times, event_cycle_times
 from monitor.batch_check import batch_rows
@@ -165,51 +166,43 @@ def first_bad_time(path: Path, scenario: str, config: MonitorConfig) -> dt.datet
         finally:
             wh.close()
         return slate_deadline(INCIDENT[0], config.settings.freshness, league)
-    where = {"a": f"build_commit_sha = '{BROKEN_COMMIT}'",
-             "c": f"system_id = '{MAIN_SYSTEM}' AND game_date = DATE '{INCIDENT[0]}'",
-             "d": f"game_date = DATE '{INCIDENT[0]}'",
-             "b": f"game_date = DATE '{INCIDENT[0]}'",
-             "f": f"game_date = DATE '{INCIDENT[0]}'"}[scenario]
-    wh = DuckDBWarehouse(path, read_only=True)
-    try:
-        (value,) = wh.connection.execute(
-            f"SELECT min(predicted_at) FROM nba_predictions.player_prop_predictions "
-            f"WHERE {where}").fetchone()
-    finally:
-        wh.close()
+    where, params = {
+        "a": ("build_commit_sha = ?", [BROKEN_COMMIT]),
+        "c": ("system_id = ? AND game_date = ?", [MAIN_SYSTEM, INCIDENT[0]]),
+        "d": ("game_date = ?", [INCIDENT[0]]),
+        "b": ("game_date = ?", [INCIDENT[0]]),
+        "f": ("game_date = ?", [INCIDENT[0]])}[scenario]
+    ((value,),) = fetch(path, "SELECT min(predicted_at) FROM "
+                        f"nba_predictions.player_prop_predictions WHERE {where}", params)
     return value.astimezone(dt.UTC)
 
 
-def first_broken_end(path: Path) -> dt.datetime:
+def fetch(path: Path, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of plain DuckDB SQL on a demo file (what the benchmark measures against)."""
     wh = DuckDBWarehouse(path, read_only=True)
     try:
-        (value,) = wh.connection.execute(
-            "SELECT min(execution_end_timestamp) FROM nba_predictions.prediction_execution_log "
-            f"WHERE build_commit_sha = '{BROKEN_COMMIT}'").fetchone()
+        return wh.connection.execute(sql, params or []).fetchall()
     finally:
         wh.close()
+
+
+def first_broken_end(path: Path) -> dt.datetime:
+    ((value,),) = fetch(path, "SELECT min(execution_end_timestamp) FROM "
+                              "nba_predictions.prediction_execution_log "
+                              "WHERE build_commit_sha = ?", [BROKEN_COMMIT])
     return value.astimezone(dt.UTC)
 
 
 def first_graded(path: Path) -> dt.datetime | None:
-    wh = DuckDBWarehouse(path, read_only=True)
-    try:
-        (value,) = wh.connection.execute(
-            "SELECT min(graded_at) FROM nba_predictions.prediction_accuracy "
-            f"WHERE build_commit_sha = '{BROKEN_COMMIT}'").fetchone()
-    finally:
-        wh.close()
+    ((value,),) = fetch(path, "SELECT min(graded_at) FROM nba_predictions.prediction_accuracy "
+                              "WHERE build_commit_sha = ?", [BROKEN_COMMIT])
     return value.astimezone(dt.UTC) if value else None
 
 
 def postponed_games(path: Path) -> list[tuple[str, str]]:
-    wh = DuckDBWarehouse(path, read_only=True)
-    try:
-        rows = wh.connection.execute(
-            "SELECT game_id, CAST(game_date AS VARCHAR) FROM nba_predictions.game_schedule "
-            "WHERE game_status IN ('postponed', 'cancelled')").fetchall()
-    finally:
-        wh.close()
+    rows = fetch(path, "SELECT game_id, CAST(game_date AS VARCHAR) FROM "
+                       "nba_predictions.game_schedule "
+                       "WHERE game_status IN ('postponed', 'cancelled')")
     return [(str(g), str(d)) for g, d in rows]
 
 

@@ -41,6 +41,15 @@ def as_utc(value: Any) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def json_value(value: Any) -> Any:
+    """A cell as JSON takes it: a timestamp as UTC ISO text, a date as YYYY-MM-DD."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def iso(value: Any) -> str:
     """A TIMESTAMP cell as ISO text ('' for NULL)."""
     if value is None:

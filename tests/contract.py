@@ -26,6 +26,16 @@ def features(line: float | None = 20.5, has: float = 1.0, ppm: float = 0.71,
                        "minutes_avg_last_10": minutes})
 
 
+def fetch(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Rows of plain DuckDB SQL on a file, opened for the call only (not read-only:
+    a test may hold the file open too)."""
+    wh = DuckDBWarehouse(path)
+    try:
+        return wh.connection.execute(sql, params or []).fetchall()
+    finally:
+        wh.close()
+
+
 class ContractDB:
     """A DuckDB warehouse with the contract's schema and helpers to add rows."""
 

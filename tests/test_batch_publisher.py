@@ -17,8 +17,7 @@ import pytest
 from monitor.events.message import BadPush, event_bytes, parse_push, push_envelope
 from monitor.events.settings import event_env_problems, event_settings
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
-from monitor.warehouse.duckdb import DuckDBWarehouse
-from tests.contract import ContractDB, D
+from tests.contract import ContractDB, D, fetch
 from tests.fakes.pubsub_server import FakePubSub, start_fake_pubsub, stop_fake_pubsub
 from tests.test_provenance import ENV, known_batch
 
@@ -37,13 +36,8 @@ def pubsub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePubSub]:
 
 
 def logged_rows(db: ContractDB) -> list[tuple[str, str, str]]:
-    wh = DuckDBWarehouse(db.path)
-    try:
-        rows = wh.connection.execute(
-            "SELECT execution_id, status, system_id "
-            "FROM nba_predictions.prediction_execution_log").fetchall()
-    finally:
-        wh.close()
+    rows = fetch(db.path, "SELECT execution_id, status, system_id "
+                          "FROM nba_predictions.prediction_execution_log")
     return [(r[0], r[1], r[2]) for r in rows]
 
 

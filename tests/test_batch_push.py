@@ -45,7 +45,7 @@ from monitor.scheduler import Health
 from monitor.secrets import Secret
 from monitor.serve_cycle import ServeCycle
 from monitor.warehouse.duckdb import DuckDBWarehouse
-from tests.contract import ContractDB
+from tests.contract import ContractDB, fetch
 from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
 from tests.test_production import BIN, clean_env, free_port, slack_env
 from tests.test_serve_routes import todays_data
@@ -184,14 +184,9 @@ def push_body(row: dict[str, Any], message_id: str = "17461238901") -> bytes:
 
 def monitor_rows(path: Path) -> tuple[int, int]:
     """(alert events, monitor_runs rows): whether anything ran."""
-    wh = DuckDBWarehouse(path)  # not read-only: the test may hold the file open
-    try:
-        (events,), = wh.connection.execute(
-            "SELECT count(*) FROM nba_predictions.monitor_alert_events").fetchall()
-        (runs,), = wh.connection.execute(
-            "SELECT count(*) FROM nba_predictions.monitor_runs").fetchall()
-    finally:
-        wh.close()
+    ((events, runs),) = fetch(path, "SELECT "
+                              "(SELECT count(*) FROM nba_predictions.monitor_alert_events), "
+                              "(SELECT count(*) FROM nba_predictions.monitor_runs)")
     return int(events), int(runs)
 
 

@@ -24,7 +24,7 @@ from monitor.gate import MIN_ROWS, GateInputError, check_batch, feature_defaults
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
-from tests.contract import ContractDB, D, features, ts
+from tests.contract import ContractDB, D, features, fetch, ts
 
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 LOG_COLUMNS = ("execution_id, batch_id, system_id, game_date, build_commit_sha, "
@@ -258,11 +258,8 @@ def test_a_worker_bug_inside_a_batch_recorder_logs_the_batch_failed(
             batch.add({"vegas_line": record["line_value"],
                        "critical_features": record["critical_features"]})
         check_batch(batch.predictions, config=config)
-    wh = DuckDBWarehouse(db.path)
-    (status, error), = wh.connection.execute(
-        "SELECT status, error_message FROM nba_predictions.prediction_execution_log"
-    ).fetchall()
-    wh.close()
+    (status, error), = fetch(
+        db.path, "SELECT status, error_message FROM nba_predictions.prediction_execution_log")
     assert status == "failed" and error.startswith("GateInputError: row 0 has no line_value")
 
 
@@ -360,11 +357,9 @@ def test_a_blocked_batch_is_logged_blocked_with_the_reasons(
         verdict = check_batch(batch.predictions, config=config)
         if verdict.blocked:
             batch.block(verdict)
-    wh = DuckDBWarehouse(db.path)
-    (status, error, predicted), = wh.connection.execute(
-        "SELECT status, error_message, players_predicted "
-        "FROM nba_predictions.prediction_execution_log").fetchall()
-    wh.close()
+    (status, error, predicted), = fetch(
+        db.path, "SELECT status, error_message, players_predicted "
+                 "FROM nba_predictions.prediction_execution_log")
     assert status == "blocked" and predicted == 40
     assert error == verdict.message and error.startswith("blocked by the batch gate: ")
     assert "vegas_line_feature_mismatch" in error and "ppm_avg_last_10" in error

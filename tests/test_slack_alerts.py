@@ -57,15 +57,11 @@ def run(db: ContractDB, as_of: dt.datetime, run_id: str, *extra: str) -> int:
 
 
 def events(db: ContractDB) -> list[tuple[str, str, str | None]]:
-    from monitor.warehouse.duckdb import DuckDBWarehouse
+    from tests.contract import fetch
 
-    wh = DuckDBWarehouse(db.path)
-    try:
-        rows = wh.connection.execute(
-            "SELECT event_type, run_id, detail FROM nba_predictions.monitor_alert_events "
-            "ORDER BY event_time, event_type").fetchall()
-    finally:
-        wh.close()
+    rows = fetch(db.path, "SELECT event_type, run_id, detail "
+                          "FROM nba_predictions.monitor_alert_events "
+                          "ORDER BY event_time, event_type")
     return [(r[0], r[1], r[2]) for r in rows]
 
 

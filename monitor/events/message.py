@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.model import json_value
+
 # The row's keys a message carries (the rest of the row stays in the warehouse).
 EVENT_KEYS = ("execution_id", "batch_id", "system_id", "game_date", "build_commit_sha",
               "status", "feature_source_mode", "execution_end_timestamp")
@@ -60,17 +62,10 @@ class BatchEvent:
         return ", ".join(parts)
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
 
 def event_data(row: Mapping[str, Any]) -> dict[str, Any]:
     """The message data of an execution-log row: its EVENT_KEYS that are present."""
-    return {k: _json_value(row[k]) for k in EVENT_KEYS if row.get(k) is not None}
+    return {k: json_value(row[k]) for k in EVENT_KEYS if row.get(k) is not None}
 
 
 def event_bytes(row: Mapping[str, Any]) -> bytes:

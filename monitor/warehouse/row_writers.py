@@ -5,11 +5,12 @@ is created."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from monitor.model import json_value
 
 log = logging.getLogger("monitor.provenance")
 
@@ -97,7 +98,7 @@ class BigQueryRowWriter:
                                             job_timeout_seconds=self.timeout))
             self._checked = True
 
-        payload = [{k: _json_value(v) for k, v in r.items()} for r in rows]
+        payload = [{k: json_value(v) for k, v in r.items()} for r in rows]
         ids = [str(r.get("execution_id") or r.get("prediction_id") or uuid.uuid4())
                for r in rows]
         errors = self.client.insert_rows_json(
@@ -106,10 +107,3 @@ class BigQueryRowWriter:
         if errors:
             raise RuntimeError(f"BigQuery rejected rows of {table}: {errors[:3]}")
 
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

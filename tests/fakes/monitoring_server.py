@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,8 @@ import grpc
 from google.api import metric_pb2
 from google.cloud.monitoring_v3.types import metric_service
 from google.protobuf import empty_pb2
+
+from tests.fakes.grpc_fake import start_grpc_fake
 
 SERVICE = "google.monitoring.v3.MetricService"
 MAX_SERIES = 200
@@ -127,13 +128,7 @@ def _handlers(fake: FakeMonitoring) -> dict[str, grpc.RpcMethodHandler]:
 
 
 def start_fake_monitoring() -> FakeMonitoring:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    port = server.add_insecure_port("127.0.0.1:0")
-    fake = FakeMonitoring(server, port)
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, _handlers(fake)),))
-    server.start()
-    return fake
+    return start_grpc_fake(SERVICE, FakeMonitoring, _handlers)
 
 
 def stop_fake_monitoring(fake: FakeMonitoring) -> None:

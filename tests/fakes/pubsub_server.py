@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from google.pubsub_v1.types import GetTopicRequest, PublishRequest, PublishResponse, Topic
+
+from tests.fakes.grpc_fake import start_grpc_fake
 
 SERVICE = "google.pubsub.v1.Publisher"
 
@@ -81,13 +82,7 @@ def _handlers(fake: FakePubSub) -> dict[str, grpc.RpcMethodHandler]:
 
 
 def start_fake_pubsub() -> FakePubSub:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    port = server.add_insecure_port("127.0.0.1:0")
-    fake = FakePubSub(server, port)
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, _handlers(fake)),))
-    server.start()
-    return fake
+    return start_grpc_fake(SERVICE, FakePubSub, _handlers)
 
 
 def stop_fake_pubsub(fake: FakePubSub) -> None:
