@@ -19,7 +19,7 @@ from typing import Any
 from monitor.checks.provenance_checks import COMMIT, ProvenanceCheck
 from monitor.config import MonitorConfig
 from monitor.gate import GateVerdict, check_batch, verdict_of
-from monitor.model import Observation, iso, make_labels
+from monitor.model import Observation, commit_label, iso, make_labels
 from monitor.rules.evaluate import evaluate_check
 from monitor.warehouse.base import QueryRunner, Record
 
@@ -59,12 +59,6 @@ class BatchVerdict:
             "reasons": [r.to_json() for r in self.verdict.reasons],
             "cannot_tell": self.cannot_tell,
         }
-
-
-def commit_label(value: Any) -> str:
-    """NULL, empty and 'unknown' commits are one group, as in every query."""
-    text = "" if value is None else str(value)
-    return "unknown" if text in ("", "unknown") else text
 
 
 def lookback_start(as_of: dt.datetime, days: int) -> dt.datetime:

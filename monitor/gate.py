@@ -41,6 +41,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.model import commit_label
+
 if TYPE_CHECKING:
     from monitor.config import CriticalFeature, MonitorConfig, Rule
     from monitor.model import Finding
@@ -332,11 +334,6 @@ def _one(values: Iterable[Any]) -> str:
     return ",".join(distinct)
 
 
-def _commit(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "unknown" if text in ("", "unknown") else text
-
-
 def _latest_copies(records: Sequence[Mapping[str, Any]]) -> tuple[
         list[Mapping[str, Any]], int]:
     """One row per (system_id, prediction_id), the latest predicted_at winning, and
@@ -370,7 +367,7 @@ def _counted(rows: Sequence[Mapping[str, Any]], duplicates: int,
     out: dict[str, Any] = {
         "system_id": _one(r.get("system_id") for r in rows),
         "game_date": _one(r.get("game_date") for r in rows),
-        "build_commit_sha": _one(_commit(r.get("build_commit_sha")) for r in rows),
+        "build_commit_sha": _one(commit_label(r.get("build_commit_sha")) for r in rows),
         "deployment_revision": max((str(r["deployment_revision"]) for r in rows
                                     if r.get("deployment_revision") is not None), default=None),
         "feature_rows": len(rows), "features_absent": 0, "features_null": 0,

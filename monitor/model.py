@@ -41,6 +41,12 @@ def as_utc(value: Any) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+def commit_label(value: Any) -> str:
+    """NULL, empty and 'unknown' commits are one group, as in every query."""
+    text = "" if value is None else str(value)
+    return "unknown" if text in ("", "unknown") else text
+
+
 def json_value(value: Any) -> Any:
     """A cell as JSON takes it: a timestamp as UTC ISO text, a date as YYYY-MM-DD."""
     if isinstance(value, dt.datetime):
