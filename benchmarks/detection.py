@@ -58,8 +58,8 @@ TUNING_SEEDS = "1,2,3"
 HELD_OUT_SEEDS = "11,12,13"  # never used to choose a default
 FEATURE_RULES = {"vegas_line_feature_mismatch", "ppm_default_filled",
                  "critical_features_missing", "backfill_on_stale_commit"}
-OUTCOME_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "mae_drift_detected",
-                 "naive_hit_rate_7d"}
+OUTCOME_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "edge_drift_detected",
+                 "mae_drift_detected", "naive_hit_rate_7d"}
 
 
 def naive_config(default: MonitorConfig) -> MonitorConfig:

@@ -1,5 +1,8 @@
 -- Daily outcome sums per system and commit, the input of sequential detection
--- (CUSUM on MAE over every graded prediction, and on hit rate over picks).
+-- (CUSUM on MAE over every graded prediction, and on hit rate and on the realized
+-- margin over picks). A pick's margin is how far the outcome landed past the line on
+-- the side it picked (actual - line for OVER, line - actual for UNDER): above zero
+-- exactly when it hit, and by how much.
 -- A prediction_id graded twice counts once (the latest graded_at wins); a NaN or
 -- infinite absolute_error is left out of the sums and counted in invalid_rows.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP
@@ -11,11 +14,22 @@ WITH graded AS (
     prediction_correct,
     IF(IS_NAN(absolute_error) OR IS_INF(absolute_error), NULL, absolute_error) AS absolute_error,
     COALESCE(IS_NAN(absolute_error) OR IS_INF(absolute_error), FALSE) AS invalid,
+    CASE
+      WHEN prediction_correct IS NULL THEN NULL
+      WHEN recommendation = 'OVER' THEN actual_points - line_value
+      WHEN recommendation = 'UNDER' THEN line_value - actual_points
+    END AS raw_margin,
     COUNT(*) OVER (PARTITION BY system_id, prediction_id) - 1 AS extra_copies
   FROM prediction_accuracy
   WHERE game_date BETWEEN @start_date AND @end_date
     AND (graded_at IS NULL OR graded_at <= @as_of)
   QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, prediction_id ORDER BY graded_at DESC) = 1
+),
+margins AS (
+  SELECT
+    *,
+    IF(IS_NAN(raw_margin) OR IS_INF(raw_margin), NULL, raw_margin) AS margin
+  FROM graded
 )
 SELECT
   system_id,
@@ -26,8 +40,11 @@ SELECT
   SUM(absolute_error * absolute_error) AS sum_sq_abs_error,
   COUNTIF(prediction_correct IS NOT NULL) AS picks,
   COUNTIF(prediction_correct) AS hits,
+  COUNT(margin) AS margin_picks,
+  SUM(margin) AS sum_margin,
+  SUM(margin * margin) AS sum_sq_margin,
   COUNTIF(invalid) AS invalid_rows,
   SUM(extra_copies) AS duplicate_rows
-FROM graded
+FROM margins
 GROUP BY 1, 2, 3
 ORDER BY 1, 3, 2

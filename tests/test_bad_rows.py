@@ -56,6 +56,18 @@ def outcome_rows(db: ContractDB) -> list[dict[str, Any]]:
 
 # --- NaN / infinity --------------------------------------------------------------
 
+def test_a_picks_margin_is_how_far_past_the_line_it_landed_on_its_side(
+        db: ContractDB) -> None:
+    db.graded(line=20.5, actual=25.0, correct=True)                 # OVER: +4.5
+    db.graded(line=20.5, actual=18.0, correct=True, side="UNDER")   # UNDER: +2.5
+    db.graded(line=20.5, actual=23.0, correct=False, side="UNDER")  # UNDER: -2.5
+    db.graded(line=20.5, actual=30.0, correct=None)                 # PASS: no margin
+    row, = outcome_rows(db)
+    assert (row["picks"], row["hits"], row["margin_picks"]) == (3, 2, 3)
+    assert row["sum_margin"] == pytest.approx(4.5)
+    assert row["sum_sq_margin"] == pytest.approx(4.5**2 + 2 * 2.5**2)
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_errors_are_left_out_of_statistics_and_counted(
         db: ContractDB, config: MonitorConfig, bad: float) -> None:
@@ -73,6 +85,10 @@ def test_non_finite_errors_are_left_out_of_statistics_and_counted(
     row, = outcome_rows(db)
     assert (row["graded"], row["invalid_rows"]) == (10, 1)
     assert row["sum_abs_error"] == pytest.approx(30.0)
+    # The edge CUSUM's margin (OVER: actual - line) leaves the row out too.
+    assert (row["picks"], row["margin_picks"]) == (11, 10)
+    assert row["sum_margin"] == pytest.approx(10 * 4.5)
+    assert row["sum_sq_margin"] == pytest.approx(10 * 4.5**2)
 
 
 def test_non_finite_vegas_coverage_is_left_out_and_counted(db: ContractDB,

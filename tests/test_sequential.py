@@ -43,12 +43,17 @@ def test_lost_edge_alternative() -> None:
 
 
 def days(commit: str, start: dt.date, count: int, mae: float, hit: float,
-         graded: int = 200, picks: int = 80) -> CommitDays:
-    sigma = 3.4
+         graded: int = 200, picks: int = 80, margin: float | None = None) -> CommitDays:
+    """Days of one commit; a pick's realized margin has sd 5.7 points and, unless
+    given, a mean of 14 points per unit of hit rate above 50% (about the demo's)."""
+    sigma, margin_sd = 3.4, 5.7
+    m = 14 * (hit - 0.5) if margin is None else margin
     return CommitDays(commit, [{
         "game_date": start + dt.timedelta(days=i), "graded": graded,
         "sum_abs_error": mae * graded, "sum_sq_abs_error": (sigma**2 + mae**2) * graded,
-        "picks": picks, "hits": round(hit * picks)} for i in range(count)])
+        "picks": picks, "hits": round(hit * picks), "margin_picks": picks,
+        "sum_margin": m * picks, "sum_sq_margin": (margin_sd**2 + m**2) * picks}
+        for i in range(count)])
 
 
 def test_a_worse_commit_is_detected_against_the_one_it_replaced() -> None:
@@ -62,13 +67,41 @@ def test_a_worse_commit_is_detected_against_the_one_it_replaced() -> None:
     assert obs["hit_rate_drift"].baseline == pytest.approx(0.625)
     # Two days of picks are not yet enough for hit rate: MAE reacts first.
     assert 0.5 < obs["hit_rate_drift"].value < 1.0
+    # How far each pick landed past the line carries more than whether it hit: the
+    # same 160 picks are enough for the edge CUSUM.
+    assert obs["edge_drift"].value > 1.0
+    assert obs["edge_drift"].baseline == pytest.approx(14 * 0.13)
+    assert obs["edge_drift"].sample_size == 160
+    assert dict(obs["edge_drift"].context)["alternative"] == "0.00"
+
+
+def test_edge_cusum_needs_about_half_the_picks_of_the_hit_rate_one() -> None:
+    old = days("old", D0, 10, 4.4, 0.63)
+    needed = {}
+    for metric in ("hit_rate_drift", "edge_drift"):
+        for n in range(1, 30):
+            lost = days("lost", D0 + dt.timedelta(days=10), n, 4.4, 0.50, picks=20)
+            obs = {o.metric: o for o in drift_observations(
+                "v8", [old, lost], SETTINGS, D0 + dt.timedelta(days=9 + n))}
+            if obs[metric].value >= 1.0:
+                needed[metric] = 20 * n
+                break
+    assert needed["edge_drift"] * 1.5 <= needed["hit_rate_drift"], needed
+
+
+def test_edge_cusum_is_not_judged_without_an_edge_to_lose() -> None:
+    old = days("old", D0, 10, 4.4, 0.63, margin=-0.2)  # picks landed short on average
+    new = days("new", D0 + dt.timedelta(days=10), 3, 4.4, 0.63)
+    metrics = [o.metric for o in drift_observations("v8", [old, new], SETTINGS,
+                                                    D0 + dt.timedelta(days=12))]
+    assert "edge_drift" not in metrics and "hit_rate_drift" in metrics
 
 
 def test_an_equal_commit_stays_quiet() -> None:
     old = days("old", D0, 10, 4.4, 0.63)
     same = days("same", D0 + dt.timedelta(days=10), 10, 4.4, 0.63)
     obs = drift_observations("v8", [old, same], SETTINGS, D0 + dt.timedelta(days=19))
-    assert [o.value for o in obs] == [0.0, 0.0]
+    assert [o.value for o in obs] == [0.0, 0.0, 0.0]
 
 
 def test_system_wide_cusum_spans_commits() -> None:
@@ -82,6 +115,8 @@ def test_system_wide_cusum_spans_commits() -> None:
                                                           D0 + dt.timedelta(days=26))}
     assert obs["hit_rate_drift"].label("build_commit_sha") == "all"
     assert obs["hit_rate_drift"].value > 1.0 and obs["mae_drift"].value == 0.0
+    assert obs["edge_drift"].label("build_commit_sha") == "all"
+    assert obs["edge_drift"].value > 1.0
 
 
 def test_hit_rate_only_regression_shows_in_hit_rate_drift() -> None:
@@ -98,11 +133,11 @@ def test_no_baseline_and_retired_commits_give_nothing() -> None:
     unjudged = drift_observations("v8", [first], SETTINGS, D0 + dt.timedelta(days=2))
     unjudged = [o for o in unjudged if o.label("build_commit_sha") == "first"]
     assert [(o.metric, o.value, o.sample_size) for o in unjudged] == [
-        ("mae_drift", None, 600), ("hit_rate_drift", None, 240)]
+        ("mae_drift", None, 600), ("hit_rate_drift", None, 240), ("edge_drift", None, 240)]
     tiny = days("tiny", D0, 1, 4.4, 0.63, graded=50)
     new = days("new", D0 + dt.timedelta(days=1), 3, 6.0, 0.5)
     assert [o.value for o in drift_observations("v8", [tiny, new], SETTINGS,
-                                                D0 + dt.timedelta(days=3))] == [None, None]
+                                                D0 + dt.timedelta(days=3))] == [None, None, None]
     old = days("old", D0, 10, 4.4, 0.63)
     retired = days("retired", D0 + dt.timedelta(days=10), 2, 6.0, 0.5)
     later = D0 + dt.timedelta(days=20)  # retired has had no graded day for 8 days

@@ -87,6 +87,8 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "value"),
     MetricSpec("hit_rate_drift", "CUSUM of hit rate vs the replaced commit, in threshold units",
                "value"),
+    MetricSpec("edge_drift", "CUSUM of the picks' realized margin over the line vs the "
+               "replaced commit, in threshold units", "value"),
     MetricSpec("feature_shift", "population stability index of a critical feature on a "
                "new commit's first slates vs the commit it replaced", "value"),
     MetricSpec("commit_changes", "commits new to a system compared with the one they "

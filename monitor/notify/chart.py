@@ -17,7 +17,7 @@ from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner
 
 DAYS = 28
-OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "mae_drift", "high_edge_hit_rate",
+OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "edge_drift", "mae_drift", "high_edge_hit_rate",
            "direction_accuracy"}
 FEATURES = {"mismatch_share", "ppm_default_share", "sentinel_share"}
 # Metrics whose chart draws the rule's own quantity per day, so the rule's threshold is
