@@ -15,7 +15,7 @@ from monitor.checks.feature_shift import FeatureShift, top_shifts
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.cycle import run_cycle
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
