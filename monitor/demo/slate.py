@@ -1,8 +1,10 @@
 """One game day of the demo, drawn: the slate's players and what the world holds for
 them (form, lines, outcomes, critical features), each system's code that day, its
-batches, their predictions, execution-log rows and grades. generate_day
-(monitor/demo/generator.py) calls these in a fixed order; each draws from the season's
-one random stream, so moving or reordering a draw changes every figure after it.
+batches, their predictions, execution-log rows and grades; and the league they come
+from, drawn once a season. generate_day (monitor/demo/generator.py) calls these in a
+fixed order and they draw from the season's one random stream (the per-player feature
+averages have streams of their own), so moving or reordering a draw changes every
+figure after it.
 """
 
 from __future__ import annotations
