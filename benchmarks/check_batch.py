@@ -29,7 +29,7 @@ from pathlib import Path
 
 from monitor.config import load_config
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.gate import check_batch
 from monitor.warehouse import data_dir
 from monitor.warehouse.duckdb import DuckDBWarehouse

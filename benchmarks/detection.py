@@ -42,7 +42,7 @@ from monitor.checks.feature_shift import FeatureShift
 from monitor.checks.freshness import slate_deadline
 from monitor.config import MonitorConfig, Rule, load_config
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.gate import check_batch
 from monitor.league_calendar import load_calendar
 from monitor.model import EASTERN

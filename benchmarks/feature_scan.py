@@ -17,7 +17,7 @@ from pathlib import Path
 from monitor.checks.feature_defaults import query_feature_defaults
 from monitor.config import CriticalFeature
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import DemoOptions
+from monitor.demo.options import DemoOptions
 from monitor.warehouse.duckdb import DuckDBWarehouse
 
 DEMO_KEYS = ("ppm_avg_last_10", "has_vegas_line", "team_win_pct", "minutes_avg_last_10")

@@ -32,7 +32,7 @@ from monitor.checks.hit_rate_by_commit import HitRateByCommit
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.config import load_config
 from monitor.demo import HEALTHY_DATE, build_demo_warehouse
-from monitor.demo.generator import DemoOptions
+from monitor.demo.options import DemoOptions
 from monitor.league_calendar import load_calendar
 from monitor.queries import load_query
 from monitor.warehouse import data_dir

@@ -156,7 +156,7 @@ class Calendar(Strict):
     scraper. `table` is a table of the monitored dataset, or `dataset.table`."""
 
     table: Annotated[str, Field(
-        pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")] = "game_schedule"
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")] = CALENDAR_TABLE
 
 
 class Settings(Strict):

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.config import MonitorConfig, load_config
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import DemoOptions
+from monitor.demo.options import DemoOptions
 from tests.contract import ContractDB
 from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
 

@@ -13,7 +13,7 @@ import pytest
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.cycle import run_cycle
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
 from monitor.warehouse.duckdb import DuckDBWarehouse

@@ -19,7 +19,7 @@ from monitor.checks.provenance_checks import ProvenanceCheck
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.cli import main
 from monitor.config import MonitorConfig
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.model import Observation, Status
 from monitor.report.strict_json import dumps
 from monitor.validate import validate_daily

@@ -31,7 +31,7 @@ from monitor.app import App
 from monitor.checks.base import eastern_date
 from monitor.commands.serve_command import serve_routes
 from monitor.config import MonitorConfig
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.events.message import event_bytes, push_envelope
 from monitor.events.oidc import PushVerifier
 from monitor.events.push import PATH, batch_push_route

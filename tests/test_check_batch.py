@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from monitor.cli import main
-from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB, D, features, ts

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.demo import HEALTHY_DATE, build_demo_warehouse
-from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS as OPTS
 

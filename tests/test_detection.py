@@ -16,7 +16,7 @@ from monitor.checks.provenance_checks import ProvenanceCheck
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import BROKEN_COMMIT, FIXED_COMMIT, MAIN_SYSTEM, DemoOptions
+from monitor.demo.options import BROKEN_COMMIT, FIXED_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.model import Observation
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, ts

@@ -13,9 +13,9 @@ import pytest
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import FeatureShift, top_shifts
 from monitor.cli import main
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, load_config
 from monitor.cycle import run_cycle
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
@@ -41,8 +41,11 @@ def few_players(config: MonitorConfig) -> MonitorConfig:
 def few_players_file(tmp_path: Path) -> Path:
     path = tmp_path / "alerts.yaml"
     text = (ROOT / "alerts.yaml").read_text()
-    assert "shift_min_players: 200" in text
-    path.write_text(text.replace("shift_min_players: 200", "shift_min_players: 50"))
+    # A second `provenance:` under settings would be a duplicate key: an error, not a
+    # file that quietly keeps 200.
+    path.write_text(text.replace("\nsettings:\n",
+                                 "\nsettings:\n  provenance: {shift_min_players: 50}\n", 1))
+    assert load_config(path).settings.provenance.shift_min_players == 50
     return path
 
 
@@ -176,7 +179,6 @@ def test_validate_daily_prints_the_shift_under_the_commits_findings(
 
 def test_the_slack_verdict_shows_the_shift_of_the_failing_commit(
         db: ContractDB, tmp_path: Path) -> None:
-    from monitor.config import load_config
     from monitor.report.blocks import report_blocks
     from monitor.validate import validate_daily
 

@@ -19,7 +19,7 @@ from monitor.batch_check import batch_rows
 from monitor.checks.feature_defaults import FEATURE_COUNTS, query_feature_defaults
 from monitor.config import MonitorConfig, load_config
 from monitor.demo import build_demo_warehouse
-from monitor.demo.generator import BROKEN_COMMIT, MAIN_SYSTEM
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM
 from monitor.gate import MIN_ROWS, GateInputError, check_batch, feature_defaults_row
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from monitor.warehouse.duckdb import DuckDBWarehouse

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from tests.browser import Browser
 
 

@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from monitor.commands.serve_command import serve_routes
 from monitor.config import MonitorConfig, SlackApp
 from monitor.demo import incident_first_date
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.metrics.prometheus import PrometheusExporter
 from monitor.notify.slack import SlackNotifier
 from monitor.routes import start_server

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from monitor.cli import main
-from monitor.demo.generator import BROKEN_COMMIT
+from monitor.demo.options import BROKEN_COMMIT
 from tests.fakes.slack_server import TOKEN, FakeSlack
 
 AS_OF = "2026-01-10T14:15:00+00:00"  # the morning after the first broken batch

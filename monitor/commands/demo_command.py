@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.commands.common import load_config_or_exit, render_report
     from monitor.demo import HEALTHY_DATE, build_demo_warehouse, incident_first_date
-    from monitor.demo.generator import DemoOptions
+    from monitor.demo.options import DemoOptions
     from monitor.validate import validate_daily
     from monitor.warehouse import data_dir
     from monitor.warehouse.duckdb import DuckDBWarehouse

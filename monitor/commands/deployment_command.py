@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_check_deployment(args: argparse.Namespace) -> int:
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
-    from monitor.provenance import same_commit
+    from monitor.provenance.identity import same_commit
     from monitor.warehouse.base import WarehouseError
 
     config = load_config_or_exit(args.config)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from monitor.demo.generator import HEALTHY_DATE, DayTables, DemoOptions, generate_season
+from monitor.demo.generator import DayTables, generate_season
+from monitor.demo.options import HEALTHY_DATE, DemoOptions
 from monitor.demo.schedule import schedule_table
 from monitor.schema import apply_schema
 from monitor.warehouse.duckdb import DuckDBWarehouse

@@ -1,141 +1,23 @@
-"""Provenance for the prediction worker: which code made each prediction.
-
-Imported by the worker, so it imports nothing heavy at module level: no pandas,
-no google-cloud libraries, no duckdb until a writer for them is created.
-
-    from monitor.provenance import assert_deployed_commit, stamp_prediction, BatchRecorder
-
-    assert_deployed_commit(expected_sha)          # before a backfill: refuse stale code
-    with BatchRecorder(writer, game_date=d, system_id="catboost_v8",
-                       players_requested=len(players), feature_source_mode="backfill") as batch:
-        for player in players:
-            record = stamp_prediction(predict(player), features_of(player))
-            batch.add(record)                      # the worker writes the predictions itself
-        verdict = check_batch(batch.predictions)   # monitor.gate: before writing them
-        if verdict.blocked:
-            batch.block(verdict)                   # not published: logged 'blocked'
-    # the execution-log row is written on exit, as 'failed' with the error if it raised,
-    # as 'blocked' with the gate's reasons if it was blocked; then published to
-    # MONITOR_BATCH_TOPIC when set (pip install 'prediction-monitor[pubsub]')
-"""
+"""One prediction batch → its prediction_execution_log row: the pure builder, and the
+recorder that writes the row when the batch ends (failed, blocked or done) and announces
+it on the batch topic."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-import math
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-# The row writers are engine code: they live in monitor/warehouse/ and are re-exported
-# here, the module the worker imports.
 from monitor.events.publisher import publish_batch
-from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
+from monitor.provenance.identity import build_commit_sha, deployment_revision
+from monitor.provenance.stamp import utc_now
 
 if TYPE_CHECKING:
     from monitor.gate import GateVerdict
 
-log = logging.getLogger(__name__)
-UNKNOWN = "unknown"
-CRITICAL_FEATURES = ("vegas_points_line", "has_vegas_line", "ppm_avg_last_10", "team_win_pct")
-_warned: set[str] = set()
-
-
-def _env_value(env: Mapping[str, str], *names: str) -> str:
-    for name in names:
-        value = (env.get(name) or "").strip()
-        if value:
-            return value
-    key = "/".join(names)
-    if key not in _warned:
-        _warned.add(key)
-        log.warning("%s is not set: predictions will be recorded as 'unknown' code", key)
-    return UNKNOWN
-
-
-def build_commit_sha(env: Mapping[str, str] | None = None) -> str:
-    """BUILD_COMMIT, or 'unknown' (never an empty string) with one warning."""
-    return _env_value(os.environ if env is None else env, "BUILD_COMMIT")
-
-
-def deployment_revision(env: Mapping[str, str] | None = None) -> str:
-    """K_REVISION on Cloud Run services, CLOUD_RUN_EXECUTION for jobs, else 'unknown'."""
-    return _env_value(os.environ if env is None else env, "K_REVISION", "CLOUD_RUN_EXECUTION")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    number = float(value)
-    return None if math.isnan(number) or math.isinf(number) else number
-
-
-def critical_features(features: Mapping[str, Any]) -> dict[str, float | None]:
-    """The JSON snapshot of critical features, keeping missing apart from default.
-
-    A feature the worker did not have is null, never a made-up default: has_vegas_line
-    is 0.0 only when no line exists (vegas_points_line null), and a line of 0.0 still
-    counts as a line (the seed's `1.0 if line else 0.0` got that wrong)."""
-    line = _number(features.get("vegas_points_line"))
-    return {
-        "vegas_points_line": line,
-        "has_vegas_line": 1.0 if line is not None else 0.0,
-        "ppm_avg_last_10": _number(features.get("ppm_avg_last_10")),
-        "team_win_pct": _number(features.get("team_win_pct")),
-    }
-
-
-def critical_features_json(features: Mapping[str, Any]) -> str:
-    return json.dumps(critical_features(features), allow_nan=False, sort_keys=False)
-
-
-def stamp_prediction(record: Mapping[str, Any], features: Mapping[str, Any], *,
-                     env: Mapping[str, str] | None = None,
-                     predicted_at: dt.datetime | None = None) -> dict[str, Any]:
-    """A copy of the prediction record with the seed's four provenance fields.
-
-    Call it right after model.predict(): predicted_at is the moment of the call."""
-    stamped = dict(record)
-    stamped["build_commit_sha"] = build_commit_sha(env)
-    stamped["deployment_revision"] = deployment_revision(env)
-    stamped["predicted_at"] = (predicted_at or utc_now()).astimezone(dt.UTC)
-    stamped["critical_features"] = critical_features_json(features)
-    return stamped
-
-
-class StaleDeploymentError(RuntimeError):
-    def __init__(self, expected: str, running: str) -> None:
-        super().__init__(f"refusing to run: expected commit {expected} but the running code "
-                         f"is {running} (deploy {expected} first)")
-        self.expected = expected
-        self.running = running
-
-
-def same_commit(a: str, b: str) -> bool:
-    """Full and abbreviated SHAs of one commit match (at least 7 characters)."""
-    a, b = a.strip().lower(), b.strip().lower()
-    if UNKNOWN in (a, b) or min(len(a), len(b)) < 7:
-        return a == b and a != UNKNOWN
-    return a.startswith(b) or b.startswith(a)
-
-
-def assert_deployed_commit(expected_sha: str, env: Mapping[str, str] | None = None) -> None:
-    """The library form of `prediction-monitor check-deployment`: raise before a
-    backfill when the running code is not the expected commit."""
-    running = build_commit_sha(env)
-    if not same_commit(expected_sha, running):
-        raise StaleDeploymentError(expected_sha, running)
-
-
-# --- execution log -----------------------------------------------------------------
 
 class RowWriter(Protocol):
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
@@ -263,8 +145,3 @@ class BatchRecorder:
         # With MONITOR_BATCH_TOPIC, `serve` hears of the batch at once; a publish that
         # fails only warns (the row is written, the hourly cycle sees it).
         publish_batch(self.row, self.env)
-
-__all__ = ["BatchRecorder", "BigQueryRowWriter", "DuckDBRowWriter", "RowWriter",
-           "StaleDeploymentError", "assert_deployed_commit", "build_commit_sha",
-           "critical_features", "critical_features_json", "deployment_revision",
-           "execution_log_row", "same_commit", "stamp_prediction", "utc_now"]
