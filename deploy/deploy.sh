@@ -16,7 +16,7 @@ set -euo pipefail
 : "${PROJECT_ID:?set PROJECT_ID}"
 : "${REGION:=us-central1}"
 : "${DATASET:=nba_predictions}"
-: "${SCHEDULE:=15 * * * *}"          # hourly at :15, like alerts.yaml's schedule.cycle
+: "${SCHEDULE:=15 * * * *}"          # hourly at :15, like the default schedule.cycle
 : "${TIME_ZONE:=America/New_York}"
 # Who runs the hourly cycle — exactly one of: job (Cloud Scheduler executes the Cloud
 # Run job) or service (`serve` schedules it; the Cloud Scheduler trigger is removed).

@@ -202,8 +202,8 @@ def test_metrics_outage_never_blocks_slack(db: ContractDB, tmp_path: Path,
             s.bind(("127.0.0.1", 0))
             dead = f"127.0.0.1:{s.getsockname()[1]}"
         config = tmp_path / "alerts.yaml"
-        config.write_text((ROOT / "alerts.yaml").read_text().replace(
-            "retry_deadline_seconds: 20", "retry_deadline_seconds: 1"))
+        config.write_text((ROOT / "alerts.yaml").read_text()
+                          + "\ncloud_monitoring:\n  retry_deadline_seconds: 1\n")
         monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-project")
         monkeypatch.setenv("MONITORING_API_ENDPOINT", dead)
         monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)

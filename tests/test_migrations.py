@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.config import load_config
 from monitor.migrations import (
     Applied,
     Migration,
@@ -368,8 +369,8 @@ def test_bigquery_configured_to_migrate_applies_pending_migrations_at_start_up(
         old_bigquery: FakeBigQuery, slack: FakeSlack, tmp_path: Path) -> None:
     config = tmp_path / "alerts.yaml"
     text = (ROOT / "alerts.yaml").read_text(encoding="utf-8")
-    assert "  auto_migrate: false" in text
-    config.write_text(text.replace("  auto_migrate: false", "  auto_migrate: true"),
+    assert load_config(ROOT / "alerts.yaml").bigquery.auto_migrate is False  # the default
+    config.write_text(text.replace("bigquery:\n", "bigquery:\n  auto_migrate: true\n", 1),
                       encoding="utf-8")
     assert run(BQ_URL, T3, "r3", str(config)) == 0
     recorded = table_rows(old_bigquery.con, "monitor_schema_migrations")

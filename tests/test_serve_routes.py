@@ -97,8 +97,8 @@ def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
     db.close()
     # A cycle every minute, so the scheduled second cycle follows the start-up one.
     config = tmp_path / "alerts.yaml"
-    config.write_text((ROOT / "alerts.yaml").read_text().replace(
-        'cycle: "15 * * * *"', 'cycle: "* * * * *"'))
+    config.write_text((ROOT / "alerts.yaml").read_text()
+                      + '\nschedule:\n  cycle: "* * * * *"\n')
     for _ in range(3):  # the first cycle's alert message fails (first try, both retries)
         slack.script.append((500, {}, b"oops"))
     metrics_dir = tmp_path / "metrics"

@@ -136,8 +136,8 @@ def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
     broken_slate(db)
     db.close()
     config = tmp_path / "alerts.yaml"
-    config.write_text((ROOT / "alerts.yaml").read_text().replace(
-        "max_retry_after_seconds: 30", "max_retry_after_seconds: 5"))
+    config.write_text((ROOT / "alerts.yaml").read_text()
+                      + "\nslack:\n  max_retry_after_seconds: 5\n")
     limited = json.dumps({"ok": False, "error": "ratelimited"}).encode()
     # 20 s is over the cap of 5: not waited for (the run would stall), kept owed.
     bot_env.script.append((429, {"Retry-After": "20"}, limited))
