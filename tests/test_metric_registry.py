@@ -44,6 +44,14 @@ def test_exporter_and_report_read_the_registry() -> None:
         m.name for m in REGISTRY if m.kind == "count"}
 
 
+def test_slack_alert_charts_read_the_registry() -> None:
+    # A threshold is drawn only on a series the alert has.
+    assert all(m.alert_series for m in REGISTRY if m.threshold_on_series)
+    # Every default rule on an outcome CUSUM gets a series to look at.
+    drift = [m.name for m in REGISTRY if m.name.endswith("_drift")]
+    assert drift and all(BY_NAME[m].alert_series for m in drift), drift
+
+
 def named_metrics(dashboard: monitoring_dashboard_v1.Dashboard) -> list[str]:
     """Every metric type a chart reads, from its filters and PromQL queries."""
     out: list[str] = []

@@ -78,3 +78,4 @@ def test_a_chart_draws_the_threshold_only_where_it_shows_the_rules_own_quantity(
         assert chart_threshold(rules[metric]) == rules[metric].threshold, metric
     # A CUSUM's statistic is not the hit rate per day its chart draws.
     assert chart_threshold(rules["hit_rate_drift"]) is None
+    assert chart_threshold(rules["edge_drift"]) is None

@@ -5,7 +5,9 @@ Cloud Monitoring descriptors, the Prometheus textfile and /metrics, the report's
 number formatting and deploy/monitoring/dashboard.json are all derived from this
 table; tests/test_metric_registry.py fails when a check's metric is missing here.
 Thresholds are not kept here: a chart draws the fixed `above`/`below` of the
-alerts.yaml rules on its metrics, so the dashboard shows the lines that page.
+alerts.yaml rules on its metrics, so the dashboard shows the lines that page. Here too:
+the daily series an alert's Slack thread draws (monitor/notify/chart.py), and whether
+the rule's threshold is a line on it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["share", "count", "value"]  # 0–1 share, whole count, anything else
+# The daily series drawn for an alert on the metric: MAE, hit rate, or the share of the
+# alert's critical feature at its sentinel.
+AlertSeries = Literal["mae", "hit_rate", "feature_sentinel"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class MetricSpec:
     chart: Chart | None = None
     # False: judged by rules but not exported (one series per game would be unbounded).
     exported: bool = True
+    alert_series: AlertSeries | None = None
+    # True: the series is the metric's own quantity per day, so a rule's threshold is a
+    # line on it; False: a related series (a CUSUM's, high-edge picks') without one.
+    threshold_on_series: bool = False
 
 
 HIT_RATE = Chart("Hit rate per commit", ("system_id", "build_commit_sha", "window"))
@@ -46,25 +55,29 @@ HEARTBEAT = Chart("Heartbeat age (seconds since the last cycle)", age=True)
 ALERTS = Chart("Alerts firing and checks failing")
 
 REGISTRY: tuple[MetricSpec, ...] = (
-    MetricSpec("hit_rate", "OVER/UNDER hit rate of graded picks", "share", chart=HIT_RATE),
+    MetricSpec("hit_rate", "OVER/UNDER hit rate of graded picks", "share", chart=HIT_RATE,
+               alert_series="hit_rate", threshold_on_series=True),
     MetricSpec("picks", "graded OVER/UNDER picks in the window", "count"),
     MetricSpec("mae", "mean absolute error of graded predictions (points)", "value",
-               chart=MAE),
+               chart=MAE, alert_series="mae"),
     MetricSpec("error_std", "standard deviation of the signed error (points)", "value"),
     MetricSpec("mean_signed_error", "mean signed error (points)", "value"),
     MetricSpec("direction_accuracy", "share of predictions on the right side of the line",
-               "share"),
-    MetricSpec("high_edge_hit_rate", "hit rate of picks with a high edge", "share"),
+               "share", alert_series="hit_rate"),
+    MetricSpec("high_edge_hit_rate", "hit rate of picks with a high edge", "share",
+               alert_series="hit_rate"),
     MetricSpec("mismatch_share", "share with has_vegas_line = 0.0 while a line exists",
-               "share", chart=FEATURE_DEFAULTS),
+               "share", chart=FEATURE_DEFAULTS,
+               alert_series="feature_sentinel", threshold_on_series=True),
     MetricSpec("ppm_default_share", "share with ppm_avg_last_10 at its default", "share",
-               chart=FEATURE_DEFAULTS),
+               chart=FEATURE_DEFAULTS,
+               alert_series="feature_sentinel", threshold_on_series=True),
     MetricSpec("features_missing_share", "share with critical_features missing or malformed",
                "share", chart=FEATURE_DEFAULTS),
     MetricSpec("feature_rows", "predictions read by the feature-default check", "count"),
     # One series per configured critical feature (alerts.yaml bounds the `feature` label).
     MetricSpec("sentinel_share", "share of a critical feature's rows at its sentinel",
-               "share"),
+               "share", alert_series="feature_sentinel", threshold_on_series=True),
     MetricSpec("out_of_range_share", "share of a critical feature's values outside its "
                "range", "share"),
     MetricSpec("feature_present", "rows with the critical feature a finite number", "count"),
@@ -84,11 +97,11 @@ REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec("failed_batches", "failed prediction batches for the slate", "count"),
     MetricSpec("partial_batches", "partial prediction batches for the slate", "count"),
     MetricSpec("mae_drift", "CUSUM of MAE vs the replaced commit, in units of its threshold",
-               "value"),
+               "value", alert_series="mae"),
     MetricSpec("hit_rate_drift", "CUSUM of hit rate vs the replaced commit, in threshold units",
-               "value"),
+               "value", alert_series="hit_rate"),
     MetricSpec("edge_drift", "CUSUM of the picks' realized margin over the line vs the "
-               "replaced commit, in threshold units", "value"),
+               "replaced commit, in threshold units", "value", alert_series="hit_rate"),
     MetricSpec("feature_shift", "population stability index of a critical feature on a "
                "new commit's first slates vs the commit it replaced", "value"),
     MetricSpec("commit_changes", "commits new to a system compared with the one they "

@@ -13,23 +13,24 @@ from collections.abc import Sequence
 
 from monitor.checks.feature_defaults import SEED_METRICS, feature_counts, query_feature_defaults
 from monitor.config import MonitorConfig, Rule
+from monitor.metrics.registry import BY_NAME, AlertSeries
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner
 
 DAYS = 28
-OUTCOME = {"hit_rate", "mae", "hit_rate_drift", "edge_drift", "mae_drift", "high_edge_hit_rate",
-           "direction_accuracy"}
-FEATURES = {"mismatch_share", "ppm_default_share", "sentinel_share"}
-# Metrics whose chart draws the rule's own quantity per day, so the rule's threshold is
-# a line on it; the others (a CUSUM, high-edge picks) draw a related series instead.
-SAME_SCALE = {"hit_rate"} | FEATURES
 Series = list[tuple[dt.date, float]]
+
+
+def alert_series(rule: Rule) -> AlertSeries | None:
+    spec = BY_NAME.get(rule.metric)
+    return spec.alert_series if spec else None
 
 
 def chart_threshold(rule: Rule) -> float | None:
     """The line to draw on the rule's chart: its fixed threshold, where the chart shows
-    the quantity the threshold is about."""
-    return rule.threshold if rule.metric in SAME_SCALE else None
+    the quantity the threshold is about (the metric registry says which)."""
+    spec = BY_NAME.get(rule.metric)
+    return rule.threshold if spec and spec.threshold_on_series else None
 
 
 def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
@@ -39,7 +40,8 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
     end = as_of.date()
     start = end - dt.timedelta(days=DAYS)
     first_of_commit: dt.date | None = None
-    if rule.metric in OUTCOME:
+    series = alert_series(rule)
+    if series in ("mae", "hit_rate"):
         sums: dict[dt.date, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
         for r in warehouse.query("outcome_daily_by_commit",
                                  {"start_date": start, "end_date": end, "as_of": as_of}):
@@ -53,12 +55,12 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
             acc[1] += float(r["sum_abs_error"] or 0)
             acc[2] += r["picks"]
             acc[3] += r["hits"]
-        if rule.metric.startswith("mae"):
+        if series == "mae":
             return "MAE per day", [(d, v[1] / v[0]) for d, v in sorted(sums.items()) if v[0]], \
                 first_of_commit
         return "hit rate per day", [(d, v[3] / v[2]) for d, v in sorted(sums.items()) if v[2]], \
             first_of_commit
-    if rule.metric in FEATURES:
+    if series == "feature_sentinel":
         # The feature the alert is about: its `feature` label, or the seed metric's key.
         key = labels.get("feature") or {m: k for k, m in SEED_METRICS.items()}.get(
             rule.metric, "")
