@@ -1,83 +1,34 @@
--- What changed with a commit: for each commit new to a system (first seen at or after
--- @new_from, in any mode, daily or backfill), each critical feature's distribution on
--- its first @slate_days game days against the commit it replaced on that system (the
--- one first seen before it) over its last @reference_days game days before them
--- (searched over @reference_span_days calendar days, breaks included), like for
--- like: each player's latest row per side, players on both sides. Values are binned
--- on the replaced side's deciles (NTILE over its regular values: present, not the
--- sentinel), the sentinel a bin of its own (-1), missing or wrong-typed a bin of its
--- own (-2); one row per change and side ('new', 'replaced').
+-- What changed with a commit: each critical feature's distribution on a new commit's
+-- first game days against the commit it replaced on the same system, on the sample
+-- days feature_shift_samples.sql chose (its rows arrive as the parallel @sample_*
+-- arrays, one element per change, side and game day), like for like: each player's
+-- latest row per side, players on both sides. Values are binned on the replaced
+-- side's deciles (NTILE over its regular values: present, not the sentinel), the
+-- sentinel a bin of its own (-1), missing or wrong-typed a bin of its own (-2); one
+-- row per change and side ('new', 'replaced').
+-- @start_date and @end_date bound the partition column: the first and last sample day.
 -- Per-feature columns: every fx_* projection is repeated per configured feature as
 -- f0_*, f1_*, ... (monitor/warehouse/sql_dialect.py), one scan of the table.
--- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP, @new_from TIMESTAMP,
---         @slate_days INT64, @reference_days INT64, @reference_span_days INT64,
+-- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP,
+--         @sample_system ARRAY<STRING>, @sample_commit ARRAY<STRING>,
+--         @sample_replaced ARRAY<STRING>, @sample_side ARRAY<STRING>,
+--         @sample_date ARRAY<DATE>, @sample_source ARRAY<STRING>,
 --         @fx_sentinel FLOAT64, @fx_has_sentinel BOOL
-WITH visible AS (
+WITH sample_days AS (
   SELECT
     system_id,
-    player_lookup,
-    game_date,
-    predicted_at,
-    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha
-  FROM player_prop_predictions
-  WHERE game_date BETWEEN @start_date AND @end_date
-    AND predicted_at <= @as_of
-),
-commits AS (
-  SELECT system_id, build_commit_sha, MIN(predicted_at) AS first_seen_at,
-         MIN(game_date) AS first_date
-  FROM visible
-  WHERE build_commit_sha != 'unknown'
-  GROUP BY 1, 2
-),
-ordered AS (
-  SELECT
-    *,
-    LAG(build_commit_sha) OVER (PARTITION BY system_id ORDER BY first_seen_at) AS replaced_commit
-  FROM commits
-),
-changes AS (
-  SELECT o.system_id, o.build_commit_sha, o.replaced_commit, o.first_date,
-         r.game_days < @slate_days AS replaced_briefly
-  FROM ordered AS o
-  JOIN (SELECT system_id, build_commit_sha, COUNT(DISTINCT game_date) AS game_days
-        FROM visible GROUP BY 1, 2) AS r
-    ON r.system_id = o.system_id AND r.build_commit_sha = o.replaced_commit
-  WHERE o.replaced_commit IS NOT NULL AND o.first_seen_at >= @new_from
-),
-game_days AS (
-  SELECT DISTINCT system_id, build_commit_sha, game_date
-  FROM visible
-  WHERE build_commit_sha != 'unknown'
-),
-sample_days AS (
-  -- The new commit's first @slate_days game days; on the replaced side, the replaced
-  -- commit's last @reference_days game days before them — and, where it served fewer
-  -- than @slate_days game days, the system's, whichever commit served them. Game days,
-  -- so an All-Star break is no gap.
-  SELECT c.system_id, c.build_commit_sha, c.replaced_commit, d.game_date,
-         d.build_commit_sha AS source_commit, 'new' AS side
-  FROM changes AS c
-  JOIN game_days AS d USING (system_id, build_commit_sha)
-  QUALIFY DENSE_RANK() OVER (PARTITION BY c.system_id, c.build_commit_sha
-                             ORDER BY d.game_date) <= @slate_days
-  UNION ALL
-  SELECT c.system_id, c.build_commit_sha, c.replaced_commit, d.game_date,
-         d.build_commit_sha AS source_commit, 'replaced' AS side
-  FROM changes AS c
-  JOIN game_days AS d
-    ON d.system_id = c.system_id
-   AND d.game_date < c.first_date
-   AND DATE_DIFF(c.first_date, d.game_date, DAY) <= @reference_span_days
-   AND (d.build_commit_sha = c.replaced_commit OR c.replaced_briefly)
-  QUALIFY DENSE_RANK() OVER (PARTITION BY c.system_id, c.build_commit_sha
-                             ORDER BY d.game_date DESC) <= @reference_days
+    @sample_commit[OFFSET(i)] AS build_commit_sha,
+    @sample_replaced[OFFSET(i)] AS replaced_commit,
+    @sample_side[OFFSET(i)] AS side,
+    @sample_date[OFFSET(i)] AS game_date,
+    @sample_source[OFFSET(i)] AS source_commit
+  FROM UNNEST(@sample_system) AS system_id WITH OFFSET AS i
 ),
 samples AS (
   -- Like for like: each player's latest row on each side, for the players both
   -- sides predicted, so a slate's mix of teams and players is no shift.
-  -- critical_features read here, for the sample days only (not in `visible`: the
-  -- JSON text of the whole window is the bulk of the cost).
+  -- The sample days are the join's small side: they come as parameters, so no
+  -- planner builds a hash table on the predictions and their JSON text.
   SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, v.player_lookup,
          v.critical_features
   FROM sample_days AS s

@@ -36,6 +36,21 @@ def shift_params(features: Sequence[CriticalFeature]) -> dict[str, ParamValue]:
     return params
 
 
+def sample_params(days: Sequence[dict[str, Any]]) -> dict[str, ParamValue]:
+    """feature_shift_samples' rows → feature_shift's parameters: one array per column
+    (element i of each is row i) and the partition bounds, its first and last day.
+    Two queries, so the warehouse is told how few the sample days are: planned as one,
+    DuckDB guessed hundreds of millions and hashed the whole window's JSON text."""
+    dates = [row["game_date"] for row in days]
+    return {
+        "start_date": min(dates), "end_date": max(dates),
+        **{f"sample_{name}": [row[column] for row in days] for name, column in (
+            ("system", "system_id"), ("commit", "build_commit_sha"),
+            ("replaced", "replaced_commit"), ("side", "side"), ("source", "source_commit"))},
+        "sample_date": dates,
+    }
+
+
 def _share(num: int, den: int) -> str:
     ratio = safe_ratio(num, den)
     return "n/a" if ratio is None else f"{ratio:.1%}"
@@ -145,13 +160,14 @@ class FeatureShift:
         # Calendar days searched for the reference game days: room for a break (the
         # All-Star break is a week) without reading the whole history.
         span = 2 * settings.shift_reference_days + 7
-        rows = warehouse.query(self.name, {
+        days = warehouse.query("feature_shift_samples", {
             "start_date": new_from.date() - dt.timedelta(days=span + 1),
             "end_date": end, "as_of": ctx.as_of, "new_from": new_from,
             "slate_days": settings.shift_slate_days,
             "reference_days": settings.shift_reference_days,
-            "reference_span_days": span,
-            **shift_params(features)})
+            "reference_span_days": span})
+        rows = warehouse.query(self.name, {**sample_params(days), "as_of": ctx.as_of,
+                                           **shift_params(features)}) if days else []
         if not rows:
             # No change to compare: an answer only where predictions were read at all.
             start, stop = ctx.slate_window(ctx.config.settings.prediction_lookback_days)
