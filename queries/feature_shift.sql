@@ -43,23 +43,22 @@ samples AS (
                              ORDER BY v.predicted_at DESC) = 1
 ),
 matched AS (
-  SELECT system_id, build_commit_sha, replaced_commit, side, critical_features
-  FROM samples
-  QUALIFY MIN(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
-       != MAX(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
-),
-valued AS (
+  -- The JSON is read here, in the one step with a window function: DuckDB keeps the
+  -- result of such a step for its two readers (edges, binned) and would repeat a
+  -- plain projection for each.
   SELECT
     system_id, build_commit_sha, replaced_commit, side,
     SAFE_CAST(JSON_VALUE(critical_features, '$.fx') AS FLOAT64) AS fx_raw
-  FROM matched
+  FROM samples
+  QUALIFY MIN(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
+       != MAX(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
 ),
 classified AS (
   SELECT
     *,
     IF(IS_NAN(fx_raw) OR IS_INF(fx_raw), NULL, fx_raw) AS fx_value,
     COALESCE(@fx_has_sentinel AND ABS(fx_raw - @fx_sentinel) < 0.000001, FALSE) AS fx_at_sentinel
-  FROM valued
+  FROM matched
 ),
 regular AS (
   SELECT
@@ -68,25 +67,27 @@ regular AS (
   FROM classified
 ),
 tiled AS (
+  -- Deciles of the replaced side only: the new side is binned on its edges.
   SELECT
-    *,
-    NTILE(10) OVER (PARTITION BY system_id, build_commit_sha, side, fx_regular
+    system_id, build_commit_sha, fx_value, fx_regular,
+    NTILE(10) OVER (PARTITION BY system_id, build_commit_sha, fx_regular
                     ORDER BY fx_value) AS fx_tile
   FROM regular
+  WHERE side = 'replaced'
 ),
 edges AS (
   -- the replaced commit's decile edges: the largest regular value of each tile
   SELECT
     system_id, build_commit_sha,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 1, fx_value, NULL)) AS fx_e1,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 2, fx_value, NULL)) AS fx_e2,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 3, fx_value, NULL)) AS fx_e3,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 4, fx_value, NULL)) AS fx_e4,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 5, fx_value, NULL)) AS fx_e5,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 6, fx_value, NULL)) AS fx_e6,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 7, fx_value, NULL)) AS fx_e7,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 8, fx_value, NULL)) AS fx_e8,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 9, fx_value, NULL)) AS fx_e9
+    MAX(IF(fx_regular AND fx_tile = 1, fx_value, NULL)) AS fx_e1,
+    MAX(IF(fx_regular AND fx_tile = 2, fx_value, NULL)) AS fx_e2,
+    MAX(IF(fx_regular AND fx_tile = 3, fx_value, NULL)) AS fx_e3,
+    MAX(IF(fx_regular AND fx_tile = 4, fx_value, NULL)) AS fx_e4,
+    MAX(IF(fx_regular AND fx_tile = 5, fx_value, NULL)) AS fx_e5,
+    MAX(IF(fx_regular AND fx_tile = 6, fx_value, NULL)) AS fx_e6,
+    MAX(IF(fx_regular AND fx_tile = 7, fx_value, NULL)) AS fx_e7,
+    MAX(IF(fx_regular AND fx_tile = 8, fx_value, NULL)) AS fx_e8,
+    MAX(IF(fx_regular AND fx_tile = 9, fx_value, NULL)) AS fx_e9
   FROM tiled
   GROUP BY 1, 2
 ),
@@ -108,7 +109,7 @@ binned AS (
         + COALESCE(CAST(t.fx_value > e.fx_e8 AS INT64), 0)
         + COALESCE(CAST(t.fx_value > e.fx_e9 AS INT64), 0)
     END AS fx_bin
-  FROM tiled AS t
+  FROM regular AS t
   JOIN edges AS e USING (system_id, build_commit_sha)
 )
 SELECT
