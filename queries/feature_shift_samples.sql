@@ -18,11 +18,18 @@ WITH visible AS (
   WHERE game_date BETWEEN @start_date AND @end_date
     AND predicted_at <= @as_of
 ),
-commits AS (
-  SELECT system_id, build_commit_sha, MIN(predicted_at) AS first_seen_at,
-         MIN(game_date) AS first_date
+game_days AS (
+  -- One row per system, commit and game day it served: all the rest reads these
+  -- (a few thousand rows), not the predictions again.
+  SELECT system_id, build_commit_sha, game_date, MIN(predicted_at) AS first_seen_at
   FROM visible
   WHERE build_commit_sha != 'unknown'
+  GROUP BY 1, 2, 3
+),
+commits AS (
+  SELECT system_id, build_commit_sha, MIN(first_seen_at) AS first_seen_at,
+         MIN(game_date) AS first_date, COUNT(*) AS game_days
+  FROM game_days
   GROUP BY 1, 2
 ),
 ordered AS (
@@ -35,15 +42,9 @@ changes AS (
   SELECT o.system_id, o.build_commit_sha, o.replaced_commit, o.first_date,
          r.game_days < @slate_days AS replaced_briefly
   FROM ordered AS o
-  JOIN (SELECT system_id, build_commit_sha, COUNT(DISTINCT game_date) AS game_days
-        FROM visible GROUP BY 1, 2) AS r
+  JOIN commits AS r
     ON r.system_id = o.system_id AND r.build_commit_sha = o.replaced_commit
   WHERE o.replaced_commit IS NOT NULL AND o.first_seen_at >= @new_from
-),
-game_days AS (
-  SELECT DISTINCT system_id, build_commit_sha, game_date
-  FROM visible
-  WHERE build_commit_sha != 'unknown'
 ),
 sample_days AS (
   -- The new commit's first @slate_days game days; on the replaced side, the replaced
