@@ -28,9 +28,11 @@ samples AS (
   -- Like for like: each player's latest row on each side, for the players both
   -- sides predicted, so a slate's mix of teams and players is no shift.
   -- The sample days are the join's small side: they come as parameters, so no
-  -- planner builds a hash table on the predictions and their JSON text.
-  SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, v.player_lookup,
-         v.critical_features
+  -- planner builds a hash table on the predictions and their JSON text. Keys only
+  -- here: the JSON of the rows kept is read in `matched`, not carried through the
+  -- ranking of every candidate row.
+  SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, s.source_commit,
+         v.player_lookup, v.game_date, v.predicted_at
   FROM sample_days AS s
   JOIN player_prop_predictions AS v
     ON v.system_id = s.system_id
@@ -42,16 +44,30 @@ samples AS (
                                           v.player_lookup
                              ORDER BY v.predicted_at DESC) = 1
 ),
-matched AS (
-  -- The JSON is read here, in the one step with a window function: DuckDB keeps the
-  -- result of such a step for its two readers (edges, binned) and would repeat a
-  -- plain projection for each.
-  SELECT
-    system_id, build_commit_sha, replaced_commit, side,
-    SAFE_CAST(JSON_VALUE(critical_features, '$.fx') AS FLOAT64) AS fx_raw
+matched_keys AS (
+  SELECT *
   FROM samples
   QUALIFY MIN(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
        != MAX(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
+),
+matched AS (
+  -- The rows kept, found again by their keys (exact copies of a row are one), with
+  -- their JSON values. Read in the step with a window function: DuckDB keeps that
+  -- step's result for its two readers (edges, binned) and would repeat a plain
+  -- projection, and its JSON parsing, for each.
+  SELECT m.system_id, m.build_commit_sha, m.replaced_commit, m.side,
+         SAFE_CAST(JSON_VALUE(v.critical_features, '$.fx') AS FLOAT64) AS fx_raw
+  FROM matched_keys AS m
+  JOIN player_prop_predictions AS v
+    ON v.system_id = m.system_id
+   AND v.game_date = m.game_date
+   AND v.predicted_at = m.predicted_at
+   AND v.player_lookup IS NOT DISTINCT FROM m.player_lookup
+   AND COALESCE(NULLIF(NULLIF(v.build_commit_sha, ''), 'unknown'), 'unknown') = m.source_commit
+  WHERE v.game_date BETWEEN @start_date AND @end_date
+    AND v.predicted_at <= @as_of
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY m.system_id, m.build_commit_sha, m.side,
+                                          m.player_lookup) = 1
 ),
 classified AS (
   SELECT
