@@ -218,6 +218,9 @@ def test_estimate_prints_bytes_per_query_and_monthly_cost(
     assert main(["estimate", "--warehouse", "bigquery://test-project/nba_predictions"]) == 0
     out = capsys.readouterr().out
     assert "hit_rate_by_commit" in out and "feature_defaults" in out
+    # feature_shift's second query is planned even though a dry run finds no sample day
+    names = [line.split()[0] for line in out.splitlines() if line.endswith(" bytes")]
+    assert {"feature_shift_samples", "feature_shift"} <= set(names)
     assert "720 cycles/month" in out and "$" in out
     assert all(c.get("dryRun") for c in fake.job_configs())
 

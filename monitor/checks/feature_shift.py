@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
@@ -49,6 +49,15 @@ def sample_params(days: Sequence[dict[str, Any]]) -> dict[str, ParamValue]:
             ("replaced", "replaced_commit"), ("side", "side"), ("source", "source_commit"))},
         "sample_date": dates,
     }
+
+
+def widest_samples(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Stand-in rows of feature_shift_samples for a dry run: sample days on the first and
+    last day its window could hold, so the second query is planned over the most
+    partitions it could read (its bytes follow those, not the arrays)."""
+    return [{"system_id": "", "build_commit_sha": "", "replaced_commit": "", "side": side,
+             "game_date": params[bound], "source_commit": ""}
+            for side, bound in (("replaced", "start_date"), ("new", "end_date"))]
 
 
 def _share(num: int, den: int) -> str:
