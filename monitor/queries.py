@@ -6,7 +6,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-_PARAM_DECL = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>)")
+_PARAM_DECL = re.compile(
+    r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>|ARRAY<DATE>)")
 
 
 @cache

@@ -1,85 +1,38 @@
--- What changed with a commit: for each commit new to a system (first seen at or after
--- @new_from, in any mode, daily or backfill), each critical feature's distribution on
--- its first @slate_days game days against the commit it replaced on that system (the
--- one first seen before it) over its last @reference_days game days before them
--- (searched over @reference_span_days calendar days, breaks included), like for
--- like: each player's latest row per side, players on both sides. Values are binned
--- on the replaced side's deciles (NTILE over its regular values: present, not the
--- sentinel), the sentinel a bin of its own (-1), missing or wrong-typed a bin of its
--- own (-2); one row per change and side ('new', 'replaced').
+-- What changed with a commit: each critical feature's distribution on a new commit's
+-- first game days against the commit it replaced on the same system, on the sample
+-- days feature_shift_samples.sql chose (its rows arrive as the parallel @sample_*
+-- arrays, one element per change, side and game day), like for like: each player's
+-- latest row per side, players on both sides. Values are binned on the replaced
+-- side's deciles (NTILE over its regular values: present, not the sentinel), the
+-- sentinel a bin of its own (-1), missing or wrong-typed a bin of its own (-2); one
+-- row per change and side ('new', 'replaced').
+-- @start_date and @end_date bound the partition column: the first and last sample day.
 -- Per-feature columns: every fx_* projection is repeated per configured feature as
 -- f0_*, f1_*, ... (monitor/warehouse/sql_dialect.py), one scan of the table.
--- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP, @new_from TIMESTAMP,
---         @slate_days INT64, @reference_days INT64, @reference_span_days INT64,
+-- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP,
+--         @sample_system ARRAY<STRING>, @sample_commit ARRAY<STRING>,
+--         @sample_replaced ARRAY<STRING>, @sample_side ARRAY<STRING>,
+--         @sample_date ARRAY<DATE>, @sample_source ARRAY<STRING>,
 --         @fx_sentinel FLOAT64, @fx_has_sentinel BOOL
-WITH visible AS (
+WITH sample_days AS (
   SELECT
     system_id,
-    player_lookup,
-    game_date,
-    predicted_at,
-    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha
-  FROM player_prop_predictions
-  WHERE game_date BETWEEN @start_date AND @end_date
-    AND predicted_at <= @as_of
-),
-commits AS (
-  SELECT system_id, build_commit_sha, MIN(predicted_at) AS first_seen_at,
-         MIN(game_date) AS first_date
-  FROM visible
-  WHERE build_commit_sha != 'unknown'
-  GROUP BY 1, 2
-),
-ordered AS (
-  SELECT
-    *,
-    LAG(build_commit_sha) OVER (PARTITION BY system_id ORDER BY first_seen_at) AS replaced_commit
-  FROM commits
-),
-changes AS (
-  SELECT o.system_id, o.build_commit_sha, o.replaced_commit, o.first_date,
-         r.game_days < @slate_days AS replaced_briefly
-  FROM ordered AS o
-  JOIN (SELECT system_id, build_commit_sha, COUNT(DISTINCT game_date) AS game_days
-        FROM visible GROUP BY 1, 2) AS r
-    ON r.system_id = o.system_id AND r.build_commit_sha = o.replaced_commit
-  WHERE o.replaced_commit IS NOT NULL AND o.first_seen_at >= @new_from
-),
-game_days AS (
-  SELECT DISTINCT system_id, build_commit_sha, game_date
-  FROM visible
-  WHERE build_commit_sha != 'unknown'
-),
-sample_days AS (
-  -- The new commit's first @slate_days game days; on the replaced side, the replaced
-  -- commit's last @reference_days game days before them — and, where it served fewer
-  -- than @slate_days game days, the system's, whichever commit served them. Game days,
-  -- so an All-Star break is no gap.
-  SELECT c.system_id, c.build_commit_sha, c.replaced_commit, d.game_date,
-         d.build_commit_sha AS source_commit, 'new' AS side
-  FROM changes AS c
-  JOIN game_days AS d USING (system_id, build_commit_sha)
-  QUALIFY DENSE_RANK() OVER (PARTITION BY c.system_id, c.build_commit_sha
-                             ORDER BY d.game_date) <= @slate_days
-  UNION ALL
-  SELECT c.system_id, c.build_commit_sha, c.replaced_commit, d.game_date,
-         d.build_commit_sha AS source_commit, 'replaced' AS side
-  FROM changes AS c
-  JOIN game_days AS d
-    ON d.system_id = c.system_id
-   AND d.game_date < c.first_date
-   AND DATE_DIFF(c.first_date, d.game_date, DAY) <= @reference_span_days
-   AND (d.build_commit_sha = c.replaced_commit OR c.replaced_briefly)
-  QUALIFY DENSE_RANK() OVER (PARTITION BY c.system_id, c.build_commit_sha
-                             ORDER BY d.game_date DESC) <= @reference_days
+    @sample_commit[OFFSET(i)] AS build_commit_sha,
+    @sample_replaced[OFFSET(i)] AS replaced_commit,
+    @sample_side[OFFSET(i)] AS side,
+    @sample_date[OFFSET(i)] AS game_date,
+    @sample_source[OFFSET(i)] AS source_commit
+  FROM UNNEST(@sample_system) AS system_id WITH OFFSET AS i
 ),
 samples AS (
   -- Like for like: each player's latest row on each side, for the players both
   -- sides predicted, so a slate's mix of teams and players is no shift.
-  -- critical_features read here, for the sample days only (not in `visible`: the
-  -- JSON text of the whole window is the bulk of the cost).
-  SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, v.player_lookup,
-         v.critical_features
+  -- The sample days are the join's small side: they come as parameters, so no
+  -- planner builds a hash table on the predictions and their JSON text. Keys only
+  -- here: the JSON of the rows kept is read in `matched`, not carried through the
+  -- ranking of every candidate row.
+  SELECT s.system_id, s.build_commit_sha, s.replaced_commit, s.side, s.source_commit,
+         v.player_lookup, v.game_date, v.predicted_at
   FROM sample_days AS s
   JOIN player_prop_predictions AS v
     ON v.system_id = s.system_id
@@ -91,24 +44,37 @@ samples AS (
                                           v.player_lookup
                              ORDER BY v.predicted_at DESC) = 1
 ),
-matched AS (
-  SELECT system_id, build_commit_sha, replaced_commit, side, critical_features
+matched_keys AS (
+  SELECT *
   FROM samples
   QUALIFY MIN(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
        != MAX(side) OVER (PARTITION BY system_id, build_commit_sha, player_lookup)
 ),
-valued AS (
-  SELECT
-    system_id, build_commit_sha, replaced_commit, side,
-    SAFE_CAST(JSON_VALUE(critical_features, '$.fx') AS FLOAT64) AS fx_raw
-  FROM matched
+matched AS (
+  -- The rows kept, found again by their keys (exact copies of a row are one), with
+  -- their JSON values. Read in the step with a window function: DuckDB keeps that
+  -- step's result for its two readers (edges, binned) and would repeat a plain
+  -- projection, and its JSON parsing, for each.
+  SELECT m.system_id, m.build_commit_sha, m.replaced_commit, m.side,
+         SAFE_CAST(JSON_VALUE(v.critical_features, '$.fx') AS FLOAT64) AS fx_raw
+  FROM matched_keys AS m
+  JOIN player_prop_predictions AS v
+    ON v.system_id = m.system_id
+   AND v.game_date = m.game_date
+   AND v.predicted_at = m.predicted_at
+   AND v.player_lookup IS NOT DISTINCT FROM m.player_lookup
+   AND COALESCE(NULLIF(NULLIF(v.build_commit_sha, ''), 'unknown'), 'unknown') = m.source_commit
+  WHERE v.game_date BETWEEN @start_date AND @end_date
+    AND v.predicted_at <= @as_of
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY m.system_id, m.build_commit_sha, m.side,
+                                          m.player_lookup) = 1
 ),
 classified AS (
   SELECT
     *,
     IF(IS_NAN(fx_raw) OR IS_INF(fx_raw), NULL, fx_raw) AS fx_value,
     COALESCE(@fx_has_sentinel AND ABS(fx_raw - @fx_sentinel) < 0.000001, FALSE) AS fx_at_sentinel
-  FROM valued
+  FROM matched
 ),
 regular AS (
   SELECT
@@ -117,25 +83,27 @@ regular AS (
   FROM classified
 ),
 tiled AS (
+  -- Deciles of the replaced side only: the new side is binned on its edges.
   SELECT
-    *,
-    NTILE(10) OVER (PARTITION BY system_id, build_commit_sha, side, fx_regular
+    system_id, build_commit_sha, fx_value, fx_regular,
+    NTILE(10) OVER (PARTITION BY system_id, build_commit_sha, fx_regular
                     ORDER BY fx_value) AS fx_tile
   FROM regular
+  WHERE side = 'replaced'
 ),
 edges AS (
   -- the replaced commit's decile edges: the largest regular value of each tile
   SELECT
     system_id, build_commit_sha,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 1, fx_value, NULL)) AS fx_e1,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 2, fx_value, NULL)) AS fx_e2,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 3, fx_value, NULL)) AS fx_e3,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 4, fx_value, NULL)) AS fx_e4,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 5, fx_value, NULL)) AS fx_e5,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 6, fx_value, NULL)) AS fx_e6,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 7, fx_value, NULL)) AS fx_e7,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 8, fx_value, NULL)) AS fx_e8,
-    MAX(IF(side = 'replaced' AND fx_regular AND fx_tile = 9, fx_value, NULL)) AS fx_e9
+    MAX(IF(fx_regular AND fx_tile = 1, fx_value, NULL)) AS fx_e1,
+    MAX(IF(fx_regular AND fx_tile = 2, fx_value, NULL)) AS fx_e2,
+    MAX(IF(fx_regular AND fx_tile = 3, fx_value, NULL)) AS fx_e3,
+    MAX(IF(fx_regular AND fx_tile = 4, fx_value, NULL)) AS fx_e4,
+    MAX(IF(fx_regular AND fx_tile = 5, fx_value, NULL)) AS fx_e5,
+    MAX(IF(fx_regular AND fx_tile = 6, fx_value, NULL)) AS fx_e6,
+    MAX(IF(fx_regular AND fx_tile = 7, fx_value, NULL)) AS fx_e7,
+    MAX(IF(fx_regular AND fx_tile = 8, fx_value, NULL)) AS fx_e8,
+    MAX(IF(fx_regular AND fx_tile = 9, fx_value, NULL)) AS fx_e9
   FROM tiled
   GROUP BY 1, 2
 ),
@@ -157,7 +125,7 @@ binned AS (
         + COALESCE(CAST(t.fx_value > e.fx_e8 AS INT64), 0)
         + COALESCE(CAST(t.fx_value > e.fx_e9 AS INT64), 0)
     END AS fx_bin
-  FROM tiled AS t
+  FROM regular AS t
   JOIN edges AS e USING (system_id, build_commit_sha)
 )
 SELECT

@@ -18,7 +18,7 @@ from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.model import Observation
 from monitor.queries import load_query, query_names
-from monitor.warehouse.base import MissingTableError, WarehouseError
+from monitor.warehouse.base import MissingTableError, WarehouseError, bigquery_type
 from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
@@ -110,6 +110,14 @@ def test_parameters_arrive_typed_and_jobs_carry_cost_guard_and_labels(
         assert labels["app"] == "prediction-monitor" and labels["run_id"] == "run-2026-01-09"
     assert {c["labels"]["check"] for c in fake.job_configs()} >= {
         "hit_rate_by_commit", "feature_defaults", "vegas_coverage_trend"}
+
+
+def test_an_array_parameter_is_typed_by_its_elements() -> None:
+    assert bigquery_type(["abc123"]) == "ARRAY<STRING>"
+    assert bigquery_type((D, D)) == "ARRAY<DATE>"
+    assert bigquery_type([]) == "ARRAY<STRING>"
+    with pytest.raises(TypeError):
+        bigquery_type(["abc123", D])
 
 
 def test_string_values_are_data_not_sql(bq: tuple[FakeBigQuery, ContractDB],
@@ -218,6 +226,9 @@ def test_estimate_prints_bytes_per_query_and_monthly_cost(
     assert main(["estimate", "--warehouse", "bigquery://test-project/nba_predictions"]) == 0
     out = capsys.readouterr().out
     assert "hit_rate_by_commit" in out and "feature_defaults" in out
+    # feature_shift's second query is planned even though a dry run finds no sample day
+    names = [line.split()[0] for line in out.splitlines() if line.endswith(" bytes")]
+    assert {"feature_shift_samples", "feature_shift"} <= set(names)
     assert "720 cycles/month" in out and "$" in out
     assert all(c.get("dryRun") for c in fake.job_configs())
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.checks import CheckContext
-from monitor.checks.feature_shift import FeatureShift, top_shifts
+from monitor.checks.feature_shift import FeatureShift, shift_params, top_shifts
 from monitor.cli import main
 from monitor.config import MonitorConfig, load_config
 from monitor.cycle import run_cycle
@@ -20,15 +20,20 @@ from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
 from monitor.stats import population_stability, psi_chance_level
+from monitor.warehouse.base import Params, Record
 from monitor.warehouse.duckdb import DuckDBWarehouse
+from monitor.warehouse.sql_dialect import statement_text
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB, D, features, ts
 from tests.fakes.bigquery_server import (
     measured_both_ways,
+    start_fake_bigquery,
+    stop_fake_bigquery,
 )
 
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parent.parent
+ONE_QUERY = ROOT / "tests/fixtures/feature_shift_one_query.sql"
 
 
 def few_players(config: MonitorConfig) -> MonitorConfig:
@@ -150,6 +155,115 @@ def test_the_same_shift_through_bigquery(db: ContractDB, config: MonitorConfig) 
         shifts(via_duckdb)["ppm_avg_last_10"].value)
     assert dict(shifts(via_bigquery)["ppm_avg_last_10"].context)["sentinel_share"] == (
         "0.0% → 50.0%")
+
+
+class BesideOneQuery:
+    """The check's own queries, and beside them the one query feature_shift was
+    (tests/fixtures/feature_shift_one_query.sql) with the parameters it took: the rows
+    of both, for every measure."""
+
+    def __init__(self, wh: DuckDBWarehouse, config: MonitorConfig) -> None:
+        self.wh, self.config = wh, config
+        self.pairs: list[tuple[list[Record], list[Record]]] = []  # (one query, two)
+
+    def query(self, name: str, params: Params, *, labels: object = None) -> list[Record]:
+        rows = self.wh.query(name, params)
+        if name == "feature_shift_samples":
+            one = {**params, **shift_params(self.config.features)}
+            self.pairs.append((self.wh.run_sql("one_query", statement_text(
+                ONE_QUERY.read_text(), one), one), []))
+        elif name == "feature_shift":
+            self.pairs[-1][1].extend(rows)
+        return rows
+
+
+def rounded_rows(rows: list[Record]) -> list[Record]:
+    """Means add in no fixed order: compare them to 9 decimals."""
+    return [{k: round(v, 9) if isinstance(v, float) else v for k, v in r.items()} for r in rows]
+
+
+def test_the_two_queries_read_what_the_one_query_read_on_the_demo(
+        demo_path: Path, config: MonitorConfig) -> None:
+    """Every game date of the demo season and a few cycles: the same sample sizes, bins,
+    sentinel and missing counts and means, change by change and side by side."""
+    wh = DuckDBWarehouse(demo_path, read_only=True)
+    beside = BesideOneQuery(wh, config)
+    days = (DEMO_OPTS.end - DEMO_OPTS.start).days
+    try:
+        for n in range(0, days + 1):
+            day = DEMO_OPTS.start + dt.timedelta(days=n)
+            FeatureShift().measure(beside, CheckContext(NOW, config, "daily", day))
+        for hour in (12, 18):
+            at = dt.datetime.combine(DEMO_OPTS.incident_start, dt.time(hour), tzinfo=dt.UTC)
+            FeatureShift().measure(beside, CheckContext(at, config))
+    finally:
+        wh.close()
+    assert len(beside.pairs) == days + 3
+    for one, two in beside.pairs:
+        assert rounded_rows(two) == rounded_rows(one)
+    compared = [two for _, two in beside.pairs if two]
+    assert len(compared) > days // 2, "too few days with a commit change to compare"
+    assert {r["build_commit_sha"] for rows in compared for r in rows} >= {BROKEN_COMMIT}
+
+
+def test_the_two_queries_read_what_the_one_query_read_on_bad_rows(
+        db: ContractDB, config: MonitorConfig) -> None:
+    """Duplicates, a player predicted twice a day, malformed and partial JSON, NaN,
+    a commit that served a single day, unknown commits, rows after as_of."""
+    for back in range(9, 0, -1):
+        day = D - dt.timedelta(days=back)
+        commit = "brief33" if back == 5 else "old111"
+        for p in range(12):
+            cf = ("{broken" if p == 0 else '{"ppm_avg_last_10": "NaN"}' if p == 1 else
+                  features(20.5, ppm=0.5 + p / 100, minutes=20 + p / 5))
+            db.prediction(day=day, commit=commit, player=f"player_{p}",
+                          predicted_at=ts(day, 15), cf=cf)
+        db.prediction(day=day, commit=commit, player="player_3", predicted_at=ts(day, 18),
+                      cf=features(20.5, ppm=0.4))
+        db.prediction(day=day, commit=None, player="player_4", predicted_at=ts(day, 19))
+    for p in range(12):
+        for _ in range(1 + (p == 2)):  # player_2's row twice
+            db.prediction(day=D, commit="new222", player=f"player_{p}", predicted_at=ts(D, 15),
+                          cf=features(None, has=0.0) if p % 2 else "null")
+    db.prediction(day=D, commit="new222", player="player_5", predicted_at=NOW + dt.timedelta(1))
+    beside = BesideOneQuery(db.wh, config)
+    FeatureShift().measure(beside, CheckContext(NOW, few_players(config), "daily", D))
+    ((one, two),) = beside.pairs
+    # brief33 is a change too; new222 replaced it, on the days the system had before it
+    assert [(r["build_commit_sha"], r["replaced_commit"], r["side"]) for r in one] == [
+        ("brief33", "old111", "new"), ("brief33", "old111", "replaced"),
+        ("new222", "brief33", "new"), ("new222", "brief33", "replaced")]
+    assert rounded_rows(two) == rounded_rows(one)
+
+
+def test_the_sample_days_reach_bigquery_as_typed_arrays(db: ContractDB,
+                                                         config: MonitorConfig) -> None:
+    from monitor.warehouse.bigquery import BigQueryWarehouse
+
+    slates(db)
+    db.close()
+    fake = start_fake_bigquery(db.path)
+    big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
+                            job_timeout_seconds=10)
+    try:
+        FeatureShift().measure(big, CheckContext(NOW, few_players(config), "daily", D))
+    finally:
+        big.close()
+        stop_fake_bigquery(fake)
+    (shift,) = [c["query"] for c in fake.job_configs()
+                if "@sample_system" in c["query"]["query"]]
+    sent = {p["name"]: p for p in shift["queryParameters"]}
+    assert sent["sample_date"]["parameterType"] == {"type": "ARRAY",
+                                                    "arrayType": {"type": "DATE"}}
+    assert sent["sample_side"]["parameterType"]["arrayType"] == {"type": "STRING"}
+    days = [v["value"] for v in sent["sample_date"]["parameterValue"]["arrayValues"]]
+    sides = [v["value"] for v in sent["sample_side"]["parameterValue"]["arrayValues"]]
+    # new222's first (only) day, and old111's four before it
+    assert sorted(zip(sides, days, strict=True)) == [("new", D.isoformat())] + [
+        ("replaced", (D - dt.timedelta(days=b)).isoformat()) for b in range(4, 0, -1)]
+    # the partition bounds are the first and last sample day
+    assert sent["start_date"]["parameterValue"]["value"] == (D - dt.timedelta(4)).isoformat()
+    assert sent["end_date"]["parameterValue"]["value"] == D.isoformat()
 
 
 def test_too_few_players_is_not_judged(db: ContractDB, config: MonitorConfig) -> None:

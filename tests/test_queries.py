@@ -20,8 +20,9 @@ SAMPLE = {
     "FLOAT64": 3.0,
     "STRING": "catboost_v8",
     "ARRAY<STRING>": ["abc123"],
+    "ARRAY<DATE>": [dt.date(2026, 1, 9)],
 }
-PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>)")
+PARAM = re.compile(r"@(\w+)\s+(DATE|TIMESTAMP|INT64|FLOAT64|STRING|BOOL|ARRAY<STRING>|ARRAY<DATE>)")
 
 
 def declared_params(sql: str) -> dict[str, object]:

@@ -105,6 +105,18 @@ CASES = [
      "SELECT x FROM ds.t WHERE CASE WHEN $xs IS NULL OR ARRAY_LENGTH($xs) = 0 THEN FALSE "
      "WHEN ARRAY_CONTAINS($xs, x) THEN TRUE WHEN x IS NULL OR ARRAY_LENGTH($xs) <> "
      "LIST_COUNT($xs) THEN NULL ELSE FALSE END"),
+    ("parallel array parameters as rows: BigQuery's 0-based OFFSET is DuckDB's 1-based "
+     "ORDINALITY, and so is the index",
+     "SELECT s, @b[OFFSET(i)] AS b FROM UNNEST(@a) AS s WITH OFFSET AS i",
+     "SELECT s, @b[OFFSET(i)] AS b FROM UNNEST(@a) AS s WITH OFFSET AS i",
+     "SELECT s, $b[i] AS b FROM UNNEST($a) WITH ORDINALITY AS _t0(s, i)"),
+    ("a join on a NULL-safe equality, ROW_NUMBER without an order",
+     "SELECT a FROM t JOIN u ON t.k IS NOT DISTINCT FROM u.k "
+     "QUALIFY ROW_NUMBER() OVER (PARTITION BY a) = 1",
+     "SELECT a FROM ds.t JOIN ds.u ON t.k IS NOT DISTINCT FROM u.k "
+     "QUALIFY ROW_NUMBER() OVER (PARTITION BY a) = 1",
+     "SELECT a FROM ds.t JOIN ds.u ON t.k IS NOT DISTINCT FROM u.k "
+     "QUALIFY ROW_NUMBER() OVER (PARTITION BY a) = 1"),
     ("IF, AND, OR, a correlated EXISTS",
      "SELECT IF(a > 0, 'x', 'y') FROM t WHERE a > 0 AND (b OR c) "
      "AND EXISTS (SELECT 1 FROM u WHERE u.k = t.k)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
@@ -34,6 +34,30 @@ def shift_params(features: Sequence[CriticalFeature]) -> dict[str, ParamValue]:
         params[f"f{i}_sentinel"] = float(f.sentinel if f.sentinel is not None else 0.0)
         params[f"f{i}_has_sentinel"] = f.sentinel is not None
     return params
+
+
+def sample_params(days: Sequence[dict[str, Any]]) -> dict[str, ParamValue]:
+    """feature_shift_samples' rows → feature_shift's parameters: one array per column
+    (element i of each is row i) and the partition bounds, its first and last day.
+    Two queries, so the warehouse is told how few the sample days are: planned as one,
+    DuckDB guessed hundreds of millions and hashed the whole window's JSON text."""
+    dates = [row["game_date"] for row in days]
+    return {
+        "start_date": min(dates), "end_date": max(dates),
+        **{f"sample_{name}": [row[column] for row in days] for name, column in (
+            ("system", "system_id"), ("commit", "build_commit_sha"),
+            ("replaced", "replaced_commit"), ("side", "side"), ("source", "source_commit"))},
+        "sample_date": dates,
+    }
+
+
+def widest_samples(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Stand-in rows of feature_shift_samples for a dry run: sample days on the first and
+    last day its window could hold, so the second query is planned over the most
+    partitions it could read (its bytes follow those, not the arrays)."""
+    return [{"system_id": "", "build_commit_sha": "", "replaced_commit": "", "side": side,
+             "game_date": params[bound], "source_commit": ""}
+            for side, bound in (("replaced", "start_date"), ("new", "end_date"))]
 
 
 def _share(num: int, den: int) -> str:
@@ -145,13 +169,14 @@ class FeatureShift:
         # Calendar days searched for the reference game days: room for a break (the
         # All-Star break is a week) without reading the whole history.
         span = 2 * settings.shift_reference_days + 7
-        rows = warehouse.query(self.name, {
+        days = warehouse.query("feature_shift_samples", {
             "start_date": new_from.date() - dt.timedelta(days=span + 1),
             "end_date": end, "as_of": ctx.as_of, "new_from": new_from,
             "slate_days": settings.shift_slate_days,
             "reference_days": settings.shift_reference_days,
-            "reference_span_days": span,
-            **shift_params(features)})
+            "reference_span_days": span})
+        rows = warehouse.query(self.name, {**sample_params(days), "as_of": ctx.as_of,
+                                           **shift_params(features)}) if days else []
         if not rows:
             # No change to compare: an answer only where predictions were read at all.
             start, stop = ctx.slate_window(ctx.config.settings.prediction_lookback_days)

@@ -30,6 +30,10 @@ class DryRunRecorder:
         self.bytes.append((name, self.inner.dry_run_bytes(name, params)))
         if name == "latest_graded_date":  # let the outcome windows be planned too
             return [{"latest_graded_date": params["end_date"]}]
+        if name == "feature_shift_samples":  # and feature_shift's second query
+            from monitor.checks.feature_shift import widest_samples
+
+            return widest_samples(params)
         return []
 
 

@@ -38,6 +38,8 @@ def parse_value(kind: str, text: str) -> Any:
         return text.lower() in ("1", "true", "yes")
     if kind == "ARRAY<STRING>":
         return [v for v in text.split(",") if v]
+    if kind == "ARRAY<DATE>":
+        return [dt.date.fromisoformat(v) for v in text.split(",") if v]
     return text
 
 

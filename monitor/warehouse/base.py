@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-ParamValue = str | int | float | bool | dt.date | dt.datetime | Sequence[str] | None
+ParamValue = (str | int | float | bool | dt.date | dt.datetime | Sequence[str]
+              | Sequence[dt.date] | None)
 Params = Mapping[str, ParamValue]
 Record = dict[str, Any]
 
@@ -87,5 +88,9 @@ def bigquery_type(value: ParamValue) -> str:
     if isinstance(value, dt.date):
         return "DATE"
     if isinstance(value, list | tuple):
-        return "ARRAY<STRING>"
+        # An array's type is its elements' (an empty one: STRING, as it always was).
+        kinds = {bigquery_type(v) for v in value} or {"STRING"}
+        if kinds not in ({"STRING"}, {"DATE"}):
+            raise TypeError(f"unsupported array of {sorted(kinds)}")
+        return f"ARRAY<{kinds.pop()}>"
     raise TypeError(f"unsupported parameter type {type(value).__name__}")

@@ -48,9 +48,9 @@ def job_label(value: str) -> str:
 
 def query_parameter(name: str, value: ParamValue) -> Any:
     kind = bigquery_type(value) if value is not None else "STRING"
-    if kind == "ARRAY<STRING>":
+    if kind.startswith("ARRAY<"):
         assert isinstance(value, list | tuple)
-        return bigquery.ArrayQueryParameter(name, "STRING", list(value))
+        return bigquery.ArrayQueryParameter(name, kind[len("ARRAY<"):-1], list(value))
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     scalar = cast("str | int | float | bool | dt.date | None", value)

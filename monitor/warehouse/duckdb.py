@@ -38,20 +38,22 @@ class DuckDBWarehouse:
     def connection(self) -> duckdb.DuckDBPyConnection:
         return self._con
 
+    def statements(self, name: str, params: Params) -> tuple[str, ...]:
+        """The DuckDB statements a named query runs as for these parameters (its
+        per-feature columns expanded for the features they name)."""
+        return to_duckdb(load_query(name), self.dataset, self.renames, feature_keys(params))
+
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
     ):
-        statements = to_duckdb(load_query(name), self.dataset, self.renames,
-                               feature_keys(params))
-        return self._run(name, statements, params)
+        return self._run(name, self.statements(name, params), params)
 
     def run_sql(self, name: str, sql: str, params: Params) -> list[Record]:
         """Run BigQuery-dialect SQL that is not a named file (investigation, tests)."""
         return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
 
     def query_frame(self, name: str, params: Params) -> Any:
-        *setup, last = to_duckdb(load_query(name), self.dataset, self.renames,
-                                 feature_keys(params))
+        *setup, last = self.statements(name, params)
         with self._lock:
             try:
                 for stmt in setup:
