@@ -1,4 +1,3 @@
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -140,13 +139,17 @@ def test_nan_anywhere_in_settings_is_rejected() -> None:
 
 
 def check_config_limited(path: Path) -> subprocess.CompletedProcess[str]:
-    """check-config in a child process that may not map more than 512 MiB."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20))
+    """check-config in a child process that may not map more than 512 MiB.
 
-    return subprocess.run([sys.executable, "-m", "monitor", "check-config", "--config",
-                           str(path)], preexec_fn=limit, capture_output=True, text=True,
-                          timeout=120, check=False)
+    The child sets its own limit: a preexec_fn would run Python between fork and exec,
+    where gRPC's fork handlers (loaded by earlier tests in this process) can abort it."""
+    bootstrap = ("import resource, runpy, sys; "
+                 "resource.setrlimit(resource.RLIMIT_AS, (512 * 2**20, 512 * 2**20)); "
+                 "sys.argv = ['monitor', *sys.argv[1:]]; "
+                 "runpy.run_module('monitor', run_name='__main__')")
+    return subprocess.run([sys.executable, "-c", bootstrap, "check-config", "--config",
+                           str(path)], capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def test_alias_bomb_is_a_clear_error_within_512_mib(tmp_path: Path) -> None:
