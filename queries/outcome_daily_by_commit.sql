@@ -2,9 +2,12 @@
 -- (CUSUM on MAE over every graded prediction, and on hit rate and on the realized
 -- margin over picks). A pick's margin is how far the outcome landed past the line on
 -- the side it picked (actual - line for OVER, line - actual for UNDER): above zero
--- exactly when it hit, and by how much.
+-- when it hit, and by how much (pushes and PASS rows are no picks: their
+-- prediction_correct is NULL). A pick without a finite line or outcome has no margin
+-- (margin_picks < picks).
 -- A prediction_id graded twice counts once (the latest graded_at wins); a NaN or
--- infinite absolute_error is left out of the sums and counted in invalid_rows.
+-- infinite absolute_error is left out of the sums; rows with a non-finite
+-- absolute_error, line_value or actual_points are counted in invalid_rows.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP
 WITH graded AS (
   SELECT
@@ -13,7 +16,9 @@ WITH graded AS (
     game_date,
     prediction_correct,
     IF(IS_NAN(absolute_error) OR IS_INF(absolute_error), NULL, absolute_error) AS absolute_error,
-    COALESCE(IS_NAN(absolute_error) OR IS_INF(absolute_error), FALSE) AS invalid,
+    COALESCE(IS_NAN(absolute_error) OR IS_INF(absolute_error)
+             OR IS_NAN(line_value) OR IS_INF(line_value)
+             OR IS_NAN(actual_points) OR IS_INF(actual_points), FALSE) AS invalid,
     CASE
       WHEN prediction_correct IS NULL THEN NULL
       WHEN recommendation = 'OVER' THEN actual_points - line_value

@@ -62,10 +62,13 @@ def test_a_picks_margin_is_how_far_past_the_line_it_landed_on_its_side(
     db.graded(line=20.5, actual=18.0, correct=True, side="UNDER")   # UNDER: +2.5
     db.graded(line=20.5, actual=23.0, correct=False, side="UNDER")  # UNDER: -2.5
     db.graded(line=20.5, actual=30.0, correct=None)                 # PASS: no margin
+    db.graded(line=math.nan, actual=30.0, correct=True)             # a pick, no margin
+    db.graded(line=None, actual=30.0, correct=True)                 # a pick, no margin
     row, = outcome_rows(db)
-    assert (row["picks"], row["hits"], row["margin_picks"]) == (3, 2, 3)
+    assert (row["picks"], row["hits"], row["margin_picks"]) == (5, 4, 3)
     assert row["sum_margin"] == pytest.approx(4.5)
     assert row["sum_sq_margin"] == pytest.approx(4.5**2 + 2 * 2.5**2)
+    assert row["invalid_rows"] == 1  # the NaN line: counted, as in hit_rate_by_commit
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

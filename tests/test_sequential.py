@@ -89,11 +89,70 @@ def test_edge_cusum_needs_about_half_the_picks_of_the_hit_rate_one() -> None:
     assert needed["edge_drift"] * 1.5 <= needed["hit_rate_drift"], needed
 
 
+def test_edge_cusum_value_by_hand() -> None:
+    # Baseline: 10 days x 80 picks, margin mean 1.82, sd 5.7. One new day of 80 picks
+    # at mean 0: LLR = (m1 - m0) / sd^2 * (sum - n (m0 + m1) / 2), cap 0.6 h.
+    old = days("old", D0, 10, 4.4, 0.63)
+    m0, sd, h = 14 * 0.13, 5.7, math.log(1000)
+    for edge_loss, mean, cap_binds in ((1.0, 0.0, False), (0.5, 0.0, False),
+                                       (1.0, -6.0, True)):
+        settings = SETTINGS.model_copy(update={"edge_loss": edge_loss})
+        new = days("new", D0 + dt.timedelta(days=10), 1, 4.4, 0.5, margin=mean)
+        obs = {o.metric: o for o in drift_observations("v8", [old, new], settings,
+                                                       D0 + dt.timedelta(days=10))}
+        m1 = (1 - edge_loss) * m0
+        llr = (m1 - m0) / sd**2 * (mean * 80 - 80 * (m0 + m1) / 2)
+        assert (llr > 0.6 * h) is cap_binds
+        expected = min(llr, 0.6 * h) / h
+        assert obs["edge_drift"].value == pytest.approx(expected, rel=1e-3), edge_loss
+        assert dict(obs["edge_drift"].context)["alternative"] == f"{m1:.2f}"
+
+
+def test_edge_cusum_reads_the_margins_spread() -> None:
+    """The same fall of the mean is stronger evidence when margins vary less."""
+    values = []
+    for sd in (4.0, 8.0):
+        old = CommitDays("old", [{
+            "game_date": D0 + dt.timedelta(days=i), "graded": 200, "sum_abs_error": 880.0,
+            "sum_sq_abs_error": (3.4**2 + 4.4**2) * 200, "picks": 80, "hits": 50,
+            "margin_picks": 80, "sum_margin": 2.0 * 80, "sum_sq_margin": (sd**2 + 4.0) * 80}
+            for i in range(10)])
+        new = days("new", D0 + dt.timedelta(days=10), 1, 4.4, 0.5, picks=20, margin=0.0)
+        obs = {o.metric: o for o in drift_observations("v8", [old, new], SETTINGS,
+                                                       D0 + dt.timedelta(days=10))}
+        values.append(obs["edge_drift"].value)
+    # LLR = 2 / sd^2 * 20 picks * 1.0, under the cap: it scales as 1 / sd^2.
+    assert values[1] == pytest.approx(40 / 64 / math.log(1000), rel=1e-6)
+    assert values[0] == pytest.approx(4 * values[1], rel=1e-6)
+
+
+def test_edge_cusum_counts_picks_without_a_margin() -> None:
+    old = days("old", D0, 10, 4.4, 0.63)
+    new = days("new", D0 + dt.timedelta(days=10), 2, 4.4, 0.63)
+    for d in new.days:
+        d["margin_picks"] = 70  # ten picks a day without a finite line or outcome
+        d["sum_margin"] = 70 * 1.82
+    obs = {o.metric: o for o in drift_observations("v8", [old, new], SETTINGS,
+                                                   D0 + dt.timedelta(days=11))}
+    assert obs["edge_drift"].sample_size == 140
+    assert dict(obs["edge_drift"].context)["picks_without_margin"] == "20"
+
+
 def test_edge_cusum_is_not_judged_without_an_edge_to_lose() -> None:
-    old = days("old", D0, 10, 4.4, 0.63, margin=-0.2)  # picks landed short on average
+    later = D0 + dt.timedelta(days=12)
     new = days("new", D0 + dt.timedelta(days=10), 3, 4.4, 0.63)
-    metrics = [o.metric for o in drift_observations("v8", [old, new], SETTINGS,
-                                                    D0 + dt.timedelta(days=12))]
+    short = days("old", D0, 10, 4.4, 0.63, margin=-0.2)  # picks landed short on average
+    metrics = [o.metric for o in drift_observations("v8", [short, new], SETTINGS, later)]
+    assert "edge_drift" not in metrics and "hit_rate_drift" in metrics
+    # A positive margin at a coin flip's hit rate: the lines' skew, not an edge.
+    skew = days("old", D0, 10, 4.4, 0.50, margin=0.8)
+    metrics = [o.metric for o in drift_observations("v8", [skew, new], SETTINGS, later)]
+    assert "edge_drift" not in metrics and "hit_rate_drift" not in metrics
+    # Margins that barely vary: no spread to judge a fall by.
+    flat = days("old", D0, 10, 4.4, 0.63)
+    for d in flat.days:
+        d["sum_sq_margin"] = (0.5**2 + 1.82**2) * d["margin_picks"]
+    metrics = [o.metric for o in drift_observations("v8", [flat, new], SETTINGS, later)]
     assert "edge_drift" not in metrics and "hit_rate_drift" in metrics
 
 

@@ -11,9 +11,16 @@ weaker: a model that lost its edge also stops making high-edge picks.)
 The edge CUSUM tests the same hypothesis on each pick's realized margin (how many
 points past the line the outcome landed, on the side picked), whose mean falls to
 `1 - edge_loss` of the baseline's. A hit keeps one bit of a pick's outcome; the margin
-keeps how far it landed too, so the same evidence takes about half the picks. That
-matters once a calendar-shaped season gives ~40 picks on a game day: at h = 6.9 the
-hit-rate test needs ~5-8 game days to see a model that lost its edge."""
+keeps how far it landed too, so the same evidence takes fewer picks (about two thirds
+for Gaussian outcomes and a model picking both sides; about half on the demo's
+seasons). That matters once a calendar-shaped season gives ~40 picks on a game day: at
+h = 6.9 the hit-rate test needs ~5-8 game days to see a model that lost its edge.
+It assumes a coin flip's margin is about zero: true for lines at the outcome's mean
+and a model picking both sides. Points run right of a median line, so a model picking
+mostly OVER keeps a small positive margin without an edge: the test then detects
+a lost edge later, and is armed only when the hit rate shows an edge too; a model that
+turns from mostly OVER to mostly UNDER picks loses that skew, which reads as part of
+its edge. Centring each side on its coin-flip margin would remove both."""
 
 from __future__ import annotations
 
@@ -33,6 +40,9 @@ from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_thres
 from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "build_commit_sha")
+# Points: a baseline whose margins barely vary (a handful of near-identical picks, a
+# grading bug) would make every later day look far off; real margins vary by ~6 points.
+MIN_MARGIN_SIGMA = 1.0
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
 FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits",
           "margin_picks", "sum_margin", "sum_sq_margin", "invalid_rows", "duplicate_rows")
@@ -86,9 +96,12 @@ def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | No
     margin = sums["sum_margin"] / m if m >= settings.min_baseline_picks else None
     margin_sigma = math.sqrt(max(sums["sum_sq_margin"] / m - margin * margin, 0.0)) if (
         margin is not None) else 0.0
-    edge = margin is not None and margin > 0 and margin_sigma > 0
-    return Baseline(mae, sigma, int(n), int(picks),
-                    p0 if p0 is not None and 0.5 < p0 < 1 else None,
+    hit_rate = p0 if p0 is not None and 0.5 < p0 < 1 else None
+    # An edge to lose on both tests: a margin above zero alone can be the lines'
+    # skew (points run right of a median line), not skill, for a model picking OVER.
+    edge = (hit_rate is not None and margin is not None and margin > 0
+            and margin_sigma >= MIN_MARGIN_SIGMA)
+    return Baseline(mae, sigma, int(n), int(picks), hit_rate,
                     margin if edge else None, margin_sigma if edge else 0.0)
 
 
@@ -128,7 +141,7 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
         out.append(Observation(check, "edge_drift", labels, s_edge / h, n_margin, None, m0,
                                (*context, ("margin", f"{margin:.2f}"),
                                 ("alternative", f"{m1:.2f}"), ("threshold_h", f"{h:.2f}"),
-                                *bad)))
+                                ("picks_without_margin", str(picks - n_margin)), *bad)))
     return out
 
 
