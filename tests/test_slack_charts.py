@@ -3,6 +3,7 @@ calls) into the alert's thread; a failed upload leaves the alert delivered."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PIL import Image
 
 from monitor.cli import main
 from monitor.demo.options import BROKEN_COMMIT
+from tests.contract import ContractDB, D, ts
 from tests.fakes.slack_server import TOKEN, FakeSlack
 
 AS_OF = "2026-01-10T14:15:00+00:00"  # the morning after the first broken batch
@@ -79,3 +81,21 @@ def test_a_chart_draws_the_threshold_only_where_it_shows_the_rules_own_quantity(
     # A CUSUM's statistic is not the hit rate per day its chart draws.
     assert chart_threshold(rules["hit_rate_drift"]) is None
     assert chart_threshold(rules["edge_drift"]) is None
+
+
+def test_an_edge_alert_draws_the_mean_margin_per_day(db: ContractDB) -> None:
+    from monitor.config import load_config
+    from monitor.notify.chart import chart_threshold, metric_series
+
+    db.graded(line=20.5, actual=25.0, correct=True)                # OVER: +4.5
+    db.graded(line=20.5, actual=23.0, correct=False, side="UNDER")  # UNDER: -2.5
+    db.graded(line=20.5, actual=25.0, correct=None)                # PASS: no margin
+    db.graded(day=D + dt.timedelta(days=1), line=20.5, actual=19.0, correct=False)
+    rule = next(r for r in load_config().rules if r.metric == "edge_drift")
+    title, points, first = metric_series(
+        db.wh, load_config(), rule, {"system_id": "catboost_v8", "build_commit_sha": "abc123"},
+        ts(D + dt.timedelta(days=3)))
+    assert "margin" in title
+    assert points == [(D, pytest.approx(1.0)), (D + dt.timedelta(days=1), pytest.approx(-1.5))]
+    assert first == D
+    assert chart_threshold(rule) is None  # a CUSUM's threshold is not a margin

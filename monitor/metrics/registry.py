@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["share", "count", "value"]  # 0–1 share, whole count, anything else
-# The daily series drawn for an alert on the metric: MAE, hit rate, or the share of the
-# alert's critical feature at its sentinel.
-AlertSeries = Literal["mae", "hit_rate", "feature_sentinel"]
+# The daily series drawn for an alert on the metric: MAE, hit rate, a pick's mean margin
+# past the line, or the share of the alert's critical feature at its sentinel.
+AlertSeries = Literal["mae", "hit_rate", "margin", "feature_sentinel"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec("hit_rate_drift", "CUSUM of hit rate vs the replaced commit, in threshold units",
                "value", alert_series="hit_rate"),
     MetricSpec("edge_drift", "CUSUM of the picks' realized margin over the line vs the "
-               "replaced commit, in threshold units", "value", alert_series="hit_rate"),
+               "replaced commit, in threshold units", "value", alert_series="margin"),
     MetricSpec("feature_shift", "population stability index of a critical feature on a "
                "new commit's first slates vs the commit it replaced", "value"),
     MetricSpec("commit_changes", "commits new to a system compared with the one they "

@@ -41,8 +41,8 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
     start = end - dt.timedelta(days=DAYS)
     first_of_commit: dt.date | None = None
     series = alert_series(rule)
-    if series in ("mae", "hit_rate"):
-        sums: dict[dt.date, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    if series in ("mae", "hit_rate", "margin"):
+        sums: dict[dt.date, list[float]] = defaultdict(lambda: [0.0] * 6)
         for r in warehouse.query("outcome_daily_by_commit",
                                  {"start_date": start, "end_date": end, "as_of": as_of}):
             if r["system_id"] != system:
@@ -55,6 +55,11 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
             acc[1] += float(r["sum_abs_error"] or 0)
             acc[2] += r["picks"]
             acc[3] += r["hits"]
+            acc[4] += r["margin_picks"]
+            acc[5] += float(r["sum_margin"] or 0)
+        if series == "margin":
+            return "mean margin past the line per pick (points)", [
+                (d, v[5] / v[4]) for d, v in sorted(sums.items()) if v[4]], first_of_commit
         if series == "mae":
             return "MAE per day", [(d, v[1] / v[0]) for d, v in sorted(sums.items()) if v[0]], \
                 first_of_commit
