@@ -28,7 +28,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
@@ -92,17 +92,18 @@ def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | No
     sigma = math.sqrt(max(sums["sum_sq_abs_error"] / n - mae * mae, 1e-9))
     picks = sums["picks"]
     p0 = sums["hits"] / picks if picks >= settings.min_baseline_picks else None
-    m = sums["margin_picks"]
-    margin = sums["sum_margin"] / m if m >= settings.min_baseline_picks else None
-    margin_sigma = math.sqrt(max(sums["sum_sq_margin"] / m - margin * margin, 0.0)) if (
-        margin is not None) else 0.0
     hit_rate = p0 if p0 is not None and 0.5 < p0 < 1 else None
+    base = Baseline(mae, sigma, int(n), int(picks), hit_rate)
+    m = sums["margin_picks"]
     # An edge to lose on both tests: a margin above zero alone can be the lines'
     # skew (points run right of a median line), not skill, for a model picking OVER.
-    edge = (hit_rate is not None and margin is not None and margin > 0
-            and margin_sigma >= MIN_MARGIN_SIGMA)
-    return Baseline(mae, sigma, int(n), int(picks), hit_rate,
-                    margin if edge else None, margin_sigma if edge else 0.0)
+    if hit_rate is None or m < settings.min_baseline_picks:
+        return base
+    margin = sums["sum_margin"] / m
+    margin_sigma = math.sqrt(max(sums["sum_sq_margin"] / m - margin * margin, 0.0))
+    if margin <= 0 or margin_sigma < MIN_MARGIN_SIGMA:
+        return base
+    return replace(base, margin=margin, margin_sigma=margin_sigma)
 
 
 def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Baseline,

@@ -10,8 +10,10 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from monitor.checks.feature_defaults import SEED_METRICS, feature_counts, query_feature_defaults
+from monitor.checks.outcome_drift import pooled
 from monitor.config import MonitorConfig, Rule
 from monitor.metrics.registry import BY_NAME, AlertSeries
 from monitor.model import as_date
@@ -19,6 +21,12 @@ from monitor.warehouse.base import QueryRunner
 
 DAYS = 28
 Series = list[tuple[dt.date, float]]
+# An outcome series per day: its title, and the daily sums it divides.
+OUTCOME_RATIOS: dict[AlertSeries, tuple[str, str, str]] = {
+    "mae": ("MAE per day", "sum_abs_error", "graded"),
+    "hit_rate": ("hit rate per day", "hits", "picks"),
+    "margin": ("mean margin past the line per pick (points)", "sum_margin", "margin_picks"),
+}
 
 
 def alert_series(rule: Rule) -> AlertSeries | None:
@@ -41,8 +49,9 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
     start = end - dt.timedelta(days=DAYS)
     first_of_commit: dt.date | None = None
     series = alert_series(rule)
-    if series in ("mae", "hit_rate", "margin"):
-        sums: dict[dt.date, list[float]] = defaultdict(lambda: [0.0] * 6)
+    if series in OUTCOME_RATIOS:
+        title, numerator, denominator = OUTCOME_RATIOS[series]
+        by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
         for r in warehouse.query("outcome_daily_by_commit",
                                  {"start_date": start, "end_date": end, "as_of": as_of}):
             if r["system_id"] != system:
@@ -50,21 +59,10 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
             day = as_date(r["game_date"])
             if r["build_commit_sha"] == commit:
                 first_of_commit = min(first_of_commit or day, day)
-            acc = sums[day]
-            acc[0] += r["graded"]
-            acc[1] += float(r["sum_abs_error"] or 0)
-            acc[2] += r["picks"]
-            acc[3] += r["hits"]
-            acc[4] += r["margin_picks"]
-            acc[5] += float(r["sum_margin"] or 0)
-        if series == "margin":
-            return "mean margin past the line per pick (points)", [
-                (d, v[5] / v[4]) for d, v in sorted(sums.items()) if v[4]], first_of_commit
-        if series == "mae":
-            return "MAE per day", [(d, v[1] / v[0]) for d, v in sorted(sums.items()) if v[0]], \
-                first_of_commit
-        return "hit rate per day", [(d, v[3] / v[2]) for d, v in sorted(sums.items()) if v[2]], \
-            first_of_commit
+            by_day[day].append(r)
+        sums = [(d, pooled(rows)) for d, rows in sorted(by_day.items())]
+        return title, [(d, s[numerator] / s[denominator]) for d, s in sums
+                       if s[denominator]], first_of_commit
     if series == "feature_sentinel":
         # The feature the alert is about: its `feature` label, or the seed metric's key.
         key = labels.get("feature") or {m: k for k, m in SEED_METRICS.items()}.get(
