@@ -149,13 +149,18 @@ def event_cycle_times(warehouse: QueryRunner, first: dt.datetime, last: dt.datet
     return [t + EVENT_DELAY for t in ends if t + EVENT_DELAY <= last]
 
 
+def replay_cron(schedule: str | None, config: MonitorConfig) -> str:
+    """The cron line a replay follows: `schedule`, or the config's for none or `events`."""
+    return config.schedule.cycle if schedule in (None, "", EVENTS) else schedule
+
+
 def replay_times(warehouse: QueryRunner, start: dt.date, end: dt.date, schedule: str | None,
                  config: MonitorConfig) -> tuple[list[dt.datetime], int]:
     """The cycles to replay over game dates start..end, and how many are event cycles:
     `schedule` (a cron line; default the config's), or `events` — the config's schedule
     plus a cycle one second after each batch ended."""
     events = schedule == EVENTS
-    cron = config.schedule.cycle if events or not schedule else schedule
+    cron = replay_cron(schedule, config)
     times = game_day_cycle_times(start, end, cron, config.schedule.timezone)
     extra = event_cycle_times(warehouse, *game_day_bounds(start, end)) if events else []
     return sorted({*times, *extra}), len(extra)

@@ -253,8 +253,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
                    notifier: Notifier, store: AlertStore, *, dry_run: bool,
                    games_expected: bool | None = None, lock: CycleLock | None = None) -> None:
     as_of, run_id, results = summary.as_of, summary.run_id, summary.results
-    rules = {r.name: r for r in config.rules} | {CHECK_ERROR_RULE.name: CHECK_ERROR_RULE,
-                                                 NO_DATA_RULE.name: NO_DATA_RULE}
+    rules = {r.name: r for r in (*config.rules, *BUILT_IN_RULES)}
     candidates, evaluated = candidates_for(results, rules, games_expected)
 
     before = store.load(as_of)

@@ -146,10 +146,9 @@ def verdict_of(findings: Iterable[Finding], rows: int,
     return GateVerdict(any(r.blocking for r in reasons), tuple(reasons), rows)
 
 
-def too_small(rows: int, distinct: int | None = None) -> GateVerdict:
-    """The verdict on a batch of fewer than MIN_ROWS distinct predictions (of `rows` rows
-    handed over, copies of a prediction_id included)."""
-    n = rows if distinct is None else distinct
+def too_small(rows: int, n: int) -> GateVerdict:
+    """The verdict on a batch of fewer than MIN_ROWS (`n`) distinct predictions, of `rows`
+    rows handed over, copies of a prediction_id included."""
     copies = f" ({rows - n} more rows were copies of a prediction_id)" if rows > n else ""
     return GateVerdict(False, (GateReason(
         "min_rows", "info", "feature_rows", None, None, n, None,

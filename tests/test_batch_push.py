@@ -282,7 +282,7 @@ def test_a_push_without_a_valid_token_is_refused_and_nothing_runs(
 
 def test_a_push_checked_against_unreachable_keys_is_a_503(
         warehouse: Path, config: MonitorConfig, slack_bot: FakeSlack, signer: Signer) -> None:
-    closed = f"http://127.0.0.1:{_closed_port()}/certs"
+    closed = f"http://127.0.0.1:{free_port()}/certs"
     served = served_on(warehouse, config, slack_bot, PushAuthSettings(AUDIENCE, None, closed))
     try:
         status, text = served.push(push_body(first_broken_batch(warehouse)), signer.token())
@@ -291,13 +291,6 @@ def test_a_push_checked_against_unreachable_keys_is_a_503(
     assert status == 503 and "signing keys unavailable" in text
     assert slack_bot.posts() == [] and monitor_rows(warehouse) == (0, 0)
 
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_push_that_cannot_take_the_lease_is_a_503_then_its_redelivery_alerts(

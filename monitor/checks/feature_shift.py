@@ -145,6 +145,13 @@ def shifts_by_commit(results: Iterable[CheckResult]) -> dict[str, str]:
     return top_shifts(o for r in results if r.name == "feature_shift" for o in r.observations)
 
 
+def changed_commits(results: list[CheckResult]) -> dict[str, str]:
+    """The commits the day's firing findings are about that a feature shift names, each
+    with its most shifted features: the report's "What changed with these commits"."""
+    shifts = shifts_by_commit(results)
+    return {c: shifts[c] for r in results for c in commits_of_findings(r) if c in shifts}
+
+
 def commits_of_findings(result: CheckResult) -> list[str]:
     """The commits a check's firing findings are about, in order of appearance."""
     seen: dict[str, None] = {}

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from monitor.backtest import EVENTS, backtest, replay_times
+    from monitor.backtest import EVENTS, backtest, replay_cron, replay_times
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
     from monitor.config import Schedule
     from monitor.report.format import terminal_safe
@@ -36,7 +36,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     config = load_config_or_exit(args.config)
     events = args.schedule == EVENTS
-    cron = config.schedule.cycle if events or not args.schedule else args.schedule
+    cron = replay_cron(args.schedule, config)
     try:
         Schedule(cycle=cron)
     except ValueError as exc:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitor.events.message import event_attributes, event_bytes
+from monitor.events.settings import event_settings
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_SECONDS = 30.0
@@ -48,8 +49,7 @@ def publish_row(topic: str, row: Mapping[str, Any], *,
 def publish_batch(row: Mapping[str, Any], env: Mapping[str, str] | None = None) -> str | None:
     """Publish when MONITOR_BATCH_TOPIC is set; the message id, or None (no topic, or a
     failure: logged as a warning, never raised)."""
-    env = os.environ if env is None else env
-    topic = (env.get("MONITOR_BATCH_TOPIC") or "").strip()
+    topic = event_settings(os.environ if env is None else env).topic
     if not topic:
         return None
     execution = row.get("execution_id")

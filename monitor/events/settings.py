@@ -44,15 +44,15 @@ def _get(env: Mapping[str, str], name: str) -> str:
 
 def event_settings(env: Mapping[str, str]) -> EventSettings:
     """The settings of `env`; call event_env_problems first (this does not validate)."""
-    audience = env.get("MONITOR_PUSH_AUDIENCE") or ""
+    audience = _get(env, "MONITOR_PUSH_AUDIENCE")
     auth = None
-    if audience.strip():
+    if audience:
         auth = PushAuthSettings(
-            audience.strip(), env.get("MONITOR_PUSH_SERVICE_ACCOUNT", "").strip() or None,
-            env.get("MONITOR_PUSH_CERTS_URL", "").strip() or GOOGLE_CERTS_URL)
+            audience, _get(env, "MONITOR_PUSH_SERVICE_ACCOUNT") or None,
+            _get(env, "MONITOR_PUSH_CERTS_URL") or GOOGLE_CERTS_URL)
     cycle = _get(env, "MONITOR_HOURLY_CYCLE") or "service"
     return EventSettings(auth, "job" if cycle == "job" else "service",
-                         env.get("MONITOR_BATCH_TOPIC", "").strip() or None)
+                         _get(env, "MONITOR_BATCH_TOPIC") or None)
 
 
 def event_env_problems(env: Mapping[str, str]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitor.checks.feature_shift import commits_of_findings, shifts_by_commit
+from monitor.checks.feature_shift import changed_commits
 from monitor.model import CheckResult, Status
 from monitor.notify.message import MAX_BLOCKS, MAX_TEXT, escape
 from monitor.report.markdown import ICONS, next_step
@@ -59,9 +59,7 @@ def report_blocks(report: DailyReport) -> dict[str, Any]:
     if len(report.results) > len(shown):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"and {len(report.results) - len(shown)} more checks")}]})
-    shifts = shifts_by_commit(report.results)
-    changed = {c: shifts[c] for r in report.results for c in commits_of_findings(r)
-               if c in shifts}
+    changed = changed_commits(report.results)
     if changed:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
             "*What changed with these commits* (feature shift vs the commit each "

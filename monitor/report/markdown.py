@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.checks.feature_shift import commits_of_findings, shifts_by_commit
+from monitor.checks.feature_shift import changed_commits
 from monitor.model import CheckResult, Status
 from monitor.validate import DailyReport
 
@@ -50,9 +50,7 @@ def render_markdown(report: DailyReport) -> str:
         lines[1:1] = ["", f"_{_cell(report.calendar_note)}_"]
     lines += [f"| {r.name} | {ICONS[r.status]} {r.status.value} | {_cell(r.summary)} |"
               for r in report.results]
-    shifts = shifts_by_commit(report.results)
-    changed = {c: shifts[c] for r in report.results for c in commits_of_findings(r)
-               if c in shifts}
+    changed = changed_commits(report.results)
     if changed:
         lines += ["", "**What changed with these commits** (feature shift vs the commit "
                   "each replaced)", ""] + [f"- `{c}`: {_cell(t)}" for c, t in changed.items()]
