@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from monitor.commands.common import _add_common
 
     p = sub.add_parser("check-config", help="validate alerts.yaml with the loader `run` uses, "
-                                            "and the Slack and warehouse settings")
+                                            "and the Slack, warehouse and batch-event "
+                                            "settings")
     _add_common(p)
     p.set_defaults(handler=cmd_check_config)
 

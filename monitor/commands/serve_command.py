@@ -29,11 +29,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from monitor.commands.common import _add_common
 
     p = sub.add_parser("serve", help="long-running mode: scheduled cycles and validate-daily, "
-                                     "/healthz, /metrics, /report")
+                                     "/healthz, /metrics, /report, /events/batch, /slack/*")
     _add_common(p)
     p.add_argument("--port", type=int, default=None,
-                   help="port of /healthz, /metrics and /report (default: $PORT, else "
-                        "8080; 0 disables)")
+                   help="port of the HTTP routes (/healthz, /metrics, /report, "
+                        "/events/batch, /slack/*; default: $PORT, else 8080; 0 disables)")
     p.add_argument("--run-now", action="store_true", help="run a cycle at start-up too")
     p.set_defaults(handler=cmd_serve)
 
