@@ -163,6 +163,10 @@ class Settings(Strict):
     edge_threshold: float = Field(3.0, gt=0, description="high edge: |predicted - line| >= this")
     hit_rate_windows_days: list[Annotated[int, Field(ge=1, le=120)]] = [7, 28]
     coverage_baseline_days: int = Field(7, ge=1, le=60)
+    # The trailing days a slate's distance from the Vegas line is compared with, and the
+    # lined predictions they must hold to be a baseline at all.
+    edge_baseline_days: int = Field(14, ge=2, le=60)
+    edge_baseline_min_rows: int = Field(200, ge=1)
     prediction_lookback_days: int = Field(3, ge=0, le=30)
     execution_lookback_days: int = Field(2, ge=0, le=30)
     # The older form of `critical_features` (see Sentinels); None when not given.

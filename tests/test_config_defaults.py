@@ -123,6 +123,7 @@ SHIPPED = {
     "dataset": "nba_predictions",
     "settings": {
         "edge_threshold": 3.0, "hit_rate_windows_days": [7, 28], "coverage_baseline_days": 7,
+        "edge_baseline_days": 14, "edge_baseline_min_rows": 200,
         "prediction_lookback_days": 3, "execution_lookback_days": 2, "sentinels": None,
         "sequential": {
             "false_alarm_rate": 0.001, "mae_shift": 0.15, "edge_loss": 1.0,

@@ -19,7 +19,7 @@ from monitor.demo import build_demo_warehouse
 from monitor.demo.options import BROKEN_COMMIT, FIXED_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.model import Observation
 from monitor.warehouse.duckdb import DuckDBWarehouse
-from tests.contract import ContractDB, D, ts
+from tests.contract import ContractDB, D, fetch, ts
 
 
 def pick(obs: list[Observation], metric: str, **labels: str) -> Observation:
@@ -165,6 +165,16 @@ def test_hit_rate_only_regression_is_caught_within_five_game_days(
               and a.label("system_id") == MAIN_SYSTEM and "drift" in a.rule]
     assert caught, [(a.rule, a.labels) for a in runs["default"].alerts]
     assert (caught[0].time.date() - opts.incident_start).days <= 5
+    # Before any of it is graded, the predictions already hug the line: the first
+    # cycle after the first regressed batch says so, and on no other system.
+    ((first_batch,),) = fetch(path, "SELECT min(predicted_at) FROM "
+                              "nba_predictions.player_prop_predictions "
+                              "WHERE system_id = ? AND game_date = ?",
+                              [MAIN_SYSTEM, opts.incident_start])
+    edge = [a for a in runs["default"].alerts
+            if a.event == "fired" and a.rule == "prediction_edge_collapsed"]
+    assert [a.label("system_id") for a in edge] == [MAIN_SYSTEM], edge
+    assert edge[0].time == min(t for t in times if t >= first_batch)
     assert not [a for a in runs["default"].alerts if a.rule in (
         "vegas_line_feature_mismatch", "ppm_default_filled")]
     # The second rule set reuses the first one's query results, and agrees with it.

@@ -10,13 +10,14 @@ from monitor.checks.feature_shift import FeatureShift
 from monitor.checks.freshness import Freshness
 from monitor.checks.hit_rate_by_commit import HitRateByCommit
 from monitor.checks.outcome_drift import OutcomeDrift
+from monitor.checks.prediction_edge import PredictionEdge
 from monitor.checks.provenance_checks import ProvenanceCheck
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 
 
 def all_checks() -> list[Check]:
     return [FeatureDefaults(), HitRateByCommit(), VegasCoverageTrend(), OutcomeDrift(),
-            ProvenanceCheck(), Freshness(), FeatureShift()]
+            ProvenanceCheck(), Freshness(), FeatureShift(), PredictionEdge()]
 
 
 @cache

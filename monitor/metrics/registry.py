@@ -50,6 +50,8 @@ HIT_RATE = Chart("Hit rate per commit", ("system_id", "build_commit_sha", "windo
 FEATURE_DEFAULTS = Chart("Feature defaults and line/feature mismatch at prediction time",
                          ("system_id", "build_commit_sha", "slate"))
 VEGAS = Chart("Vegas line coverage of prediction batches", ("system_id", "slate"))
+EDGE = Chart("Distance of predictions from the Vegas line, share of the trailing baseline",
+             ("system_id", "slate"))
 MAE = Chart("MAE per commit (points)", ("system_id", "build_commit_sha", "window"))
 HEARTBEAT = Chart("Heartbeat age (seconds since the last cycle)", age=True)
 ALERTS = Chart("Alerts firing and checks failing")
@@ -102,6 +104,10 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "value", alert_series="hit_rate"),
     MetricSpec("edge_drift", "CUSUM of the picks' realized margin over the line vs the "
                "replaced commit, in threshold units", "value", alert_series="margin"),
+    MetricSpec("prediction_edge", "mean |predicted - line| of the slate's lined predictions "
+               "(points)", "value"),
+    MetricSpec("prediction_edge_ratio", "the slate's mean |predicted - line| as a share of "
+               "the system's trailing baseline", "value", chart=EDGE),
     MetricSpec("feature_shift", "population stability index of a critical feature on a "
                "new commit's first slates vs the commit it replaced", "value"),
     MetricSpec("commit_changes", "commits new to a system compared with the one they "

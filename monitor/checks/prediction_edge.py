@@ -1,0 +1,83 @@
+"""How far each system's predictions stand from the Vegas line, per slate, against the
+system's own trailing baseline: a leading indicator of a lost edge.
+
+A points model beats the line only where it knows something the line does not. When it
+loses that (features read wrong, a bad retrain, a fallback path), it falls back on the
+line, the strongest input it still has: its predictions hug it, fewer clear the pick
+threshold, and the picks left are coin flips. The hit rate says so only after days of
+grading (about 40 graded picks a game day, a few hundred needed); the distance from the
+line says so on the slate's first batch, before a game is played.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from monitor.checks.base import CheckContext
+from monitor.model import Observation, make_labels
+from monitor.stats import mean_interval, safe_ratio
+from monitor.warehouse.base import QueryRunner
+
+LABELS: tuple[str, ...] = ("system_id", "game_date")
+
+
+class PredictionEdge:
+    name = "prediction_edge"
+    description = "distance of predictions from the Vegas line against the system's baseline"
+    metrics: dict[str, tuple[str, ...]] = {"prediction_edge": LABELS,
+                                           "prediction_edge_ratio": LABELS}
+
+    def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
+        settings = ctx.config.settings
+        start, end = ctx.slate_window(settings.prediction_lookback_days)
+        rows = warehouse.query(self.name, {
+            "start_date": start,
+            "end_date": end,
+            "baseline_start": start - dt.timedelta(days=settings.edge_baseline_days),
+            "as_of": ctx.as_of,
+            "baseline_days": settings.edge_baseline_days,
+        })
+        return [o for row in rows
+                for o in edge_observations(row, settings.edge_baseline_min_rows)]
+
+
+def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Observation]:
+    """Pure: one query row (a system's slate and its baseline) → the slate's mean
+    |predicted - line| in points, and that mean as a share of the baseline's, each with
+    its 95% interval. The ratio is None (not judged) when the baseline holds fewer than
+    `min_baseline_rows` lined predictions or its mean is 0."""
+    labels = make_labels(system_id=row["system_id"], game_date=row["game_date"])
+    n = int(row["lined_rows"] or 0)
+    mean = safe_ratio(row["sum_abs_edge"], n) if n else None
+    std = None
+    if mean is not None and n > 1:
+        # |e|² = e²: the spread of |e| from the sums of e² and |e|.
+        variance = (float(row["sum_sq_edge"]) - n * mean * mean) / (n - 1)
+        std = math.sqrt(max(variance, 0.0))
+    base_n = int(row["baseline_rows"] or 0)
+    base_mean = safe_ratio(row["baseline_sum_abs_edge"], base_n) if base_n else None
+    judged = base_n >= min_baseline_rows and base_mean is not None and base_mean > 0
+    interval = mean_interval(mean, std, n)
+    ratio = mean / base_mean if judged and mean is not None and base_mean else None
+    ratio_interval = (interval[0] / base_mean, interval[1] / base_mean) if (
+        ratio is not None and interval is not None and base_mean) else None
+    context = (
+        ("edge", "n/a" if mean is None else
+         f"{mean:.2f} points (sd {std if std is not None else float('nan'):.2f}) over {n} "
+         "lined predictions"),
+        ("baseline_edge", "n/a" if base_mean is None else
+         f"{base_mean:.2f} points over {base_n} lined predictions, "
+         f"{int(row['baseline_days'] or 0)} game days"),
+        ("invalid_rows", str(int(row["invalid_rows"] or 0))),
+        *((("not_judged", f"baseline of {base_n} lined predictions, fewer than "
+                          f"{min_baseline_rows}" if base_n < min_baseline_rows
+            else "baseline predictions sit on the line"),) if not judged else ()),
+    )
+    return [
+        Observation("prediction_edge", "prediction_edge", labels, mean, n, interval,
+                    base_mean, context),
+        Observation("prediction_edge", "prediction_edge_ratio", labels, ratio, n,
+                    ratio_interval, None, context),
+    ]

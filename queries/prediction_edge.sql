@@ -1,0 +1,67 @@
+-- How far each system's predictions stand from the Vegas line, per game date, against
+-- the system's own @baseline_days before it: the mean and spread of
+-- |predicted_points - line_value| over each player's latest visible prediction with a
+-- line. A model that lost what it knew falls back on the line, the one strong input
+-- it still has: its predictions hug it, and its picks become coin flips, days before
+-- the grading can say so.
+-- Bad rows are counted, never trusted: a line or prediction that is NaN or infinite
+-- is left out of the means and counted in invalid_rows.
+-- Params: @start_date DATE, @end_date DATE, @baseline_start DATE, @as_of TIMESTAMP,
+--         @baseline_days INT64
+WITH latest AS (
+  SELECT
+    system_id,
+    game_date,
+    predicted_points - line_value AS edge,
+    COALESCE(IS_NAN(predicted_points) OR IS_INF(predicted_points)
+             OR IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid
+  FROM player_prop_predictions
+  WHERE game_date BETWEEN @baseline_start AND @end_date
+    AND predicted_at <= @as_of
+    AND line_value IS NOT NULL
+    AND predicted_points IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, game_date, player_lookup
+                             ORDER BY predicted_at DESC) = 1
+),
+daily AS (
+  SELECT
+    system_id,
+    game_date,
+    COUNTIF(NOT invalid) AS lined_rows,
+    COUNTIF(invalid) AS invalid_rows,
+    SUM(IF(invalid, 0, ABS(edge))) AS sum_abs_edge,
+    SUM(IF(invalid, 0, edge * edge)) AS sum_sq_edge
+  FROM latest
+  GROUP BY 1, 2
+),
+baseline AS (
+  SELECT
+    d.system_id,
+    d.game_date,
+    SUM(b.lined_rows) AS lined_rows,
+    SUM(b.sum_abs_edge) AS sum_abs_edge,
+    COUNT(*) AS days
+  FROM daily AS d
+  JOIN daily AS b
+    ON b.system_id = d.system_id
+    AND b.game_date < d.game_date
+    AND b.game_date >= DATE_SUB(d.game_date, INTERVAL @baseline_days DAY)
+    AND b.lined_rows > 0
+  WHERE d.game_date BETWEEN @start_date AND @end_date
+  GROUP BY 1, 2
+)
+SELECT
+  d.system_id,
+  d.game_date,
+  d.lined_rows,
+  d.invalid_rows,
+  d.sum_abs_edge,
+  d.sum_sq_edge,
+  COALESCE(b.lined_rows, 0) AS baseline_rows,
+  b.sum_abs_edge AS baseline_sum_abs_edge,
+  COALESCE(b.days, 0) AS baseline_days
+FROM daily AS d
+LEFT JOIN baseline AS b
+  ON b.system_id = d.system_id AND b.game_date = d.game_date
+WHERE d.game_date BETWEEN @start_date AND @end_date
+ORDER BY 1, 2

@@ -1,0 +1,123 @@
+"""prediction_edge: how far a slate's predictions stand from the Vegas line against the
+system's trailing baseline, on rows whose answers are known exactly, on both
+warehouses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from monitor.checks import CheckContext
+from monitor.checks.prediction_edge import PredictionEdge, edge_observations
+from monitor.config import MonitorConfig
+from monitor.model import Observation
+from monitor.rules.evaluate import FIRING, evaluate_rule
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.contract import ContractDB, D, ts
+from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+from tests.test_bigquery import bq_warehouse, rounded
+
+NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+
+
+def row(**values: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "system_id": "catboost_v8", "game_date": D, "lined_rows": 4, "invalid_rows": 0,
+        "sum_abs_edge": 4.0, "sum_sq_edge": 5.0, "baseline_rows": 400,
+        "baseline_sum_abs_edge": 1000.0, "baseline_days": 12}
+    return base | values
+
+
+def by_metric(observations: list[Observation]) -> dict[str, Observation]:
+    return {o.metric: o for o in observations}
+
+
+def test_the_ratio_is_the_slate_mean_over_the_baseline_mean_with_its_interval() -> None:
+    # |e| = 0.5, 0.5, 1.5, 1.5: mean 1, e² sums to 5, sample sd √(1/3)
+    obs = by_metric(edge_observations(row(), min_baseline_rows=200))
+    edge, ratio = obs["prediction_edge"], obs["prediction_edge_ratio"]
+    assert (edge.value, edge.sample_size, edge.baseline) == (1.0, 4, 2.5)
+    half = 1.96 * math.sqrt(1 / 3) / 2
+    assert edge.interval == pytest.approx((1 - half, 1 + half), abs=1e-3)
+    assert ratio.value == pytest.approx(0.4)
+    assert ratio.interval == pytest.approx(((1 - half) / 2.5, (1 + half) / 2.5), abs=1e-3)
+    assert dict(ratio.context)["baseline_edge"].startswith("2.50 points over 400")
+
+
+def test_a_thin_or_flat_baseline_is_not_judged() -> None:
+    thin = by_metric(edge_observations(row(baseline_rows=150), min_baseline_rows=200))
+    assert thin["prediction_edge_ratio"].value is None
+    assert "fewer than 200" in dict(thin["prediction_edge_ratio"].context)["not_judged"]
+    assert thin["prediction_edge"].value == 1.0  # the slate's own mean is still reported
+    flat = by_metric(edge_observations(row(baseline_sum_abs_edge=0.0), min_baseline_rows=200))
+    assert flat["prediction_edge_ratio"].value is None
+    assert "on the line" in dict(flat["prediction_edge_ratio"].context)["not_judged"]
+    empty = by_metric(edge_observations(row(lined_rows=0, sum_abs_edge=None,
+                                            sum_sq_edge=None), min_baseline_rows=200))
+    assert empty["prediction_edge"].value is None and empty["prediction_edge_ratio"].value is None
+
+
+def fill_slates(db: ContractDB, today_edge: float) -> None:
+    """Five baseline days of 50 lined predictions 3 points off the line (either side),
+    and today's slate of 40 at `today_edge`, besides rows that must not count."""
+    for back in range(1, 6):
+        day = D - dt.timedelta(days=back)
+        for i in range(50):
+            db.prediction(day=day, line=20.5, predicted=20.5 + (3.0 if i % 2 else -3.0))
+    for i in range(40):
+        db.prediction(line=20.5, predicted=20.5 + (today_edge if i % 2 else -today_edge),
+                      player=f"today_{i}")
+    # Earlier predictions of the same players with a wide edge: only the latest counts.
+    for i in range(40):
+        db.prediction(line=20.5, predicted=30.0, player=f"today_{i}",
+                      predicted_at=ts(D, 12))
+    db.prediction(line=None, predicted=40.0)              # no line: no edge
+    db.prediction(line=float("nan"), predicted=20.0)      # a bad line: counted, not used
+    db.prediction(line=20.5, predicted=40.0, predicted_at=ts(D, 23))  # after as_of
+
+
+def measure(db: ContractDB, config: MonitorConfig) -> dict[str, Observation]:
+    ctx = CheckContext(as_of=ts(D, 20), config=config, mode="daily", target_date=D)
+    return by_metric(PredictionEdge().measure(db.wh, ctx))
+
+
+def test_a_slate_that_hugs_the_line_fires_before_any_grading(
+        db: ContractDB, config: MonitorConfig) -> None:
+    fill_slates(db, today_edge=1.0)
+    obs = measure(db, config)
+    edge, ratio = obs["prediction_edge"], obs["prediction_edge_ratio"]
+    assert (edge.value, edge.sample_size, edge.baseline) == (1.0, 40, 3.0)
+    assert ratio.value == pytest.approx(1 / 3)
+    assert dict(ratio.context)["invalid_rows"] == "1"
+    assert "250 lined predictions, 5 game days" in dict(ratio.context)["baseline_edge"]
+    rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
+    assert evaluate_rule(rule, ratio).state == FIRING
+
+
+def test_a_slate_as_far_from_the_line_as_its_baseline_is_clear(
+        db: ContractDB, config: MonitorConfig) -> None:
+    fill_slates(db, today_edge=3.0)
+    ratio = measure(db, config)["prediction_edge_ratio"]
+    assert ratio.value == pytest.approx(1.0)
+    rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
+    assert evaluate_rule(rule, ratio).state != FIRING
+
+
+def test_bigquery_reads_the_same_edges_as_duckdb(db: ContractDB, config: MonitorConfig) -> None:
+    fill_slates(db, today_edge=1.0)
+    db.close()
+    fake = start_fake_bigquery(db.path)
+    duck = DuckDBWarehouse(db.path)
+    big = bq_warehouse(fake)
+    try:
+        for ctx in (CheckContext(as_of=ts(D, 20), config=config, mode="daily", target_date=D),
+                    CheckContext(as_of=ts(D, 20), config=config)):
+            via_duckdb = PredictionEdge().measure(duck, ctx)
+            assert any(o.metric == "prediction_edge_ratio" and o.value for o in via_duckdb)
+            assert rounded(PredictionEdge().measure(big, ctx)) == rounded(via_duckdb)
+    finally:
+        duck.close()
+        big.close()
+        stop_fake_bigquery(fake)
