@@ -35,6 +35,24 @@ def mean_interval(mean: float | None, std: float | None, n: int, z: float = Z_95
     return (mean - half, mean + half)
 
 
+def std_from_sums(n: int, total: float, total_sq: float) -> float | None:
+    """Sample standard deviation (n - 1) of n values from their sum and sum of squares,
+    as a query returns them; None under two values."""
+    if n < 2:
+        return None
+    return math.sqrt(max((total_sq - total * total / n) / (n - 1), 0.0))
+
+
+def ratio_interval(mean: float, std: float, n: int, base_mean: float, base_std: float,
+                   base_n: int, z: float = Z_95) -> tuple[float, float]:
+    """Normal-approximation (delta method) interval for the ratio of two independent
+    means, mean / base_mean: var ≈ (var(mean) + ratio² var(base_mean)) / base_mean²."""
+    ratio = mean / base_mean
+    half = z * math.sqrt(std * std / n + ratio * ratio * base_std * base_std / base_n) \
+        / base_mean
+    return (ratio - half, ratio + half)
+
+
 def safe_ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None

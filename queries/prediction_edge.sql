@@ -4,24 +4,30 @@
 -- line. A model that lost what it knew falls back on the line, the one strong input
 -- it still has: its predictions hug it, and its picks become coin flips, days before
 -- the grading can say so.
--- Bad rows are counted, never trusted: a line or prediction that is NaN or infinite
--- is left out of the means and counted in invalid_rows.
+-- Each player's latest prediction counts (a retry replaces the morning's), with or
+-- without a line: a player whose latest prediction lost its line is no edge, not the
+-- older one's. Bad rows are counted, never trusted: a line or prediction that is NaN or
+-- infinite is left out of the means and counted in invalid_rows; a row without
+-- predicted_at (written before the column existed) counts, as in feature_defaults.
 -- Params: @start_date DATE, @end_date DATE, @baseline_start DATE, @as_of TIMESTAMP,
 --         @baseline_days INT64
 WITH latest AS (
+  SELECT system_id, game_date, predicted_points, line_value
+  FROM player_prop_predictions
+  WHERE game_date BETWEEN @baseline_start AND @end_date
+    AND (predicted_at IS NULL OR predicted_at <= @as_of)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, game_date, player_lookup
+                             ORDER BY predicted_at DESC, prediction_id DESC) = 1
+),
+lined AS (
   SELECT
     system_id,
     game_date,
     predicted_points - line_value AS edge,
     COALESCE(IS_NAN(predicted_points) OR IS_INF(predicted_points)
              OR IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid
-  FROM player_prop_predictions
-  WHERE game_date BETWEEN @baseline_start AND @end_date
-    AND predicted_at <= @as_of
-    AND line_value IS NOT NULL
-    AND predicted_points IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, game_date, player_lookup
-                             ORDER BY predicted_at DESC) = 1
+  FROM latest
+  WHERE line_value IS NOT NULL AND predicted_points IS NOT NULL
 ),
 daily AS (
   SELECT
@@ -31,7 +37,7 @@ daily AS (
     COUNTIF(invalid) AS invalid_rows,
     SUM(IF(invalid, 0, ABS(edge))) AS sum_abs_edge,
     SUM(IF(invalid, 0, edge * edge)) AS sum_sq_edge
-  FROM latest
+  FROM lined
   GROUP BY 1, 2
 ),
 baseline AS (
@@ -40,6 +46,7 @@ baseline AS (
     d.game_date,
     SUM(b.lined_rows) AS lined_rows,
     SUM(b.sum_abs_edge) AS sum_abs_edge,
+    SUM(b.sum_sq_edge) AS sum_sq_edge,
     COUNT(*) AS days
   FROM daily AS d
   JOIN daily AS b
@@ -59,6 +66,7 @@ SELECT
   d.sum_sq_edge,
   COALESCE(b.lined_rows, 0) AS baseline_rows,
   b.sum_abs_edge AS baseline_sum_abs_edge,
+  b.sum_sq_edge AS baseline_sum_sq_edge,
   COALESCE(b.days, 0) AS baseline_days
 FROM daily AS d
 LEFT JOIN baseline AS b

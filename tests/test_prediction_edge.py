@@ -13,11 +13,10 @@ from monitor.checks import CheckContext
 from monitor.checks.prediction_edge import PredictionEdge, edge_observations
 from monitor.config import MonitorConfig
 from monitor.model import Observation
-from monitor.rules.evaluate import FIRING, evaluate_rule
-from monitor.warehouse.duckdb import DuckDBWarehouse
+from monitor.rules.evaluate import FIRING, INSUFFICIENT, evaluate_rule
 from tests.contract import ContractDB, D, ts
-from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
-from tests.test_bigquery import bq_warehouse, rounded
+from tests.fakes.bigquery_server import measured_both_ways
+from tests.test_bigquery import rounded
 
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 
@@ -26,7 +25,7 @@ def row(**values: object) -> dict[str, object]:
     base: dict[str, object] = {
         "system_id": "catboost_v8", "game_date": D, "lined_rows": 4, "invalid_rows": 0,
         "sum_abs_edge": 4.0, "sum_sq_edge": 5.0, "baseline_rows": 400,
-        "baseline_sum_abs_edge": 1000.0, "baseline_days": 12}
+        "baseline_sum_abs_edge": 1000.0, "baseline_sum_sq_edge": 3000.0, "baseline_days": 12}
     return base | values
 
 
@@ -42,7 +41,10 @@ def test_the_ratio_is_the_slate_mean_over_the_baseline_mean_with_its_interval() 
     half = 1.96 * math.sqrt(1 / 3) / 2
     assert edge.interval == pytest.approx((1 - half, 1 + half), abs=1e-3)
     assert ratio.value == pytest.approx(0.4)
-    assert ratio.interval == pytest.approx(((1 - half) / 2.5, (1 + half) / 2.5), abs=1e-3)
+    # The baseline's own spread widens it: sample variance (3000 - 1000²/400) / 399.
+    base_var = (3000 - 1000**2 / 400) / 399
+    half = 1.96 * math.sqrt((1 / 3) / 4 + 0.4**2 * base_var / 400) / 2.5
+    assert ratio.interval == pytest.approx((0.4 - half, 0.4 + half), abs=1e-3)
     assert dict(ratio.context)["baseline_edge"].startswith("2.50 points over 400")
 
 
@@ -57,23 +59,32 @@ def test_a_thin_or_flat_baseline_is_not_judged() -> None:
     empty = by_metric(edge_observations(row(lined_rows=0, sum_abs_edge=None,
                                             sum_sq_edge=None), min_baseline_rows=200))
     assert empty["prediction_edge"].value is None and empty["prediction_edge_ratio"].value is None
+    one = by_metric(edge_observations(row(lined_rows=1, sum_abs_edge=2.0, sum_sq_edge=4.0),
+                                      min_baseline_rows=200))
+    assert one["prediction_edge_ratio"].value == pytest.approx(0.8)
+    assert one["prediction_edge_ratio"].interval is None  # one value has no spread
+    assert dict(one["prediction_edge"].context)["edge"] == \
+        "2.00 points (sd n/a) over 1 lined predictions"
 
 
 def fill_slates(db: ContractDB, today_edge: float) -> None:
     """Five baseline days of 50 lined predictions 3 points off the line (either side),
-    and today's slate of 40 at `today_edge`, besides rows that must not count."""
+    and today's slate of 60 at `today_edge`, besides rows that must not count."""
     for back in range(1, 6):
         day = D - dt.timedelta(days=back)
         for i in range(50):
             db.prediction(day=day, line=20.5, predicted=20.5 + (3.0 if i % 2 else -3.0))
-    for i in range(40):
+    for i in range(60):
         db.prediction(line=20.5, predicted=20.5 + (today_edge if i % 2 else -today_edge),
                       player=f"today_{i}")
     # Earlier predictions of the same players with a wide edge: only the latest counts.
-    for i in range(40):
+    for i in range(60):
         db.prediction(line=20.5, predicted=30.0, player=f"today_{i}",
                       predicted_at=ts(D, 12))
     db.prediction(line=None, predicted=40.0)              # no line: no edge
+    # A player whose latest prediction lost its line: no edge, not the older one's.
+    db.prediction(line=20.5, predicted=35.0, player="lost_line", predicted_at=ts(D, 12))
+    db.prediction(line=None, predicted=22.0, player="lost_line")
     db.prediction(line=float("nan"), predicted=20.0)      # a bad line: counted, not used
     db.prediction(line=20.5, predicted=40.0, predicted_at=ts(D, 23))  # after as_of
 
@@ -88,7 +99,7 @@ def test_a_slate_that_hugs_the_line_fires_before_any_grading(
     fill_slates(db, today_edge=1.0)
     obs = measure(db, config)
     edge, ratio = obs["prediction_edge"], obs["prediction_edge_ratio"]
-    assert (edge.value, edge.sample_size, edge.baseline) == (1.0, 40, 3.0)
+    assert (edge.value, edge.sample_size, edge.baseline) == (1.0, 60, 3.0)
     assert ratio.value == pytest.approx(1 / 3)
     assert dict(ratio.context)["invalid_rows"] == "1"
     assert "250 lined predictions, 5 game days" in dict(ratio.context)["baseline_edge"]
@@ -106,18 +117,23 @@ def test_a_slate_as_far_from_the_line_as_its_baseline_is_clear(
 
 
 def test_bigquery_reads_the_same_edges_as_duckdb(db: ContractDB, config: MonitorConfig) -> None:
+    """The real BigQuery client against the REST fake (which runs the job's SQL on
+    DuckDB): the parameters' types and the rows' round trip, in both modes. It cannot
+    see a BigQuery-only dialect difference; tests/partition_pruning.py and
+    test_sql_dialect.py look at the SQL itself."""
     fill_slates(db, today_edge=1.0)
     db.close()
-    fake = start_fake_bigquery(db.path)
-    duck = DuckDBWarehouse(db.path)
-    big = bq_warehouse(fake)
-    try:
-        for ctx in (CheckContext(as_of=ts(D, 20), config=config, mode="daily", target_date=D),
-                    CheckContext(as_of=ts(D, 20), config=config)):
-            via_duckdb = PredictionEdge().measure(duck, ctx)
-            assert any(o.metric == "prediction_edge_ratio" and o.value for o in via_duckdb)
-            assert rounded(PredictionEdge().measure(big, ctx)) == rounded(via_duckdb)
-    finally:
-        duck.close()
-        big.close()
-        stop_fake_bigquery(fake)
+    for ctx in (CheckContext(as_of=ts(D, 20), config=config, mode="daily", target_date=D),
+                CheckContext(as_of=ts(D, 20), config=config)):
+        via_duckdb, via_bigquery = measured_both_ways(db.path, PredictionEdge(), ctx)
+        assert any(o.metric == "prediction_edge_ratio" and o.value for o in via_duckdb)
+        assert rounded(via_bigquery) == rounded(via_duckdb)
+
+
+def test_a_small_slate_never_fires_however_close_to_the_line(config: MonitorConfig) -> None:
+    rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
+    small = by_metric(edge_observations(row(lined_rows=rule.min_sample - 1,
+                                            sum_abs_edge=0.1, sum_sq_edge=0.01),
+                                        min_baseline_rows=200))["prediction_edge_ratio"]
+    assert small.value is not None and small.value < 0.01
+    assert evaluate_rule(rule, small).state == INSUFFICIENT

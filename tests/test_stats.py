@@ -1,6 +1,14 @@
+import statistics
+
 import pytest
 
-from monitor.stats import mean_interval, safe_ratio, wilson_interval
+from monitor.stats import (
+    mean_interval,
+    ratio_interval,
+    safe_ratio,
+    std_from_sums,
+    wilson_interval,
+)
 
 
 def test_wilson_interval_known_values() -> None:
@@ -44,3 +52,19 @@ def test_a_capped_cusum_needs_more_than_one_heavy_day() -> None:
     one_bad_day = [(300, 300 * 6.0)]
     assert cusum_gaussian_mean(one_bad_day, 4.4, 3.3, 5.06) > h
     assert cusum_gaussian_mean(one_bad_day, 4.4, 3.3, 5.06, day_cap=h / 2) == h / 2
+
+
+def test_std_from_sums_is_the_sample_standard_deviation() -> None:
+    values = [0.5, 1.5, 4.0, 2.25, 7.0]
+    assert std_from_sums(len(values), sum(values), sum(v * v for v in values)) == \
+        pytest.approx(statistics.stdev(values))
+    assert std_from_sums(1, 3.0, 9.0) is None
+
+
+def test_ratio_interval_widens_with_the_baselines_own_uncertainty() -> None:
+    # A baseline known exactly: the mean's interval over the baseline.
+    low, high = mean_interval(1.0, 0.8, 50) or (0.0, 0.0)
+    assert ratio_interval(1.0, 0.8, 50, 2.0, 0.0, 400) == pytest.approx((low / 2, high / 2))
+    exact = ratio_interval(1.0, 0.8, 50, 2.0, 0.0, 400)
+    noisy = ratio_interval(1.0, 0.8, 50, 2.0, 1.6, 400)
+    assert noisy[0] < exact[0] < 0.5 < exact[1] < noisy[1]

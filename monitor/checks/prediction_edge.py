@@ -12,12 +12,11 @@ line says so on the slate's first batch, before a game is played.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from monitor.checks.base import CheckContext
 from monitor.model import Observation, make_labels
-from monitor.stats import mean_interval, safe_ratio
+from monitor.stats import mean_interval, ratio_interval, safe_ratio, std_from_sums
 from monitor.warehouse.base import QueryRunner
 
 LABELS: tuple[str, ...] = ("system_id", "game_date")
@@ -46,26 +45,26 @@ class PredictionEdge:
 def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Observation]:
     """Pure: one query row (a system's slate and its baseline) → the slate's mean
     |predicted - line| in points, and that mean as a share of the baseline's, each with
-    its 95% interval. The ratio is None (not judged) when the baseline holds fewer than
-    `min_baseline_rows` lined predictions or its mean is 0."""
+    its 95% interval (the ratio's counts the baseline's own uncertainty too). The ratio
+    is None (not judged) when the baseline holds fewer than `min_baseline_rows` lined
+    predictions or sits on the line."""
     labels = make_labels(system_id=row["system_id"], game_date=row["game_date"])
-    n = int(row["lined_rows"] or 0)
-    mean = safe_ratio(row["sum_abs_edge"], n) if n else None
-    std = None
-    if mean is not None and n > 1:
-        # |e|² = e²: the spread of |e| from the sums of e² and |e|.
-        variance = (float(row["sum_sq_edge"]) - n * mean * mean) / (n - 1)
-        std = math.sqrt(max(variance, 0.0))
-    base_n = int(row["baseline_rows"] or 0)
-    base_mean = safe_ratio(row["baseline_sum_abs_edge"], base_n) if base_n else None
-    judged = base_n >= min_baseline_rows and base_mean is not None and base_mean > 0
-    interval = mean_interval(mean, std, n)
-    ratio = mean / base_mean if judged and mean is not None and base_mean else None
-    ratio_interval = (interval[0] / base_mean, interval[1] / base_mean) if (
-        ratio is not None and interval is not None and base_mean) else None
+    n, base_n = int(row["lined_rows"] or 0), int(row["baseline_rows"] or 0)
+    mean = safe_ratio(row["sum_abs_edge"], n)
+    # |e|² = e²: the spread of |e| from the sums of e² and |e|.
+    std = std_from_sums(n, float(row["sum_abs_edge"] or 0), float(row["sum_sq_edge"] or 0))
+    base_mean = safe_ratio(row["baseline_sum_abs_edge"], base_n)
+    base_std = std_from_sums(base_n, float(row["baseline_sum_abs_edge"] or 0),
+                             float(row["baseline_sum_sq_edge"] or 0))
+    judged = base_n >= min_baseline_rows and bool(base_mean) and base_std is not None
+    ratio = ratio_iv = None
+    if judged and mean is not None and base_mean and base_std is not None:
+        ratio = mean / base_mean
+        ratio_iv = ratio_interval(mean, std, n, base_mean, base_std, base_n) \
+            if std is not None else None
     context = (
         ("edge", "n/a" if mean is None else
-         f"{mean:.2f} points (sd {std if std is not None else float('nan'):.2f}) over {n} "
+         f"{mean:.2f} points (sd {'n/a' if std is None else f'{std:.2f}'}) over {n} "
          "lined predictions"),
         ("baseline_edge", "n/a" if base_mean is None else
          f"{base_mean:.2f} points over {base_n} lined predictions, "
@@ -76,8 +75,8 @@ def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Obser
             else "baseline predictions sit on the line"),) if not judged else ()),
     )
     return [
-        Observation("prediction_edge", "prediction_edge", labels, mean, n, interval,
-                    base_mean, context),
+        Observation("prediction_edge", "prediction_edge", labels, mean, n,
+                    mean_interval(mean, std, n), base_mean, context),
         Observation("prediction_edge", "prediction_edge_ratio", labels, ratio, n,
-                    ratio_interval, None, context),
+                    ratio_iv, None, context),
     ]

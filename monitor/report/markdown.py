@@ -22,7 +22,7 @@ NEXT_STEPS = {
                      "with `prediction-monitor query predictions_by_code_version "
                      "--param start_date=<14 days before> --param end_date={date}`.",
     "prediction_edge": "The predictions hug the Vegas line: read them against their lines "
-                       "with `prediction-monitor query feature_values_at_prediction_time "
+                       "with `prediction-monitor query predictions_against_line "
                        "--param game_date={date}` and look for an input the model lost.",
     "provenance": "Find which code wrote the slate; before any backfill run "
                   "`prediction-monitor check-deployment --expected-sha <fixed commit>`.",
