@@ -12,14 +12,16 @@ was tuned on.
 Scenarios: (a) the seed's incident (also replayed with `--schedule events`: a cycle one
 second after each batch ends, the delay printed in seconds from the first broken batch's
 end); (b) a clean season; (c) a hit-rate-only regression (~60% → ~50%, no feature
-symptom); (d) a Vegas-coverage drop with no change in quality; (e) a day with no batch
-at all; (f) a clean season with a league pause of a week. Beside the alerts, the batch
-gate (monitor.gate) is applied to every batch of the replayed window (the rows of each
-execution-log batch): false blocks per season, and whether the incident's first broken
-batch is blocked, with the reasons. Then, for the incident and clean seasons, each
-critical feature's largest PSI over the clean commit changes (`--feature-shift-only`:
-just that). Seasons start on opening night with provenance in place (no legacy rows
-without a commit: those warn, correctly, and would be counted as false alarms).
+symptom; also with the rule set "outcomes only", the defaults less the prediction-time
+edge rule: what grading alone would say); (d) a Vegas-coverage drop with no change in
+quality; (e) a day with no batch at all; (f) a clean season with a league pause of a
+week. Beside the alerts, the batch gate (monitor.gate) is applied to every batch of the
+replayed window (the rows of each execution-log batch): false blocks per season, and
+whether the incident's first broken batch is blocked, with the reasons. Then, for the
+incident and clean seasons, each critical feature's largest PSI over the clean commit
+changes (`--feature-shift-only`: just that). Seasons start on opening night with
+provenance in place (no legacy rows without a commit: those warn, correctly, and would
+be counted as false alarms).
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ FEATURE_RULES = {"vegas_line_feature_mismatch", "ppm_default_filled",
                  "critical_features_missing", "backfill_on_stale_commit"}
 OUTCOME_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "edge_drift_detected",
                  "mae_drift_detected", "naive_hit_rate_7d"}
+# At prediction time, about what outcomes will show: predictions that hug the line.
+EDGE_RULES = {"prediction_edge_collapsed"}
+
+
+def outcomes_only_config(default: MonitorConfig) -> MonitorConfig:
+    """The default rules less the prediction-time edge rule: what the graded outcomes
+    alone would say of a regression that leaves the predictions' distance from the
+    line as it was."""
+    return default.model_copy(update={"rules": [r for r in default.rules
+                                                if r.name not in EDGE_RULES]})
 
 
 def naive_config(default: MonitorConfig) -> MonitorConfig:
@@ -146,11 +158,13 @@ class Outcome:
 def relevant(scenario: str) -> Callable[[BacktestAlert], bool]:
     if scenario == "a":
         # The broken commit, or the main system's commit-agnostic outcome series.
-        return lambda a: a.rule in FEATURE_RULES | OUTCOME_RULES and (
+        return lambda a: (a.rule in FEATURE_RULES | OUTCOME_RULES and (
             a.label("build_commit_sha") == BROKEN_COMMIT
             or (a.label("system_id") == MAIN_SYSTEM and a.label("build_commit_sha") == "all"))
+            or (a.rule in EDGE_RULES and a.label("system_id") == MAIN_SYSTEM))
     if scenario == "c":
-        return lambda a: a.rule in OUTCOME_RULES and a.label("system_id") == MAIN_SYSTEM
+        return lambda a: (a.rule in OUTCOME_RULES | EDGE_RULES
+                          and a.label("system_id") == MAIN_SYSTEM)
     if scenario == "d":
         return lambda a: a.rule == "vegas_coverage_drop"
     if scenario == "e":
@@ -223,6 +237,8 @@ def run_one(scenario: str, seed: int, data_dir: Path,
     path = season_file(scenario, seed, data_dir)
     default = load_config()
     configs = {"default": default, "naive 7d<55%": naive_config(default)}
+    if scenario == "c":
+        configs["outcomes only"] = outcomes_only_config(default)
     start = dt.datetime.combine(window[0], dt.time(), tzinfo=EASTERN).astimezone(dt.UTC)
     end = dt.datetime.combine(window[1], dt.time(23, 59), tzinfo=EASTERN).astimezone(dt.UTC)
     times = cycle_times(start, end, default.schedule.cycle, default.schedule.timezone)
@@ -251,7 +267,8 @@ def run_one(scenario: str, seed: int, data_dir: Path,
         fired = [a for a in run.alerts if a.event == "fired"]
         hits = [a for a in fired if is_relevant(a) and a.time >= bad]
         first = hits[0] if hits else None
-        side = [a for a in fired if scenario == "d" and a.rule in FEATURE_RULES | OUTCOME_RULES]
+        side = [a for a in fired if scenario == "d"
+                and a.rule in FEATURE_RULES | OUTCOME_RULES | EDGE_RULES]
         false = [a for a in fired if not is_relevant(a)]
         same_cycle = [a for a in hits if first and a.time == first.time]
         false_rules: dict[str, int] = {}
@@ -347,14 +364,14 @@ def main() -> None:
         title = SCENARIOS[scenario] + (f" with a league pause {PAUSE[0]} – {PAUSE[1]}"
                                        if scenario == "f" else "")
         print(f"\n({scenario}) {title}")
-        for rules in ("default", "naive 7d<55%"):
+        for rules in ("default", "outcomes only", "naive 7d<55%"):
             for group, members in (("tuning", tuning), ("held-out", held_out)):
                 rows = [o for o in outcomes if o.scenario == scenario and o.rules == rules
                         and o.seed in members]
                 if not rows:
                     continue
                 for o in rows:
-                    if rules == "default" or args.verbose:
+                    if rules != "naive 7d<55%" or args.verbose:
                         print(f"  {rules:<13} {group:<8} seed {o.seed}: {describe(o)}")
                 print(summarize(scenario, rules, group, rows))
     print_feature_shift(shift_files, load_config())
