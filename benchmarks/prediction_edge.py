@@ -10,6 +10,7 @@ fired; for the regression season, the first cycle that fired for the main system
 the first regressed batch (hours after it) and any slate that fired elsewhere.
 
     python benchmarks/prediction_edge.py [--seeds 21,22,23] [--data-dir data/bench]
+    python benchmarks/prediction_edge.py --simulate   # clean slates' false-alarm rates
 
 The threshold was chosen on seeds 1-3 and 11-13 (the detection benchmark's); run it on
 seeds never used for that.
@@ -19,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from detection import INCIDENT, SEASON, fetch, season_file
 
 from monitor.backtest import cycle_times
@@ -68,11 +71,44 @@ def replay(path: Path, config: MonitorConfig) -> Season:
     return season
 
 
+def simulate(trials: int = 200_000, baseline_n: int = 1000) -> None:
+    """How often a clean slate fires: slates drawn from the baseline's own edge
+    distribution, their ratio interval computed as the check does, for three shapes
+    of edge (normal, and the heavier-tailed Laplace and Student t, 3 degrees of
+    freedom) and two slate sizes."""
+    from monitor.stats import ratio_interval
+
+    rng = np.random.default_rng(2026)
+    shapes: dict[str, Callable[[tuple[int, ...]], np.ndarray]] = {
+        "normal": lambda size: rng.normal(0.0, 3.5, size),
+        "laplace": lambda size: rng.laplace(0.0, 2.5, size),
+        "t3": lambda size: rng.standard_t(3, size) * 2.5,
+    }
+    print(f"simulated clean slates ({trials:,} each) against a baseline of {baseline_n:,}: "
+          "share whose whole ratio interval is below 0.75")
+    for n in (30, 50):
+        for name, draw in shapes.items():
+            slates = np.abs(draw((trials, n)))
+            bases = np.abs(draw((trials // 100, baseline_n)))
+            pick = rng.integers(0, len(bases), trials)
+            b_mean, b_std = bases.mean(1)[pick], bases.std(1, ddof=1)[pick]
+            fired = sum(ratio_interval(float(m), float(s), n, float(bm), float(bs),
+                                       baseline_n)[1] < 0.75
+                        for m, s, bm, bs in zip(slates.mean(1), slates.std(1, ddof=1),
+                                                b_mean, b_std, strict=True))
+            print(f"  slate of {n}, {name:<7} edges: {fired / trials:.5f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", default="21,22,23")
     parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
+    parser.add_argument("--simulate", action="store_true",
+                        help="only the simulated false-alarm rates of clean slates")
     args = parser.parse_args()
+    if args.simulate:
+        simulate()
+        return
     args.data_dir.mkdir(parents=True, exist_ok=True)
     config = load_config()
     print(f"{RULE} replayed hourly {SEASON[0]} – {SEASON[1]}")
