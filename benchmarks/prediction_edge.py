@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from detection import INCIDENT, SEASON, fetch, season_file
+from detection import INCIDENT, SEASON, first_bad_time, season_file
 
 from monitor.backtest import cycle_times
 from monitor.checks import CheckContext
@@ -71,13 +71,15 @@ def replay(path: Path, config: MonitorConfig) -> Season:
     return season
 
 
-def simulate(trials: int = 200_000, baseline_n: int = 1000) -> None:
+def simulate(config: MonitorConfig, trials: int = 200_000, baseline_n: int = 1000) -> None:
     """How often a clean slate fires: slates drawn from the baseline's own edge
     distribution, their ratio interval computed as the check does, for three shapes
     of edge (normal, and the heavier-tailed Laplace and Student t, 3 degrees of
-    freedom) and two slate sizes."""
+    freedom), at the rule's threshold and minimum slate and at slates of 30."""
     from monitor.stats import ratio_interval
 
+    rule = next(r for r in config.rules if r.name == RULE)
+    below = rule.below if rule.below is not None else 0.0
     rng = np.random.default_rng(2026)
     shapes: dict[str, Callable[[tuple[int, ...]], np.ndarray]] = {
         "normal": lambda size: rng.normal(0.0, 3.5, size),
@@ -85,15 +87,15 @@ def simulate(trials: int = 200_000, baseline_n: int = 1000) -> None:
         "t3": lambda size: rng.standard_t(3, size) * 2.5,
     }
     print(f"simulated clean slates ({trials:,} each) against a baseline of {baseline_n:,}: "
-          "share whose whole ratio interval is below 0.75")
-    for n in (30, 50):
+          f"share whose whole ratio interval is below {below}")
+    for n in sorted({30, rule.min_sample}):
         for name, draw in shapes.items():
             slates = np.abs(draw((trials, n)))
             bases = np.abs(draw((trials // 100, baseline_n)))
             pick = rng.integers(0, len(bases), trials)
             b_mean, b_std = bases.mean(1)[pick], bases.std(1, ddof=1)[pick]
             fired = sum(ratio_interval(float(m), float(s), n, float(bm), float(bs),
-                                       baseline_n)[1] < 0.75
+                                       baseline_n)[1] < below
                         for m, s, bm, bs in zip(slates.mean(1), slates.std(1, ddof=1),
                                                 b_mean, b_std, strict=True))
             print(f"  slate of {n}, {name:<7} edges: {fired / trials:.5f}")
@@ -106,11 +108,11 @@ def main() -> None:
     parser.add_argument("--simulate", action="store_true",
                         help="only the simulated false-alarm rates of clean slates")
     args = parser.parse_args()
+    config = load_config()
     if args.simulate:
-        simulate()
+        simulate(config)
         return
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    config = load_config()
     print(f"{RULE} replayed hourly {SEASON[0]} – {SEASON[1]}")
     for seed in (int(s) for s in args.seeds.split(",")):
         clean = replay(season_file("b", seed, args.data_dir), config)
@@ -121,14 +123,13 @@ def main() -> None:
               + f"; fired on {len(clean.fired)} {sorted(clean.fired)}")
         path = season_file("c", seed, args.data_dir)
         regressed = replay(path, config)
-        ((first_bad,),) = fetch(path, "SELECT min(predicted_at) FROM "
-                                "nba_predictions.player_prop_predictions "
-                                "WHERE system_id = ? AND game_date = ?",
-                                [MAIN_SYSTEM, INCIDENT[0]])
-        hits = sorted(at for (system, day), at in regressed.fired.items()
-                      if system == MAIN_SYSTEM and day >= str(INCIDENT[0]))
-        other = sorted(slate for slate in regressed.fired if not (
-            slate[0] == MAIN_SYSTEM and str(INCIDENT[0]) <= slate[1] < str(INCIDENT[1])))
+        first_bad = first_bad_time(path, "c", config)
+
+        def regressed_slate(slate: tuple[str, str]) -> bool:
+            return slate[0] == MAIN_SYSTEM and str(INCIDENT[0]) <= slate[1] < str(INCIDENT[1])
+
+        hits = sorted(at for slate, at in regressed.fired.items() if regressed_slate(slate))
+        other = sorted(slate for slate in regressed.fired if not regressed_slate(slate))
         seen = ("MISSED" if not hits else
                 f"first fired {hits[0]:%m-%d %H:%M}Z, "
                 f"{(hits[0] - first_bad).total_seconds() / 3600:.1f} h after the first "

@@ -166,7 +166,7 @@ class Settings(Strict):
     # The trailing days a slate's distance from the Vegas line is compared with, and the
     # lined predictions they must hold to be a baseline at all.
     edge_baseline_days: int = Field(14, ge=2, le=60)
-    edge_baseline_min_rows: int = Field(200, ge=1)
+    edge_baseline_min_rows: int = Field(200, ge=2)  # a spread needs two
     prediction_lookback_days: int = Field(3, ge=0, le=30)
     execution_lookback_days: int = Field(2, ge=0, le=30)
     # The older form of `critical_features` (see Sentinels); None when not given.

@@ -8,7 +8,9 @@
 -- row per change and side ('new', 'replaced').
 -- @start_date and @end_date bound the partition column: the first and last sample day.
 -- Per-feature columns: every fx_* projection is repeated per configured feature as
--- f0_*, f1_*, ... (monitor/warehouse/sql_dialect.py), one scan of the table.
+-- f0_*, f1_*, ... (monitor/warehouse/sql_dialect.py): more features add no pass over
+-- the table. It is read twice, both times only on the sample days: for the keys of
+-- each player's latest row, then for the JSON of the rows kept.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP,
 --         @sample_system ARRAY<STRING>, @sample_commit ARRAY<STRING>,
 --         @sample_replaced ARRAY<STRING>, @sample_side ARRAY<STRING>,

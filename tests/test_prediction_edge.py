@@ -18,8 +18,6 @@ from tests.contract import ContractDB, D, ts
 from tests.fakes.bigquery_server import measured_both_ways
 from tests.test_bigquery import rounded
 
-NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
-
 
 def row(**values: object) -> dict[str, object]:
     base: dict[str, object] = {

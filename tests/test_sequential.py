@@ -75,7 +75,7 @@ def test_a_worse_commit_is_detected_against_the_one_it_replaced() -> None:
     assert dict(obs["edge_drift"].context)["alternative"] == "0.00"
 
 
-def test_edge_cusum_needs_about_half_the_picks_of_the_hit_rate_one() -> None:
+def test_edge_cusum_needs_a_third_fewer_picks_than_the_hit_rate_one_or_better() -> None:
     old = days("old", D0, 10, 4.4, 0.63)
     needed = {}
     for metric in ("hit_rate_drift", "edge_drift"):

@@ -118,7 +118,8 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
     s_mae = cusum_gaussian_mean([(int(d["graded"] or 0), float(d["sum_abs_error"] or 0))
                                  for d in days], base.mae, base.sigma,
                                 base.mae * (1 + settings.mae_shift), cap)
-    # Bad rows were left out in SQL; say how many, so a reader can weigh the evidence.
+    # Bad rows (a non-finite error, line or outcome) were counted in SQL; say how many,
+    # so a reader can weigh the evidence.
     bad = (("invalid_rows", str(int(sums["invalid_rows"]))),
            ("duplicate_rows", str(int(sums["duplicate_rows"]))))
     facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"), *bad)

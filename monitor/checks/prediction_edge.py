@@ -56,8 +56,9 @@ def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Obser
     base_mean = safe_ratio(row["baseline_sum_abs_edge"], base_n)
     base_std = std_from_sums(base_n, float(row["baseline_sum_abs_edge"] or 0),
                              float(row["baseline_sum_sq_edge"] or 0))
-    judged = base_n >= min_baseline_rows and bool(base_mean) and base_std is not None
     ratio = ratio_iv = None
+    # min_baseline_rows >= 2 (config): a judged baseline has a spread.
+    judged = base_n >= min_baseline_rows and bool(base_mean)
     if judged and mean is not None and base_mean and base_std is not None:
         ratio = mean / base_mean
         ratio_iv = ratio_interval(mean, std, n, base_mean, base_std, base_n) \

@@ -16,8 +16,6 @@ from monitor.demo.schedule import SEASON_END, ScheduledGame, season_schedule
 
 Scenario = Literal["incident", "clean", "hit_rate_regression", "coverage_drop",
                    "missing_batch"]
-SCENARIOS: tuple[str, ...] = ("incident", "clean", "hit_rate_regression", "coverage_drop",
-                              "missing_batch")
 
 MAIN_SYSTEM = "catboost_v8"
 OTHER_SYSTEMS = ("ensemble_v1", "moving_average_baseline", "similarity_balanced_v1")

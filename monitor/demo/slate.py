@@ -101,7 +101,7 @@ class Batch:
 
 
 def draw_slate(day: dt.date, opts: DemoOptions, league: League, rng: np.random.Generator,
-                games: list[ScheduledGame]) -> Slate:
+               games: list[ScheduledGame]) -> Slate:
     teams = np.array([t for g in games for t in (g.away, g.home)])
     players = np.concatenate([
         rng.choice(np.flatnonzero(league.team_of == t), ACTIVE_PER_TEAM, replace=False)
@@ -135,8 +135,8 @@ def draw_slate(day: dt.date, opts: DemoOptions, league: League, rng: np.random.G
 
 
 def system_day(s_index: int, system: str, slate: Slate, opts: DemoOptions,
-                commits: dict[dt.date, str], revisions: dict[str, str],
-                rng: np.random.Generator) -> SystemDay:
+               commits: dict[dt.date, str], revisions: dict[str, str],
+               rng: np.random.Generator) -> SystemDay:
     affected = opts.affected(slate.day)
     broken = affected and system == MAIN_SYSTEM and opts.scenario == "incident"
     commit = BROKEN_COMMIT if broken else commits[slate.day]
@@ -152,7 +152,7 @@ def system_day(s_index: int, system: str, slate: Slate, opts: DemoOptions,
 
 
 def draw_batch(index: int, n_batches: int, start_hour: float, slate: Slate,
-                rng: np.random.Generator) -> Batch:
+               rng: np.random.Generator) -> Batch:
     """Which of the slate's players a batch predicted: all, most (partial), or none
     (failed); the slate's last batch is the retry that worked."""
     final = index == n_batches - 1
@@ -173,7 +173,7 @@ def draw_batch(index: int, n_batches: int, start_hour: float, slate: Slate,
 
 
 def predicted_points(slate: Slate, who: SystemDay, idx: np.ndarray,
-                      rng: np.random.Generator) -> np.ndarray:
+                     rng: np.random.Generator) -> np.ndarray:
     m = idx.size
     if who.broken:
         pred = np.where(slate.has_line[idx], slate.line[idx] + rng.normal(0, 4.4, m),
@@ -187,7 +187,7 @@ def predicted_points(slate: Slate, who: SystemDay, idx: np.ndarray,
 
 
 def log_row(slate: Slate, who: SystemDay, batch: Batch, ended: dt.datetime,
-             filled: np.ndarray, rng: np.random.Generator) -> dict[str, object]:
+            filled: np.ndarray, rng: np.random.Generator) -> dict[str, object]:
     """The batch's prediction_execution_log row (its draws after the predictions')."""
     day, idx, m = slate.day, batch.idx, batch.idx.size
     requested = slate.n if batch.index == 0 else int((~slate.called_off).sum())
@@ -220,8 +220,8 @@ def log_row(slate: Slate, who: SystemDay, batch: Batch, ended: dt.datetime,
 
 
 def graded_columns(slate: Slate, predicted: dict[str, pa.Array], idx: np.ndarray,
-                    pred: np.ndarray, li: np.ndarray, rec: np.ndarray,
-                    rng: np.random.Generator) -> dict[str, pa.Array]:
+                   pred: np.ndarray, li: np.ndarray, rec: np.ndarray,
+                   rng: np.random.Generator) -> dict[str, pa.Array]:
     """The prediction_accuracy rows of the slate's final batch, graded next morning:
     the prediction's columns (the two tables share them by contract) and the outcome."""
     graded_at = _utc(slate.day + dt.timedelta(days=1), 9.0 + float(rng.uniform(0, 1)))

@@ -21,7 +21,8 @@ def finite(value: Any) -> Any:
 
 
 def dumps(value: Any, **kwargs: Any) -> str:
-    """json.dumps that refuses to write NaN/Infinity (they become null first)."""
+    """json.dumps that refuses to write NaN/Infinity: a document holding one is written
+    again with them as null."""
     try:
         # Most documents hold none: copying one first cost validate-daily's JSON
         # output on a big warehouse a tenth of a second for nothing.
