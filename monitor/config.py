@@ -10,6 +10,7 @@ import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -174,6 +175,20 @@ class Settings(Strict):
     sequential: Sequential = Sequential()
     freshness: Freshness = Freshness()
     provenance: Provenance = Provenance()
+    # Where this deployment serves docs/: a relative runbook_url is joined to it. None:
+    # a relative runbook_url is shown as text, not a link.
+    runbook_base_url: str | None = None
+
+    @field_validator("runbook_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or any(
+                    ch.isspace() for ch in value):
+                raise ValueError(f"{value!r}: an absolute http(s) URL, e.g. the folder "
+                                 "where this deployment serves docs/")
+        return value
 
 
 class Resolve(Strict):

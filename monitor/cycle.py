@@ -44,7 +44,7 @@ COMMIT_PROVENANCE_DAYS = 120
 CHECK_ERROR_RULE = Rule(
     name="monitor_check_error", metric="check_error", description="a check could not run",
     above=0, evidence="point", severity="warning", group_by=["check"],
-    repeat_interval=dt.timedelta(hours=6),
+    repeat_interval=dt.timedelta(hours=6), runbook_url="runbooks.md#monitor_check_error",
 )
 # A cycle where every check had no data is not a quiet success: unless the calendar
 # says no games are expected (an off day), it says so, once, through alert state.
@@ -54,6 +54,7 @@ NO_DATA_RULE = Rule(
                 "unknown)",
     above=0, evidence="point", severity="warning", group_by=["scope"],
     repeat_interval=dt.timedelta(hours=24), resolve={"announce": False, "after_runs": 1},
+    runbook_url="runbooks.md#monitor_no_data",
 )
 BUILT_IN_RULES = (CHECK_ERROR_RULE, NO_DATA_RULE)
 
@@ -153,7 +154,8 @@ def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule],
 
 
 def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
-                  threads: bool, provenance: Mapping[str, Mapping[str, str]]) -> (
+                  threads: bool, provenance: Mapping[str, Mapping[str, str]],
+                  runbook_base_url: str | None = None) -> (
     list[PlannedMessage]
 ):
     """One message per rule and kind; resolutions go to each alert's own thread."""
@@ -169,7 +171,8 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
                      "one message says both", rule_name, extra={"rule": rule_name})
         rule = rules[rule_name]
         message = (resolved_message(rule, alerts) if kind == "resolved"
-                   else alert_message(rule, alerts, kind=kind, provenance=provenance))
+                   else alert_message(rule, alerts, kind=kind, provenance=provenance,
+                                      runbook_base_url=runbook_base_url))
         identity = "|".join([kind, *sorted(a.pending_key or a.fingerprint for a in alerts)])
         key = hashlib.sha256(identity.encode()).hexdigest()[:24]
         planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message, key))
@@ -268,7 +271,8 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     for commit, shifted in shifts_by_commit(results).items():
         provenance.setdefault(commit, {})["features shifted"] = shifted
     summary.planned = plan_messages(owed, rules, threads=notifier.supports_threads,
-                                    provenance=provenance)
+                                    provenance=provenance,
+                                    runbook_base_url=config.settings.runbook_base_url)
     summary.events = list(new_events)
     if dry_run:
         return

@@ -22,6 +22,8 @@ class DailyReport:
     results: list[CheckResult]
     generated_at: dt.datetime
     calendar: LeagueCalendar | None = None
+    # settings.runbook_base_url: a relative runbook_url is joined to it, else shown as text.
+    runbook_base_url: str | None = None
 
     @property
     def calendar_note(self) -> str:
@@ -60,10 +62,12 @@ def validate_daily(warehouse: Warehouse, config: MonitorConfig, date: dt.date,
     ctx = CheckContext(as_of=now, config=config, mode="daily", target_date=date,
                        calendar=league)
     if league.expects_slate(date) is False and not wrote_anything(warehouse, date):
-        return DailyReport(date, off_day(date, league), now, league)
+        return DailyReport(date, off_day(date, league), now, league,
+                           config.settings.runbook_base_url)
     # Predictions or batches on a date the calendar has no game for: the calendar is
     # stale, and the checks judge the data (freshness names the unknown games).
-    return DailyReport(date, run_checks(warehouse, ctx), now, league)
+    return DailyReport(date, run_checks(warehouse, ctx), now, league,
+                       config.settings.runbook_base_url)
 
 
 # Batches for a game date run from the days before it (early slates) to a few days

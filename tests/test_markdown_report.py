@@ -24,7 +24,7 @@ def check(config: MonitorConfig, name: str, metrics: list[str],
     return evaluate_check(name, metrics, observations, rules, "no rows for game date 2026-01-09")
 
 
-def failing_report(config: MonitorConfig) -> DailyReport:
+def failing_report(config: MonitorConfig, runbook_base_url: str | None = None) -> DailyReport:
     labels = make_labels(system_id="catboost_v8", game_date=D, build_commit_sha="0b5e11ad")
     mismatch = Observation("feature_defaults", "mismatch_share", labels, 0.823, 390,
                            wilson_interval(321, 390))
@@ -37,7 +37,7 @@ def failing_report(config: MonitorConfig) -> DailyReport:
         check(config, "freshness", ["slate_batches"], []),
         CheckResult("vegas_coverage_trend", Status.ERROR,
                     "WarehouseError: query 'vegas_coverage_trend' failed: | timeout"),
-    ], NOW)
+    ], NOW, runbook_base_url=runbook_base_url)
 
 
 def passing_report(config: MonitorConfig) -> DailyReport:
@@ -59,10 +59,16 @@ def test_markdown_for_failures_has_verdict_table_and_next_steps(config: MonitorC
     assert text.splitlines()[0].startswith("**💥 validate-daily 2026-01-09: ERROR**")
     assert "| feature_defaults | ❌ fail |" in text
     assert "sample too small" in text  # 40 picks at 45%: reported, not failed
-    assert "<https://runbooks.example.com/prediction-monitor#feature-defaults>" in text
+    # No settings.runbook_base_url: the relative runbook_url is text, not a link.
+    assert "Runbook: `runbooks.md#vegas_line_feature_mismatch`." in text
     assert "feature_values_at_prediction_time --param game_date=2026-01-09" in text
     assert "\\| timeout" in text  # a pipe in data does not break the table
     golden("validate_daily_failing.md", text)
+
+
+def test_markdown_links_the_runbook_under_the_configured_base(config: MonitorConfig) -> None:
+    text = render_markdown(failing_report(config, "https://docs.test/monitor"))
+    assert "Runbook: <https://docs.test/monitor/runbooks.md#vegas_line_feature_mismatch>." in text
 
 
 def test_markdown_for_a_healthy_day(config: MonitorConfig) -> None:

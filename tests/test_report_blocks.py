@@ -35,8 +35,15 @@ def test_failing_day_names_the_commit_with_a_row_per_check_and_next_steps(
                                                 "freshness", "vegas_coverage_trend"]
     steps = payload["blocks"][-1]["text"]["text"]
     assert steps.startswith("*Next steps*") and steps.count("\n•") == 3
-    assert "|Runbook>" in steps
+    assert "Runbook: `runbooks.md#vegas_line_feature_mismatch`" in steps  # no base: text
+    assert "|Runbook>" not in steps
     golden("validate_daily_failing.blocks.json", payload)
+
+
+def test_next_steps_link_the_runbook_under_the_configured_base(config: MonitorConfig) -> None:
+    payload = report_blocks(failing_report(config, "https://docs.test/monitor/"))
+    steps = payload["blocks"][-1]["text"]["text"]
+    assert "<https://docs.test/monitor/runbooks.md#vegas_line_feature_mismatch|Runbook>" in steps
 
 
 def test_healthy_day(config: MonitorConfig) -> None:

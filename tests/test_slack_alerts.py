@@ -80,8 +80,22 @@ def test_firing_alert_posts_one_message_with_the_evidence(db: ContractDB,
     body = json.dumps(blocks, ensure_ascii=False)
     assert "`bad0c0de`" in body and "`catboost_v8`" in body
     assert "mismatch_share *100.0%* (n=40, 95% CI 91.2%–100.0%)" in body
-    assert "2026-01-09" in body and "Runbook>" in body
+    assert "2026-01-09" in body
+    # No settings.runbook_base_url: the rule's relative runbook_url is text, not a link.
+    assert "Runbook: `runbooks.md#vegas_line_feature_mismatch`" in body
     assert ("fired", "r1", None) in events(db)
+
+
+def test_the_runbook_is_a_link_under_the_configured_base(db: ContractDB, bot_env: FakeSlack,
+                                                         tmp_path: Path) -> None:
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text().replace(
+        "\nsettings:\n", "\nsettings:\n  runbook_base_url: https://docs.test/pm/\n", 1))
+    broken_slate(db)
+    db.close()
+    assert run(db, T0, "r1", "--config", str(config)) == 0
+    body = json.dumps(bot_env.posts()[0]["blocks"], ensure_ascii=False)
+    assert "<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|Runbook>" in body
 
 
 def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,

@@ -378,8 +378,8 @@ def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
     db.close()
     config = tmp_path / "alerts.yaml"
     config.write_text((ROOT / "alerts.yaml").read_text().replace(
-        "    runbook_url: https://runbooks.example.com/prediction-monitor#feature-defaults\n",
-        "    runbook_url: https://runbooks.example.com/prediction-monitor#feature-defaults\n"
+        "    runbook_url: runbooks.md#vegas_line_feature_mismatch\n",
+        "    runbook_url: runbooks.md#vegas_line_feature_mismatch\n"
         "    silences:\n      - matchers: {system_id: shadow_v1}\n"
         "        expires_at: 2099-01-01T00:00:00Z\n        comment: known shadow\n", 1))
     env = clean_env(**slack_env(slack), MONITOR_METRICS_DIR=str(tmp_path / "metrics"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.config import Rule
-from monitor.report.format import format_interval, format_value
+from monitor.report.format import format_interval, format_value, runbook_link
 from monitor.rules.state import AlertState, Evidence
 
 MAX_BLOCKS = 50  # Slack's limit per message
@@ -92,8 +92,10 @@ def _hints(ev: Evidence, labels: Sequence[tuple[str, str]],
 
 
 def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firing",
-                  provenance: Mapping[str, Mapping[str, str]] | None = None) -> SlackMessage:
-    """One message per rule per run, listing every affected label set."""
+                  provenance: Mapping[str, Mapping[str, str]] | None = None,
+                  runbook_base_url: str | None = None) -> SlackMessage:
+    """One message per rule per run, listing every affected label set. A relative
+    runbook_url is joined to `runbook_base_url` (settings), else shown as text."""
     provenance = provenance or {}
     icon = SEVERITY_ICON[rule.severity]
     verb = {"repeat": "still firing", "fired_resolved": "fired and resolved since"}.get(
@@ -124,8 +126,9 @@ def alert_message(rule: Rule, alerts: Sequence[AlertState], *, kind: str = "firi
             f"has been clear for {rule.resolve.after_runs} run"
             f"{'s' if rule.resolve.after_runs != 1 else ''} since.")}]})
     if rule.runbook_url:
-        blocks.append({"type": "section", "text": {
-            "type": "mrkdwn", "text": f"<{escape(rule.runbook_url)}|Runbook>"}})
+        text, url = runbook_link(rule.runbook_url, runbook_base_url)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"<{escape(url)}|Runbook>" if url else f"Runbook: `{escape(text)}`")}})
     if kind in ("firing", "repeat"):
         blocks.append(action_buttons(button_value(alerts), ("acknowledge", "silence_24h")))
     assert len(blocks) <= MAX_BLOCKS

@@ -69,7 +69,9 @@ def report_blocks(report: DailyReport) -> dict[str, Any]:
     for r in report.results:
         if r.status in NOT_OK:
             step, links = next_step(r, report)
-            runbook = " " + " ".join(f"<{escape(url)}|Runbook>" for url in links) if links else ""
+            runbook = " " + " ".join(f"<{escape(url)}|Runbook>" if url
+                                     else f"Runbook: `{escape(text)}`"
+                                     for text, url in links) if links else ""
             steps.append(f"• {escape(step)}{runbook}")
     if steps:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(

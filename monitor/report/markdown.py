@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from monitor.checks.feature_shift import changed_commits
 from monitor.model import CheckResult, Status
+from monitor.report.format import runbook_link
 from monitor.validate import DailyReport
 
 ICONS = {Status.OK: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.NO_DATA: "❔",
@@ -66,13 +67,17 @@ def render_markdown(report: DailyReport) -> str:
 
 def _next_step(result: CheckResult, report: DailyReport) -> str:
     step, links = next_step(result, report)
-    runbook = " Runbook: " + ", ".join(f"<{url}>" for url in links) + "." if links else ""
+    runbook = (" Runbook: " + ", ".join(f"<{url}>" if url else f"`{text}`"
+                                        for text, url in links) + "." if links else "")
     return f"{_cell(step) if result.status is Status.ERROR else step}{runbook}"
 
 
-def next_step(result: CheckResult, report: DailyReport) -> tuple[str, list[str]]:
-    """The next step for a check that is not ok, and its runbook links (also rendered
-    as Block Kit for Slack, monitor/report/blocks.py)."""
+def next_step(result: CheckResult, report: DailyReport) -> (
+    tuple[str, list[tuple[str, str | None]]]
+):
+    """The next step for a check that is not ok, and its runbook links as (text, url
+    or None: no link, see runbook_link) (also rendered as Block Kit for Slack,
+    monitor/report/blocks.py)."""
     date = report.date.isoformat()
     if result.status is Status.ERROR:
         return f"`{result.name}`: the monitor could not run this check — {result.summary}", []
@@ -81,6 +86,7 @@ def next_step(result: CheckResult, report: DailyReport) -> tuple[str, list[str]]
                 "and grading ran."), []
     firing = [f for f in result.findings if f.state == "firing"]
     rules = sorted({f.rule for f in firing})
-    links = sorted({f.runbook_url for f in firing if f.runbook_url})
+    links = [runbook_link(url, report.runbook_base_url)
+             for url in sorted({f.runbook_url for f in firing if f.runbook_url})]
     step = NEXT_STEPS.get(result.name, "Investigate the evidence above.").format(date=date)
     return f"`{result.name}` ({', '.join(rules)}): {step}", links
