@@ -1,5 +1,5 @@
-"""Each default has one home, monitor/config.py: the README's settings reference lists
-every key with that default, and the shipped alerts.yaml gives only what it changes."""
+"""Each default has one home, monitor/config.py: the settings reference (docs/configuration.md)
+lists every key with that default, and the shipped alerts.yaml gives only what it changes."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from monitor.config import MonitorConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
-# Lists of entries without defaults, each with a README section of its own.
+CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text()
+# Lists of entries without defaults, each with a section of its own in that page.
 DOCUMENTED_ELSEWHERE = {"rules", "critical_features"}
 
 
@@ -56,8 +56,8 @@ def spelled(value: Any) -> str:
     raise TypeError(f"spelled() cannot write a default of type {type(value).__name__}")
 
 
-def readme_table() -> dict[str, tuple[str, str]]:
-    section = README.split("\n### Settings reference\n", 1)[1].split("\n#", 1)[0]
+def reference_table() -> dict[str, tuple[str, str]]:
+    section = CONFIGURATION.split("\n## Settings reference\n", 1)[1].split("\n#", 1)[0]
     rows = re.finditer(r"^\| `(?P<key>[a-z0-9_.]+)` \| (?P<default>[^|]+) \| (?P<what>.*) \|$",
                        section, re.MULTILINE)
     return {m["key"]: (m["default"], m["what"].strip()) for m in rows}
@@ -72,14 +72,14 @@ def test_the_defaults_walk_finds_nested_and_optional_blocks() -> None:
         "none", "`false`", '`"11:00"`', '`"15 * * * *"`', "`[7, 28]`", "`20.0`"]
 
 
-def test_every_setting_is_in_the_readme_with_its_default_from_config_py() -> None:
-    table = readme_table()
+def test_every_setting_is_in_the_reference_with_its_default_from_config_py() -> None:
+    table = reference_table()
     expected = {key: spelled(value) for key, value in defaults(MonitorConfig)}
     to_add = [f"| `{key}` | {default} | <what it does> |" for key, default in expected.items()
               if table.get(key, ("", ""))[0] != default]
-    assert to_add == [], ("add (or correct) in README's settings reference, default from "
-                          "monitor/config.py:\n" + "\n".join(to_add))
-    assert sorted(set(table) - set(expected)) == [], "README lists keys config.py lacks"
+    assert to_add == [], ("add (or correct) in the settings reference of docs/configuration.md, "
+                          "default from monitor/config.py:\n" + "\n".join(to_add))
+    assert sorted(set(table) - set(expected)) == [], "the reference lists keys config.py lacks"
     assert [key for key, (_, what) in table.items() if not what] == []
 
 
