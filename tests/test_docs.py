@@ -159,13 +159,13 @@ LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 
 def relative_links(page: Path) -> list[str]:
-    text, out, fence = page.read_text(), [], False
-    for line in text.splitlines():
+    prose, fence = [], False  # link text may wrap over lines; code blocks hold no links
+    for line in page.read_text().splitlines():
         if line.startswith("```"):
             fence = not fence
         elif not fence:
-            out += [t for t in LINK.findall(line) if not urlsplit(t).scheme]
-    return out
+            prose.append(line)
+    return [t for t in LINK.findall("\n".join(prose)) if not urlsplit(t).scheme]
 
 
 def broken(page: Path, target: str) -> str | None:
@@ -196,3 +196,13 @@ def test_every_rules_runbook_is_a_section_of_the_runbooks_page() -> None:
     sections = anchors(DOCS / "runbooks.md")
     assert [r.name for r in rules if r.runbook_url != f"runbooks.md#{r.name}"] == []
     assert sorted(r.name for r in rules if r.name not in sections) == []
+
+
+def test_the_readme_is_a_short_way_in() -> None:
+    # What it is, the two set-up commands (the second is what .ci/run runs), what the
+    # demo shows, the everyday commands and links; the rest lives in docs/.
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    assert "make demo" in readme and "`.ci/run` calls `make test`" in readme
+    assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
+    assert all(f"(docs/{page.name})" in readme for page in DOCS.glob("*.md"))
