@@ -17,19 +17,25 @@ if TYPE_CHECKING:
 
 
 def _date(text: str) -> dt.date:
+    """A --date/--start/--end flag: a date within monitor.date_bounds' years, else a
+    usage error (argparse names the flag and exits 2)."""
+    from monitor.date_bounds import parse_bounded_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        return parse_bounded_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _timestamp(text: str) -> dt.datetime:
+    """An --as-of flag: a timestamp (UTC unless it says) within monitor.date_bounds'
+    years, else a usage error (argparse names the flag and exits 2)."""
+    from monitor.date_bounds import parse_bounded_timestamp
+
     try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a timestamp (e.g. 2026-01-10T15:15:00Z)") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return parse_bounded_timestamp(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:

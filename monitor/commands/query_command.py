@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import sys
 from typing import Any
 
@@ -25,11 +24,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def parse_value(kind: str, text: str) -> Any:
+    from monitor.date_bounds import parse_bounded_date, parse_bounded_timestamp
+
     if kind == "DATE":
-        return dt.date.fromisoformat(text)
+        return parse_bounded_date(text)
     if kind == "TIMESTAMP":
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return parse_bounded_timestamp(text)
     if kind == "INT64":
         return int(text)
     if kind == "FLOAT64":
@@ -39,7 +39,7 @@ def parse_value(kind: str, text: str) -> Any:
     if kind == "ARRAY<STRING>":
         return [v for v in text.split(",") if v]
     if kind == "ARRAY<DATE>":
-        return [dt.date.fromisoformat(v) for v in text.split(",") if v]
+        return [parse_bounded_date(v) for v in text.split(",") if v]
     return text
 
 
