@@ -18,7 +18,7 @@ from typing import Any
 
 from monitor.checks.provenance_checks import COMMIT, ProvenanceCheck
 from monitor.config import MonitorConfig
-from monitor.gate import GateVerdict, check_batch, verdict_of
+from monitor.gate import GateReason, GateVerdict, check_batch, verdict_of
 from monitor.model import Observation, commit_label, iso, make_labels
 from monitor.rules.evaluate import evaluate_check
 from monitor.warehouse.base import QueryRunner, Record
@@ -142,9 +142,37 @@ def judge_batch(warehouse: QueryRunner, config: MonitorConfig, batch: Record) ->
     rows = batch_rows(warehouse, batch)
     features = check_batch(rows, config=config)
     from_log = verdict_of(provenance.findings, len(rows), rules)
-    reasons = sorted((*features.reasons, *from_log.reasons), key=lambda r: not r.blocking)
-    verdict = GateVerdict(features.blocked or from_log.blocked, tuple(reasons), len(rows))
+    short = missing_rows(batch, len(rows))
+    # An empty batch has nothing for the gate to judge ("too small": 0 rows): its
+    # emptiness is the reason.
+    judged = () if short and not rows else features.reasons
+    reasons = sorted((*([short] if short else []), *judged, *from_log.reasons),
+                     key=lambda r: not r.blocking)
+    verdict = GateVerdict(features.blocked or from_log.blocked or short is not None,
+                          tuple(reasons), len(rows))
     return BatchVerdict(batch, verdict, serving, unjudgeable(batch, len(rows), verdict))
+
+
+def missing_rows(batch: Record, found: int) -> GateReason | None:
+    """A blocking reason when the rows found cannot be the batch the log announces: no
+    row at all ("too small to judge" would pass a batch whose predictions are gone), or
+    under half of its players_predicted. A failed batch cannot be told (unjudgeable) and
+    a blocked one was never meant to be written: neither is judged here."""
+    if batch["status"] in ("failed", "blocked"):
+        return None
+    expected = batch["players_predicted"]
+    window = (f"between {iso(batch['execution_start_timestamp'])} and "
+              f"{iso(batch['execution_end_timestamp'])}")
+    if found == 0:
+        said = (f"the log says {expected} predicted" if expected is not None
+                else "the log gives no players_predicted")
+        return GateReason("empty_batch", "critical", "feature_rows", None, None, 0, None,
+                          f"empty batch: no prediction rows found {window} ({said})")
+    if expected is not None and found < expected / 2:
+        return GateReason("partial_batch", "critical", "feature_rows", None, None, found,
+                          None, f"partial batch: {found} rows found {window}, under half "
+                                f"of the {expected} the log says were predicted")
+    return None
 
 
 def unjudgeable(batch: Record, found: int, verdict: GateVerdict) -> str | None:
@@ -152,7 +180,8 @@ def unjudgeable(batch: Record, found: int, verdict: GateVerdict) -> str | None:
     nothing to judge (what it wrote is partial at best). Fewer rows than the log says
     were predicted (rows stamped outside the batch's run, or not written yet) would
     judge a part as the whole: a pass on them means nothing, though a block still
-    blocks. A blocked batch's rows were never meant to be written."""
+    blocks (under half of them, or none, blocks: missing_rows). A blocked batch's rows
+    were never meant to be written."""
     status = batch["status"]
     if status == "failed":
         return (f"the batch failed (status 'failed': "

@@ -151,7 +151,7 @@ def test_the_same_answers_on_duckdb_and_through_bigquery(
     ids = small_warehouse(db)
     db.close()
     as_of = ts(D, 20).isoformat()
-    expected = {"stale": 1, "older": 0, "blocked": 1, "lost": 2, "good": 0}
+    expected = {"stale": 1, "older": 0, "blocked": 1, "lost": 1, "good": 0}
     answers: dict[str, dict[str, Any]] = {}
     for name, eid in ids.items():
         code, out, _ = check(capsys, "--warehouse", db.url, "--execution-id", eid,
@@ -168,9 +168,13 @@ def test_the_same_answers_on_duckdb_and_through_bigquery(
     blocked = answers["blocked"]["batches"][0]
     assert [r["rule"] for r in blocked["reasons"]] == ["batch_blocked", "min_rows"]
     assert "ppm_default_filled" in blocked["reasons"][0]["message"]
-    assert answers["lost"]["verdict"] == "cannot-tell"
-    assert answers["lost"]["batches"][0]["cannot_tell"].startswith(
-        "log says 40 predicted, 0 rows found between 2026-01-09T16:00:00+00:00 and ")
+    # Its rows never written: an empty batch blocks.
+    lost = answers["lost"]["batches"][0]
+    assert answers["lost"]["verdict"] == "block" and lost["cannot_tell"] is None
+    assert [r["rule"] for r in lost["reasons"]] == ["empty_batch"]
+    assert lost["reasons"][0]["message"] == (
+        "empty batch: no prediction rows found between 2026-01-09T16:00:00+00:00 and "
+        "2026-01-09T16:05:00+00:00 (the log says 40 predicted)")
     assert answers["good"]["batches"][0]["rows"] == 40
 
     shutil.copy(db.path, tmp_path / "bq.duckdb")
@@ -210,15 +214,15 @@ def test_a_failed_batch_and_a_batch_missing_rows_cannot_be_told(
     # Failed half way: the rows it wrote are no batch to judge, pass or block.
     db.batch(status="failed", predicted=6, error="KeyError: 'ppm'", started=ts(D, 10),
              execution_id="failed")
-    # The log says 200 predicted; 8 rows are in its run, the rest stamped after its end.
+    # The log says 200 predicted; 150 rows are in its run, the rest stamped after its end.
     db.batch(predicted=200, started=ts(D, 11), execution_id="short")
     # The log says 40; 35 found, and they are broken enough to block: a block blocks.
     db.batch(predicted=40, started=ts(D, 12), execution_id="short-broken")
     # Every row found: judged.
     db.batch(predicted=40, started=ts(D, 13), execution_id="whole")
     for i in range(200):
-        late = dt.timedelta(minutes=1 if i < 8 else 6, seconds=i)
-        db.prediction(cf=broken, predicted_at=ts(D, 11) + late)
+        late = dt.timedelta(minutes=1 if i < 150 else 6, seconds=i % 60)
+        db.prediction(predicted_at=ts(D, 11) + late)
         if i < 6:
             db.prediction(cf=broken, predicted_at=ts(D, 10) + dt.timedelta(minutes=1))
         if i < 35:
@@ -234,7 +238,7 @@ def test_a_failed_batch_and_a_batch_missing_rows_cannot_be_told(
     code, short = answers["short"]
     assert code == 2 and short["verdict"] == "cannot-tell"
     assert short["cannot_tell"].startswith(
-        "log says 200 predicted, 8 rows found between 2026-01-09T11:00:00+00:00 and "
+        "log says 200 predicted, 150 rows found between 2026-01-09T11:00:00+00:00 and "
         "2026-01-09T11:05:00+00:00")
     code, short_broken = answers["short-broken"]
     assert code == 1 and short_broken["verdict"] == "block"
@@ -245,6 +249,46 @@ def test_a_failed_batch_and_a_batch_missing_rows_cannot_be_told(
                          "--as-of", ts(D, 23).isoformat())
     assert code == 2 and out.startswith("CANNOT-TELL: catboost_v8 2026-01-09 ")
     assert "  cannot tell: the batch failed (status 'failed': KeyError: 'ppm')" in out
+
+
+def test_a_batch_whose_rows_are_gone_or_mostly_gone_blocks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No rows, or under half of what the log says was predicted, is no batch to
+    publish: it blocks, where "too small to judge" would pass it."""
+    db = ContractDB(tmp_path / "w.duckdb")
+    db.batch(day=D - dt.timedelta(days=1), started=ts(D - dt.timedelta(days=1), 10))
+    # The log row is there, its predictions are gone and its count is NULL.
+    db.batch(predicted=0, started=ts(D, 10), execution_id="gone")
+    db.wh.connection.execute(
+        "UPDATE nba_predictions.prediction_execution_log SET players_predicted = NULL "
+        "WHERE execution_id = 'gone'")
+    db.batch(predicted=40, started=ts(D, 11), execution_id="none-of-40")
+    # 12 healthy rows of the 40 announced: under half.
+    db.batch(predicted=40, started=ts(D, 12), execution_id="twelve-of-40")
+    for i in range(12):
+        db.prediction(predicted_at=ts(D, 12) + dt.timedelta(minutes=1, seconds=i))
+    db.close()
+    answers = run_all(capsys, db, "gone", "none-of-40", "twelve-of-40")
+    code, gone = answers["gone"]
+    assert code == 1 and gone["verdict"] == "block" and gone["rows"] == 0
+    assert [(r["rule"], r["severity"]) for r in gone["reasons"]] == [
+        ("empty_batch", "critical")]
+    assert gone["reasons"][0]["message"] == (
+        "empty batch: no prediction rows found between 2026-01-09T10:00:00+00:00 and "
+        "2026-01-09T10:05:00+00:00 (the log gives no players_predicted)")
+    code, none = answers["none-of-40"]
+    assert code == 1 and none["reasons"][0]["message"].endswith("(the log says 40 predicted)")
+    code, twelve = answers["twelve-of-40"]
+    assert code == 1 and twelve["verdict"] == "block" and twelve["cannot_tell"] is None
+    assert twelve["reasons"][0]["rule"] == "partial_batch"
+    assert twelve["reasons"][0]["message"].startswith("partial batch: 12 rows found between ")
+    assert twelve["reasons"][0]["message"].endswith(
+        "under half of the 40 the log says were predicted")
+    code, out, _ = check(capsys, "--warehouse", db.url, "--execution-id", "gone",
+                         "--as-of", ts(D, 23).isoformat())
+    assert code == 1 and out.startswith("BLOCK: catboost_v8 2026-01-09 ")
+    assert "  - critical empty batch: no prediction rows found" in out
+    assert "too small to judge" not in out
 
 
 def test_a_batch_too_small_for_the_rules_says_which_rule_did_not_judge(
