@@ -26,7 +26,9 @@ line/flag mismatch, malformed rows — into the same row that query returns; the
 feature_defaults check turns it into observations and the configured rules judge them
 (their thresholds, min_sample and interval evidence). A critical rule that fires
 blocks; a warning is a reason that lets the batch pass; a rule whose sample is under its
-min_sample says so (info) and passes.
+min_sample says so (info) and passes. Beside them the gate has two rules of its own, at
+any size (gate_rules): most rows holding no critical feature, and copies of a
+prediction_id (more copies than predictions blocks, any copy warns).
 """
 
 from __future__ import annotations
@@ -166,17 +168,73 @@ def check_batch(rows: Any, *, config: MonitorConfig | None = None) -> GateVerdic
 
     records = _records(rows)
     distinct, duplicates = _latest_copies(records)
+    config = config or default_config()
+    features = config.features
+    built_in = gate_rules(distinct, duplicates, features)
     # Copies of one prediction are one row to the query: they must not make a batch
     # look big enough to judge.
     if len(distinct) < MIN_ROWS:
-        return too_small(len(records), len(distinct))
-    config = config or default_config()
-    features = config.features
-    check = FeatureDefaults()
-    observations = check.observe(_counted(distinct, duplicates, features), features)
-    rules = config.rules_for(set(check.metrics))
-    result = evaluate_check(check.name, check.metrics, observations, rules, "no rows")
-    return verdict_of(result.findings, len(records), rules)
+        verdict = too_small(len(records), len(distinct))
+    else:
+        check = FeatureDefaults()
+        observations = check.observe(_counted(distinct, duplicates, features), features)
+        rules = config.rules_for(set(check.metrics))
+        result = evaluate_check(check.name, check.metrics, observations, rules, "no rows")
+        verdict = verdict_of(result.findings, len(records), rules)
+    if not built_in:
+        return verdict
+    reasons = sorted((*built_in, *verdict.reasons), key=lambda r: not r.blocking)
+    return GateVerdict(any(r.blocking for r in reasons), tuple(reasons), len(records))
+
+
+# The gate's own rules, not alerts.yaml's: what no batch may be published with, at any
+# size. The cycle judges the same rows with critical_features_missing, a warning (a
+# slate already written is watched, not stopped).
+LACKING_FEATURES = "most_rows_lack_features"
+DUPLICATE_IDS = "duplicate_prediction_ids"
+
+
+def gate_rules(distinct: Sequence[Mapping[str, Any]], duplicates: int,
+               features: Sequence[CriticalFeature]) -> list[GateReason]:
+    """The gate's built-in rules on a batch, one row per prediction (`distinct`) and
+    its `duplicates` extra copies: more than half of the rows lacking the critical
+    features blocks (the seed's failure at its worst: absent, null, malformed JSON, not
+    an object, or an object holding none of the configured features as a number — a
+    missing key alone is not); more copies than distinct ids blocks; any copy warns."""
+    out: list[GateReason] = []
+    lacking = sum(1 for r in distinct if _lacks_features(r.get("critical_features"),
+                                                          features))
+    if distinct and lacking * 2 > len(distinct):
+        share = lacking / len(distinct)
+        out.append(GateReason(
+            LACKING_FEATURES, "critical", "rows_lacking_features", None, share,
+            len(distinct), None,
+            f"{LACKING_FEATURES}: {lacking} of {len(distinct)} rows ({share:.1%}) hold no "
+            "critical feature (critical_features absent, null, malformed, not an object "
+            "or without any configured feature as a number): more than half blocks"))
+    if duplicates:
+        blocks = duplicates > len(distinct)
+        ids = len(distinct)
+        out.append(GateReason(
+            DUPLICATE_IDS, "critical" if blocks else "warning", "duplicate_rows", None,
+            None, duplicates, None,
+            f"{DUPLICATE_IDS}: {duplicates} extra copies of a prediction_id beside "
+            f"{ids} distinct predictions" + (": more copies than predictions blocks"
+                                             if blocks else "")))
+    return out
+
+
+def _lacks_features(cell: Any, features: Sequence[CriticalFeature]) -> bool:
+    """True when a critical_features cell gives none of the configured features as a
+    finite number: no object at all, or an object without any of them."""
+    kind, obj = _parsed(cell)
+    if kind != "object":
+        return True
+    for f in features:
+        _, value = _feature_value(obj, f.key)
+        if value is not None and math.isfinite(value):
+            return False
+    return True
 
 
 def default_config() -> MonitorConfig:
@@ -413,6 +471,6 @@ def _counted(rows: Sequence[Mapping[str, Any]], duplicates: int,
     return out
 
 
-__all__ = ["MIN_ROWS", "REQUIRED_COLUMNS", "GateInputError", "GateReason", "GateVerdict",
-           "check_batch", "default_config", "feature_defaults_row", "too_small",
-           "verdict_of"]
+__all__ = ["DUPLICATE_IDS", "LACKING_FEATURES", "MIN_ROWS", "REQUIRED_COLUMNS",
+           "GateInputError", "GateReason", "GateVerdict", "check_batch", "default_config",
+           "feature_defaults_row", "gate_rules", "too_small", "verdict_of"]

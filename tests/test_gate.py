@@ -104,18 +104,106 @@ def test_a_small_batch_passes_and_says_it_is_too_small(config: MonitorConfig) ->
     assert check_batch(broken(MIN_ROWS + 30), config=config).blocked
 
 
-def test_copies_of_a_prediction_do_not_make_a_batch_big_enough(
+def copies(rows: list[dict[str, Any]], ids: int) -> list[dict[str, Any]]:
+    """The rows, their prediction_id cycling through `ids` values."""
+    return [{**r, "prediction_id": f"p{i % ids}", "system_id": "catboost_v8",
+             "predicted_at": ts(D) + dt.timedelta(seconds=i)} for i, r in enumerate(rows)]
+
+
+def test_copies_of_a_prediction_do_not_make_a_batch_big_enough_and_many_block(
         config: MonitorConfig) -> None:
     # 60 rows, but 3 predictions written 20 times each: the query counts 3.
-    rows = [{**r, "prediction_id": f"p{i % 3}", "system_id": "catboost_v8",
-             "predicted_at": ts(D) + dt.timedelta(seconds=i)}
-            for i, r in enumerate(broken(60))]
+    verdict = check_batch(copies(broken(60), 3), config=config)
+    assert verdict.blocked and verdict.rows == 60
+    copied, small = verdict.reasons
+    assert (small.rule, small.n, small.severity) == ("min_rows", 3, "info")
+    assert small.message == ("too small to judge: 3 rows < 10 (57 more rows were copies of "
+                             "a prediction_id)")
+    # More copies than predictions is no batch to publish, whatever its size.
+    assert (copied.rule, copied.severity, copied.n) == ("duplicate_prediction_ids",
+                                                        "critical", 57)
+    assert copied.message == ("duplicate_prediction_ids: 57 extra copies of a prediction_id "
+                              "beside 3 distinct predictions: more copies than predictions "
+                              "blocks")
+    # 300 rows of one prediction: "too small to judge" alone would pass them.
+    one = check_batch(copies(broken(300), 1), config=config)
+    assert one.blocked and one.message.startswith(
+        "blocked by the batch gate: duplicate_prediction_ids: 299 extra copies")
+
+
+def test_a_copied_prediction_id_is_a_warning_that_passes(config: MonitorConfig) -> None:
+    rows = copies(healthy(40), 40) + copies(healthy(3), 3)
     verdict = check_batch(rows, config=config)
-    assert not verdict.blocked and verdict.rows == 60
-    (reason,) = verdict.reasons
-    assert (reason.rule, reason.n) == ("min_rows", 3)
-    assert reason.message == ("too small to judge: 3 rows < 10 (57 more rows were copies of "
-                              "a prediction_id)")
+    assert not verdict.blocked and verdict.rows == 43
+    assert [(r.rule, r.severity, r.n) for r in verdict.reasons] == [
+        ("duplicate_prediction_ids", "warning", 3)]
+    # As many copies as predictions: still a warning.
+    assert not check_batch(copies(healthy(40), 20), config=config).blocked
+
+
+def nested_dict(depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for _ in range(depth):
+        out = {"has_vegas_line": out}
+    return out
+
+
+LACKING = {
+    "NULL": None, "JSON null": "null", "an empty object": "{}", "an empty mapping": {},
+    "a number": 5, "a number in JSON": "5", "an array": "[1.0]", "malformed JSON": "{broken",
+    "every key null": json.dumps(dict.fromkeys(
+        ("has_vegas_line", "ppm_avg_last_10", "team_win_pct", "minutes_avg_last_10"))),
+    "every key of the wrong type": json.dumps({"has_vegas_line": "yes", "ppm_avg_last_10":
+                                               [0.4], "team_win_pct": True}),
+    "JSON nested 5,000 deep": '{"has_vegas_line": ' * 5000 + "1" + "}" * 5000,
+    "an array nested 5,000 deep": "[" * 5000 + "]" * 5000,
+}
+
+
+@pytest.mark.parametrize("what", LACKING)
+def test_a_batch_whose_rows_mostly_lack_the_critical_features_blocks(
+        what: str, config: MonitorConfig) -> None:
+    cell = LACKING[what]
+    verdict = check_batch([{"line_value": 20.5, "critical_features": cell}
+                           for _ in range(40)], config=config)
+    assert verdict.blocked, what
+    first = verdict.reasons[0]
+    assert (first.rule, first.severity, first.n, first.share) == (
+        "most_rows_lack_features", "critical", 40, 1.0)
+    assert first.message.startswith("most_rows_lack_features: 40 of 40 rows (100.0%) hold "
+                                    "no critical feature")
+    # The alerts.yaml rule on the same rows stays what it is: a warning (where it
+    # counts them: a key holding null is present to the query).
+    assert {r.severity for r in verdict.reasons if r.rule == "critical_features_missing"
+            } == (set() if what == "every key null" else {"warning"})
+    # At any size: a batch of 5 such rows is not "too small" to block.
+    small = check_batch([{"line_value": 20.5, "critical_features": cell}] * 5, config=config)
+    assert small.blocked and [r.rule for r in small.reasons] == [
+        "most_rows_lack_features", "min_rows"]
+
+
+def test_a_mapping_nested_5000_deep_is_an_object_without_the_features(
+        config: MonitorConfig) -> None:
+    deep = nested_dict(5000)
+    verdict = check_batch([{"line_value": 20.5, "critical_features": deep}] * 40,
+                          config=config)
+    assert verdict.blocked and verdict.reasons[0].rule == "most_rows_lack_features"
+
+
+def test_half_the_rows_lacking_features_or_a_missing_key_alone_does_not_block(
+        config: MonitorConfig) -> None:
+    null = [{"line_value": 20.5, "critical_features": None}]
+    assert not check_batch(null * 20 + healthy(20), config=config).blocked
+    assert check_batch(null * 21 + healthy(20), config=config).blocked
+    # Every row misses minutes_avg_last_10 and team_win_pct, but holds the others.
+    partial = json.dumps({"vegas_points_line": 20.5, "has_vegas_line": 1.0,
+                          "ppm_avg_last_10": 0.71})
+    verdict = check_batch([{"line_value": 20.5, "critical_features": partial}] * 40,
+                          config=config)
+    assert not verdict.blocked
+    assert "most_rows_lack_features" not in {r.rule for r in verdict.reasons}
+    assert ("critical_features_missing", "warning") in [(r.rule, r.severity)
+                                                        for r in verdict.reasons]
 
 
 def test_a_rule_whose_sample_is_too_small_says_it_did_not_judge(
@@ -167,8 +255,9 @@ def test_a_warning_rule_is_a_reason_that_lets_the_batch_pass(config: MonitorConf
                           for _ in range(30)]
     verdict = check_batch(rows, config=config)
     assert not verdict.blocked
-    assert [(r.rule, r.severity) for r in verdict.reasons] == [
-        ("critical_features_missing", "warning")]
+    assert "most_rows_lack_features" not in {r.rule for r in verdict.reasons}
+    assert ("critical_features_missing", "warning") in [(r.rule, r.severity)
+                                                        for r in verdict.reasons]
 
 
 def test_a_dataframe_gets_the_verdict_of_its_records(config: MonitorConfig) -> None:
