@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -21,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic import Strict as StrictInput
 
 from monitor.yaml_lines import Location, YamlSyntaxError, load_with_locations, locate
 
@@ -38,7 +41,18 @@ def parse_duration(value: Any) -> dt.timedelta:
     raise ValueError(f"bad duration {value!r}: use a number and a unit, e.g. 30m, 4h, 1d")
 
 
-Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+def _positive(value: dt.timedelta) -> dt.timedelta:
+    # 0s would repeat an alert every cycle or make a deadline that has always passed.
+    if value <= dt.timedelta(0):
+        raise ValueError("a duration must be positive, e.g. 30m, 4h, 1d")
+    return value
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
+# Numbers are numbers: YAML's true would pass as 1.0 and '0.55' as 0.55 in pydantic's lax
+# mode, a threshold that looks configured and is not what was meant.
+Number = Annotated[float, StrictInput()]
+Count = Annotated[int, StrictInput()]
 
 
 CALENDAR_TABLE = "game_schedule"
@@ -53,8 +67,8 @@ class Sentinels(Strict):
     """Values the broken worker wrote as defaults (seed, commit ea88e526). The older
     form of `critical_features`: read as its two equivalent entries."""
 
-    has_vegas_line: float = 0.0
-    ppm_avg_last_10: float = 0.4
+    has_vegas_line: Number = 0.0
+    ppm_avg_last_10: Number = 0.4
 
     def as_features(self) -> list[CriticalFeature]:
         return [CriticalFeature(key="ppm_avg_last_10", sentinel=self.ppm_avg_last_10),
@@ -76,10 +90,10 @@ class CriticalFeature(Strict):
     # Reaches SQL only as a JSONPath member name (monitor/warehouse/sql_dialect.py).
     key: str
     # The value a broken pipeline writes instead of data.
-    sentinel: float | None = None
+    sentinel: Number | None = None
     # line_present: only rows whose prediction has a Vegas line count for the sentinel.
     when: Literal["line_present"] | None = None
-    range: tuple[float, float] | None = None
+    range: tuple[Number, Number] | None = None
 
     @field_validator("key")
     @classmethod
@@ -113,19 +127,19 @@ class CriticalFeature(Strict):
 class Sequential(Strict):
     """CUSUM on MAE and hit rate per system and commit, against the commit it replaced."""
 
-    false_alarm_rate: float = Field(0.001, gt=0, lt=0.5)
-    mae_shift: float = Field(0.15, gt=0, le=2, description="relative MAE rise to detect")
-    edge_loss: float = Field(1.0, gt=0, le=1,
+    false_alarm_rate: Number = Field(0.001, gt=0, lt=0.5)
+    mae_shift: Number = Field(0.15, gt=0, le=2, description="relative MAE rise to detect")
+    edge_loss: Number = Field(1.0, gt=0, le=1,
                              description="share of the edge over 50% a broken model loses")
     # No single game day adds more than this share of the threshold: one odd night
     # moves every prediction of a slate at once, and is not a drift on its own.
-    max_day_share: float = Field(0.6, gt=0, le=1)
-    baseline_days: int = Field(21, ge=3, le=90)
-    min_baseline_graded: int = Field(300, ge=10)
-    min_baseline_picks: int = Field(800, ge=10, description="hit-rate baseline needs this")
-    serving_days: int = Field(3, ge=1, le=30, description="graded in the last N game days")
-    recent_days: int = Field(10, ge=2, le=60, description="system-wide CUSUM window")
-    history_days: int = Field(60, ge=7, le=180)
+    max_day_share: Number = Field(0.6, gt=0, le=1)
+    baseline_days: Count = Field(21, ge=3, le=90)
+    min_baseline_graded: Count = Field(300, ge=10)
+    min_baseline_picks: Count = Field(800, ge=10, description="hit-rate baseline needs this")
+    serving_days: Count = Field(3, ge=1, le=30, description="graded in the last N game days")
+    recent_days: Count = Field(10, ge=2, le=60, description="system-wide CUSUM window")
+    history_days: Count = Field(60, ge=7, le=180)
 
 
 class Freshness(Strict):
@@ -134,22 +148,22 @@ class Freshness(Strict):
     # ...or, when set and earlier, this long before the day's first tip-off (a 12:30 ET
     # Saturday slate is due earlier than a weeknight one). Needs the calendar.
     expected_batch_before_tipoff: Duration | None = None
-    grading_lag_days: int = Field(2, ge=1, le=7)
-    lookback_days: int = Field(7, ge=1, le=30)
+    grading_lag_days: Count = Field(2, ge=1, le=7)
+    lookback_days: Count = Field(7, ge=1, le=30)
 
 
 class Provenance(Strict):
-    history_days: int = Field(45, ge=2, le=180)
-    recent_days: int = Field(3, ge=1, le=30)
+    history_days: Count = Field(45, ge=2, le=180)
+    recent_days: Count = Field(3, ge=1, le=30)
     # What changed with a commit (feature_shift): commits first seen on a system in the
     # last `shift_days` are compared, their first `shift_slate_days` game days against
     # the replaced commit's `shift_reference_days` game days before (and the same days).
-    shift_days: int = Field(14, ge=1, le=90)
-    shift_slate_days: int = Field(3, ge=1, le=30)
-    shift_reference_days: int = Field(7, ge=1, le=60)
+    shift_days: Count = Field(14, ge=1, le=90)
+    shift_slate_days: Count = Field(3, ge=1, le=30)
+    shift_reference_days: Count = Field(7, ge=1, le=60)
     # Players on both sides below which the index is not judged: a PSI over deciles of
     # a few dozen players is mostly noise.
-    shift_min_players: int = Field(200, ge=10)
+    shift_min_players: Count = Field(200, ge=10)
 
 
 class Calendar(Strict):
@@ -161,15 +175,15 @@ class Calendar(Strict):
 
 
 class Settings(Strict):
-    edge_threshold: float = Field(3.0, gt=0, description="high edge: |predicted - line| >= this")
-    hit_rate_windows_days: list[Annotated[int, Field(ge=1, le=120)]] = [7, 28]
-    coverage_baseline_days: int = Field(7, ge=1, le=60)
+    edge_threshold: Number = Field(3.0, gt=0, description="high edge: |predicted - line| >= this")
+    hit_rate_windows_days: list[Annotated[Count, Field(ge=1, le=120)]] = [7, 28]
+    coverage_baseline_days: Count = Field(7, ge=1, le=60)
     # The trailing days a slate's distance from the Vegas line is compared with, and the
     # lined predictions they must hold to be a baseline at all.
-    edge_baseline_days: int = Field(14, ge=2, le=60)
-    edge_baseline_min_rows: int = Field(200, ge=2)  # a spread needs two
-    prediction_lookback_days: int = Field(3, ge=0, le=30)
-    execution_lookback_days: int = Field(2, ge=0, le=30)
+    edge_baseline_days: Count = Field(14, ge=2, le=60)
+    edge_baseline_min_rows: Count = Field(200, ge=2)  # a spread needs two
+    prediction_lookback_days: Count = Field(3, ge=0, le=30)
+    execution_lookback_days: Count = Field(2, ge=0, le=30)
     # The older form of `critical_features` (see Sentinels); None when not given.
     sentinels: Sentinels | None = None
     sequential: Sequential = Sequential()
@@ -193,7 +207,7 @@ class Settings(Strict):
 
 class Resolve(Strict):
     announce: bool = True
-    after_runs: int = Field(2, ge=1, le=100)
+    after_runs: Count = Field(2, ge=1, le=100)
 
 
 class Silence(Strict):
@@ -216,13 +230,13 @@ class Rule(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     metric: str
     description: str = ""
-    below: float | None = None
-    above: float | None = None
-    drop_from_baseline: float | None = Field(None, gt=0)
+    below: Number | None = None
+    above: Number | None = None
+    drop_from_baseline: Number | None = Field(None, gt=0)
     # interval: fire only when the whole interval is past the threshold (strong
     # evidence); point: the value alone decides (counts, deltas).
     evidence: Literal["interval", "point"] = "interval"
-    min_sample: int = Field(0, ge=0)
+    min_sample: Count = Field(0, ge=0)
     severity: Literal["warning", "critical"]
     group_by: list[str] = Field(min_length=1)
     repeat_interval: Duration = dt.timedelta(hours=24)
@@ -257,22 +271,22 @@ class Rule(Strict):
 
 class BigQuerySettings(Strict):
     location: str | None = None
-    maximum_bytes_billed: int = Field(20 * 1024**3, gt=0)
-    job_timeout_seconds: float = Field(120.0, gt=0)
-    price_per_tib_usd: float = Field(6.25, ge=0)
+    maximum_bytes_billed: Count = Field(20 * 1024**3, gt=0)
+    job_timeout_seconds: Number = Field(120.0, gt=0)
+    price_per_tib_usd: Number = Field(6.25, ge=0)
     # `run`/`serve` apply pending migrations of the monitor's tables themselves
     # (needs table-editing rights); otherwise they exit 2 asking for `schema apply`.
     auto_migrate: bool = False
 
 
 class CloudMonitoringSettings(Strict):
-    retry_deadline_seconds: float = Field(20.0, gt=0, le=300)
+    retry_deadline_seconds: Number = Field(20.0, gt=0, le=300)
 
 
 class SlackSettings(Strict):
     # A 429's Retry-After is honoured up to this many seconds per message; past it the
     # message stays owed for the next run rather than stalling this one.
-    max_retry_after_seconds: float = Field(30.0, ge=0, le=600)
+    max_retry_after_seconds: Number = Field(30.0, ge=0, le=600)
 
 
 class SlackApp(Strict):
@@ -293,7 +307,7 @@ class Schedule(Strict):
     cycle: str = "15 * * * *"
     validate_daily: str = "0 10 * * *"
     timezone: str = "America/New_York"
-    misfire_grace_seconds: int = Field(600, ge=1)
+    misfire_grace_seconds: Count = Field(600, ge=1)
 
     @field_validator("cycle", "validate_daily")
     @classmethod
@@ -551,11 +565,62 @@ def _range_problems(i: int, rule: Rule, locations: dict[Any, Location],
 
 def _card_problems(config: MonitorConfig, locations: dict[Any, Location],
                    filename: str) -> list[tuple[Location, str]]:
+    """A card check with no rule, or only rules that can never match (`only:` a value
+    its label never takes, `unless:` every value it takes): its failures would read ok
+    ("no rule applies")."""
     from monitor.checks import all_checks
 
     metrics = {c.name: set(c.metrics) for c in all_checks()}
     where = locate(locations, ("rules",), filename, key=True)
-    return [(where, f"rules: no rule on the {name!r} check (metrics: "
-                    f"{', '.join(sorted(metrics[name]))}); without one its failures "
-                    "would pass as ok")
-            for name in CARD_CHECKS if not config.rules_for(metrics[name])]
+    out: list[tuple[Location, str]] = []
+    for name in CARD_CHECKS:
+        rules = config.rules_for(metrics[name])
+        if not rules:
+            out.append((where, f"rules: no rule on the {name!r} check (metrics: "
+                               f"{', '.join(sorted(metrics[name]))}); without one its "
+                               "failures would pass as ok"))
+            continue
+        idle = [(config.rules.index(r), never) for r in rules
+                if (never := never_matches(r, config)) is not None]
+        if len(idle) < len(rules):
+            continue
+        for i, (path, why) in idle:
+            out.append((locate(locations, ("rules", i, *path), filename, key=True),
+                        f"rules.{i}.{'.'.join(str(p) for p in path)}: {why}, so the rule "
+                        f"can never match; no other rule on the {name!r} check can, and "
+                        "its failures would pass as ok"))
+    return out
+
+
+def label_values(metric: str, label: str, config: MonitorConfig) -> frozenset[str] | None:
+    """Every value `label` takes on `metric`'s observations when configuration alone
+    decides them (the hit-rate windows, the critical features); None when the data
+    does (systems, commits, dates)."""
+    if label == "window":
+        return frozenset(f"{days}d" for days in config.settings.hit_rate_windows_days)
+    if label == "feature":
+        need = {"sentinel_share": "sentinel", "out_of_range_share": "range"}.get(metric)
+        return frozenset(f.key for f in config.features
+                         if need is None or getattr(f, need) is not None)
+    return None
+
+
+def never_matches(rule: Rule, config: MonitorConfig) -> tuple[tuple[str, str], str] | None:
+    """(path of the `only`/`unless` entry, why) when the rule can match no observation
+    of its metric; None when it can, or when the data decides."""
+    for label, value in rule.only.items():
+        values = label_values(rule.metric, label, config)
+        if values is not None and value not in values:
+            return ("only", label), (f"{label} is never {value!r} on {rule.metric} (it is "
+                                     f"{_listed(values) or 'never set'})")
+    for label, excluded in rule.unless.items():
+        values = label_values(rule.metric, label, config)
+        if values is not None and values <= set(excluded):
+            return ("unless", label), (f"{label} takes no value on {rule.metric} outside "
+                                       f"{_listed(excluded)}")
+    return None
+
+
+def _listed(values: Iterable[str]) -> str:
+    """Values in a readable order: 7d before 28d."""
+    return ", ".join(sorted(set(values), key=lambda v: (len(v), v)))

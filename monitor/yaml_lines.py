@@ -31,10 +31,29 @@ class YamlSyntaxError(ValueError):
         self.message = message
 
 
+# The control characters people meet, by name (the rest by code point alone).
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF",
+                  0x1B: "ESC", 0x7F: "DEL"}
+
+
+def _position(text: str, index: int, filename: str) -> Location:
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(filename, text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
 def load_with_locations(text: str, filename: str) -> tuple[Any, dict[PathKey, Location]]:
     """Parse YAML; return the data and a map from each value's path to its location."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML refuses anywhere (NUL, BEL, ESC...), found before parsing:
+        # its code point, never the character itself, goes to the terminal.
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        name = _CONTROL_NAMES.get(code)
+        shown = f"U+{code:04X}" + (f" ({name})" if name else "")
+        raise YamlSyntaxError(_position(text, exc.position, filename),
+                              f"character {shown} is not allowed in a YAML file (of the "
+                              "control characters, only tab and line breaks are)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(

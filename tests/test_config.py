@@ -171,3 +171,103 @@ def test_non_utf8_config_is_a_clear_error_with_its_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"{path}:7:" in done.stderr and "not UTF-8" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def located(text: str) -> list[tuple[str, str]]:
+    """Each problem as ("file:line:col", message)."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "alerts.yaml")
+    return [(str(loc), msg) for loc, msg in info.value.problems]
+
+
+@pytest.mark.parametrize(("line", "where"), [
+    ("    min_sample: '100'", "alerts.yaml:7:17: rules.0.min_sample"),
+    ("    min_sample: 100.0", "alerts.yaml:7:17: rules.0.min_sample"),
+    ("    min_sample: true", "alerts.yaml:7:17: rules.0.min_sample"),
+    ("    resolve: {after_runs: '2'}", "alerts.yaml:7:27: rules.0.resolve.after_runs"),
+])
+def test_a_count_is_an_integer_not_text_a_float_or_a_boolean(line: str, where: str) -> None:
+    (found, msg), = located(GOOD_RULE + line + "\n" + CARD_RULES)
+    assert f"{found}: {msg}".startswith(where) and "valid integer" in msg
+
+
+@pytest.mark.parametrize(("value", "col"), [("true", 12), ("'0.55'", 12), ("false", 12),
+                                             ('"0.55"', 12)])
+def test_a_threshold_is_a_number_not_text_or_a_boolean(value: str, col: int) -> None:
+    text = GOOD_RULE.replace("below: 0.55", f"below: {value}") + CARD_RULES
+    (found, msg), = located(text)
+    assert found == f"alerts.yaml:4:{col}" and msg.startswith("rules.0.below")
+    assert "valid number" in msg
+    # Settings too: text where a number belongs is refused, not read as that number.
+    (found, msg), = located("settings:\n  edge_threshold: '3'\n" + GOOD_RULE + CARD_RULES)
+    assert found == "alerts.yaml:2:19" and msg.startswith("settings.edge_threshold")
+    # A whole number is a number.
+    assert parse_config(GOOD_RULE.replace("below: 0.55", "below: 1") + CARD_RULES,
+                        "alerts.yaml").rules[0].below == 1.0
+
+
+@pytest.mark.parametrize("duration", ["0s", "0m", "0d"])
+def test_a_duration_is_positive(duration: str) -> None:
+    (found, msg), = located(GOOD_RULE + f"    repeat_interval: {duration}\n" + CARD_RULES)
+    assert found == "alerts.yaml:7:22" and msg.startswith("rules.0.repeat_interval")
+    assert "positive" in msg
+    text = (f"settings:\n  freshness:\n    expected_batch_before_tipoff: {duration}\n"
+            + GOOD_RULE + CARD_RULES)
+    (found, msg), = located(text)
+    assert found == "alerts.yaml:3:35" and "positive" in msg
+
+
+@pytest.mark.parametrize(("char", "name"), [("\x00", "U+0000 (NUL)"), ("\x07", "U+0007 (BEL)"),
+                                            ("\x1b", "U+001B (ESC)")])
+def test_a_control_character_in_the_file_is_an_error_with_its_line(
+        char: str, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = GOOD_RULE + f"    description: red {char}[31m alert\n" + CARD_RULES
+    (found, msg), = located(text)
+    assert found == "alerts.yaml:7:22" and msg.startswith(f"character {name} is not allowed")
+    path = tmp_path / "alerts.yaml"
+    path.write_text(text)
+    assert main(["check-config", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:7:22: character {name}" in err
+    assert "unexpected error" not in err and char not in err
+
+
+def test_a_card_check_whose_only_rule_can_never_match_is_an_error_naming_its_line() -> None:
+    # hit_rate's windows are settings.hit_rate_windows_days: 7d and 28d.
+    (found, msg), = located(GOOD_RULE + "    only: {window: 8d}\n" + CARD_RULES)
+    assert found == "alerts.yaml:7:12"
+    assert msg.startswith("rules.0.only.window: window is never '8d' on hit_rate (it is 7d, "
+                          "28d), so the rule can never match; no other rule on the "
+                          "'hit_rate_by_commit' check can")
+    (found, msg), = located(GOOD_RULE + "    unless: {window: [7d, 28d]}\n" + CARD_RULES)
+    assert found == "alerts.yaml:7:14" and msg.startswith(
+        "rules.0.unless.window: window takes no value on hit_rate outside 7d, 28d")
+    # The windows configured decide.
+    assert parse_config("settings:\n  hit_rate_windows_days: [8]\n" + GOOD_RULE
+                        + "    only: {window: 8d}\n" + CARD_RULES, "alerts.yaml")
+    # A rule that can match beside it: the check is judged, the config loads.
+    other = GOOD_RULE.split("rules:\n")[1].replace("hit_rate_low", "hit_rate_7d")
+    assert parse_config(GOOD_RULE + "    only: {window: 8d}\n" + other + CARD_RULES,
+                        "alerts.yaml")
+    # Labels the data decides (systems, commits) are never judged unmatchable.
+    assert parse_config(GOOD_RULE + "    only: {system_id: nobody}\n" + CARD_RULES,
+                        "alerts.yaml")
+
+
+def test_a_feature_rule_unless_every_feature_it_counts_cannot_stand_for_its_check() -> None:
+    # sentinel_share is observed for the features with a sentinel: with the seed's two,
+    # excluding both leaves it nothing.
+    rules = ("rules:\n"
+             "  - name: defaults\n"
+             "    metric: sentinel_share\n"
+             "    above: 0.1\n"
+             "    severity: critical\n"
+             "    group_by: [system_id]\n"
+             "    unless: {feature: [has_vegas_line, ppm_avg_last_10]}\n")
+    rest = GOOD_RULE.split("rules:\n")[1] + CARD_RULES.split("  - name: coverage_low")[0] \
+        .replace("metric: mismatch_share", "metric: vegas_coverage").replace(
+        "above: 0.05", "drop_from_baseline: 0.1")
+    (found, msg), = located(rules + rest)
+    assert found == "alerts.yaml:7:14" and msg.startswith(
+        "rules.0.unless.feature: feature takes no value on sentinel_share outside "
+        "has_vegas_line, ppm_avg_last_10")
