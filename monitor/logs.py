@@ -1,5 +1,6 @@
 """Logging: Cloud Logging's structured JSON on Cloud Run, readable text locally.
-Every handler redacts secrets."""
+Every handler redacts secrets; the local one also escapes control characters, since
+log lines carry commits, systems and errors from the data (JSON escapes its own)."""
 
 from __future__ import annotations
 
@@ -35,12 +36,22 @@ class CloudLoggingFormatter(logging.Formatter):
         return redact(json.dumps(entry, default=str))
 
 
+class TerminalFormatter(logging.Formatter):
+    """The local text line, control characters shown escaped (`\\x1b`): an ESC, OSC or
+    BEL from the data must not drive the reader's terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from monitor.report.format import terminal_safe
+
+        return terminal_safe(super().format(record))
+
+
 def configure_logging(env: Mapping[str, str], level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout if on_cloud_run(env) else sys.stderr)
     if on_cloud_run(env):
         handler.setFormatter(CloudLoggingFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(TerminalFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -105,8 +105,16 @@ def write_rows(rows: list[dict[str, Any]], fmt: str) -> None:
         writer.writeheader()
         writer.writerows(rows)
         return
-    cells = [[("" if r[c] is None else str(r[c])) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    from monitor.report.format import terminal_safe
+
+    # Cells come from the data: shown escaped, one line each, so no value drives the
+    # terminal or breaks the table.
+    def shown(value: object) -> str:
+        return terminal_safe("" if value is None else str(value), keep_newlines=False)
+
+    header = [shown(c) for c in columns]
+    cells = [[shown(r[c]) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(header)]
+    print("  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))

@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_silences(args: argparse.Namespace) -> int:
     from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.report.format import terminal_safe
     from monitor.rules.silences import active_silences
     from monitor.rules.state import fold
     from monitor.rules.store import WarehouseAlertStore
@@ -47,6 +48,8 @@ def cmd_silences(args: argparse.Namespace) -> int:
         what = ", ".join(f"{k}={v}" for k, v in s.matchers)
         who = f"Slack, by {s.by}" if s.origin == "slack" else "alerts.yaml"
         note = f" — {s.comment}" if s.comment else ""
-        print(f"{s.rule} {{{what}}} until {s.until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
-              f"({who}){note}")
+        # Labels, the Slack user and comments come from the data: shown escaped.
+        print(terminal_safe(f"{s.rule} {{{what}}} until "
+                            f"{s.until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC ({who}){note}",
+                            keep_newlines=False))
     return ExitCode.OK

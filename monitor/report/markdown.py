@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from monitor.checks.feature_shift import changed_commits
 from monitor.model import CheckResult, Status
-from monitor.report.format import runbook_link
+from monitor.report.format import runbook_link, terminal_safe
 from monitor.validate import DailyReport
 
 ICONS = {Status.OK: "✅", Status.WARN: "⚠️", Status.FAIL: "❌", Status.NO_DATA: "❔",
@@ -37,6 +37,8 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(report: DailyReport) -> str:
+    """The report as markdown, terminal-safe: it is printed as often as it is posted,
+    and commits, systems and summaries come from the data."""
     failing = [r for r in report.results
                if r.status not in (Status.OK, Status.WARN, Status.NO_GAMES)]
     verdict = ("all checks passed" if not failing
@@ -57,12 +59,13 @@ def render_markdown(report: DailyReport) -> str:
     changed = changed_commits(report.results)
     if changed:
         lines += ["", "**What changed with these commits** (feature shift vs the commit "
-                  "each replaced)", ""] + [f"- `{c}`: {_cell(t)}" for c, t in changed.items()]
+                  "each replaced)", ""] + [f"- `{_cell(c)}`: {_cell(t)}"
+                                           for c, t in changed.items()]
     steps = [_next_step(r, report) for r in report.results
              if r.status in (Status.FAIL, Status.WARN, Status.NO_DATA, Status.ERROR)]
     if steps:
         lines += ["", "**Next steps**", ""] + [f"- {s}" for s in steps]
-    return "\n".join(lines) + "\n"
+    return terminal_safe("\n".join(lines)) + "\n"
 
 
 def _next_step(result: CheckResult, report: DailyReport) -> str:

@@ -10,6 +10,8 @@ from monitor.validate import DailyReport
 
 
 def render_text(report: DailyReport) -> str:
+    """One line per check (and per changed commit under its findings); every line is
+    terminal-safe, as commits, systems and summaries come from the data."""
     lines = [f"validate-daily {report.date.isoformat()}: {report.status.value.upper()}"
              + (f" — no games scheduled on {report.date.isoformat()}"
                 if report.status is Status.NO_GAMES else "")]
@@ -17,13 +19,11 @@ def render_text(report: DailyReport) -> str:
         lines.append(f"  ({report.calendar_note})")
     shifts = shifts_by_commit(report.results)
     for result in report.results:
-        summary = terminal_safe(result.summary, keep_newlines=False)
-        lines.append(f"  [{result.status.value:>7}] {result.name}: {summary}")
+        lines.append(f"  [{result.status.value:>7}] {result.name}: {result.summary}")
         for commit in commits_of_findings(result):
             if commit in shifts:
-                lines.append(f"            {commit} features shifted: "
-                             + terminal_safe(shifts[commit], keep_newlines=False))
-    return "\n".join(lines) + "\n"
+                lines.append(f"            {commit} features shifted: {shifts[commit]}")
+    return "".join(terminal_safe(line, keep_newlines=False) + "\n" for line in lines)
 
 
 def render_json(report: DailyReport) -> str:
