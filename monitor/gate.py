@@ -214,13 +214,12 @@ def gate_rules(distinct: Sequence[Mapping[str, Any]], duplicates: int,
             "or without any configured feature as a number): more than half blocks"))
     if duplicates:
         blocks = duplicates > len(distinct)
-        ids = len(distinct)
         out.append(GateReason(
             DUPLICATE_IDS, "critical" if blocks else "warning", "duplicate_rows", None,
             None, duplicates, None,
             f"{DUPLICATE_IDS}: {duplicates} extra copies of a prediction_id beside "
-            f"{ids} distinct predictions" + (": more copies than predictions blocks"
-                                             if blocks else "")))
+            f"{len(distinct)} distinct predictions"
+            + (": more copies than predictions blocks" if blocks else "")))
     return out
 
 
