@@ -146,3 +146,22 @@ def test_silences_escape_the_labels_and_the_user(hostile: ContractDB,
                            f"system_id={escaped(SYSTEM)}}} until ")
     assert line.endswith(f"(Slack, by {escaped(USER)})")
     assert_terminal_safe(out, COMMIT, SYSTEM, USER)
+
+
+def test_check_deployment_escapes_the_serving_commit_and_system(
+        hostile: ContractDB, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check-deployment", "--warehouse", hostile.url, "--expected-sha", "fix999",
+                 "--as-of", ts(D, 23).isoformat()])
+    out = capsys.readouterr().out
+    assert code == 1 and out.startswith("STALE DEPLOYMENT: do not backfill.\n- ")
+    assert f"the latest daily batches run {escaped(COMMIT)} (first seen " in out
+    assert_terminal_safe(out, COMMIT, SYSTEM)
+
+
+def test_a_fatal_error_line_is_escaped(hostile: ContractDB,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check-batch", "--warehouse", hostile.url, "--execution-id", COMMIT,
+                 "--as-of", ts(D, 23).isoformat()])
+    err = capsys.readouterr().err
+    assert code == 2 and f"no batch with execution_id {escaped(COMMIT)} started" in err
+    assert_terminal_safe(err, COMMIT)

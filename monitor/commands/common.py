@@ -49,7 +49,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 def report_error(text: str) -> None:
     """A fatal error of a command: readable text on stderr locally, one structured
-    JSON log line on Cloud Run (like every other line there); secrets redacted."""
+    JSON log line on Cloud Run (like every other line there); secrets redacted, and
+    control characters escaped locally (an error may quote the data)."""
     from monitor.runtime import on_cloud_run
     from monitor.secrets import redact
 
@@ -61,7 +62,9 @@ def report_error(text: str) -> None:
         configure_logging(os.environ)
         logging.getLogger("monitor").error("%s", text)
     else:
-        print(redact(text), file=sys.stderr)
+        from monitor.report.format import terminal_safe
+
+        print(terminal_safe(redact(text)), file=sys.stderr)
 
 
 def load_config_or_exit(path: Path | None) -> MonitorConfig:

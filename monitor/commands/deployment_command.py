@@ -64,9 +64,14 @@ def cmd_check_deployment(args: argparse.Namespace) -> int:
     if args.revision_commit and not same_commit(expected, args.revision_commit):
         problems.append(f"the deployed revision was built from {args.revision_commit}, "
                         f"not the expected {expected}")
+    from monitor.report.format import terminal_safe
+
+    # Commits and systems come from the data (and the flags): shown escaped.
     if problems:
-        print("STALE DEPLOYMENT: do not backfill.\n- " + "\n- ".join(problems))
+        print("STALE DEPLOYMENT: do not backfill.\n- " + "\n- ".join(
+            terminal_safe(p, keep_newlines=False) for p in problems))
         return ExitCode.CHECK_FAILED
-    print(f"ok: {expected} is serving (latest daily batch "
-          f"{serving['latest_daily_batch_at'].isoformat()} on {serving['system_id']})")
+    print(terminal_safe(f"ok: {expected} is serving (latest daily batch "
+                        f"{serving['latest_daily_batch_at'].isoformat()} on "
+                        f"{serving['system_id']})", keep_newlines=False))
     return ExitCode.OK
