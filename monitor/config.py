@@ -248,6 +248,12 @@ class Rule(Strict):
     # Not observations whose label has one of these values (e.g. features that have a
     # rule of their own: {feature: [ppm_avg_last_10]}).
     unless: dict[str, list[str]] = {}
+    # After its last firing result an alert keeps firing this long (wall time), so a
+    # gap in the evidence (a night's grading) neither resolves nor re-pages it.
+    keep_firing_for: Duration | None = None
+    # The labels that key this rule's incident when its alert names no commit
+    # (default: system_id, else the rule's name).
+    incident_by: list[str] | None = None
 
     def applies_to(self, labels: dict[str, str]) -> bool:
         return (all(labels.get(k) == v for k, v in self.only.items())
