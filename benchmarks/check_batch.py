@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from monitor.app import data_dir
 from monitor.config import load_config
 from monitor.demo import build_demo_warehouse
 from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.gate import check_batch
-from monitor.warehouse import data_dir
 from monitor.warehouse.duckdb import DuckDBWarehouse
 
 

@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.backtest import BacktestAlert, backtest, cycle_times, event_cycle_times
-from monitor.batch_check import batch_rows
+from monitor.batch_verdict import batch_rows
 from monitor.checks import CheckContext
-from monitor.checks.base import eastern_date
 from monitor.checks.feature_shift import FeatureShift
 from monitor.checks.freshness import slate_deadline
 from monitor.config import MonitorConfig, Rule, load_config
@@ -47,7 +46,7 @@ from monitor.demo import build_demo_warehouse
 from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.gate import check_batch
 from monitor.league_calendar import load_calendar
-from monitor.model import EASTERN
+from monitor.model import EASTERN, eastern_date
 from monitor.warehouse.duckdb import DuckDBWarehouse
 
 OPENING_NIGHT = dt.date(2025, 10, 21)  # data from here: every commit has its baseline

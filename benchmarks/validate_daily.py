@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from monitor.app import data_dir
 from monitor.checks import CheckContext
 from monitor.checks.feature_defaults import FeatureDefaults
 from monitor.checks.hit_rate_by_commit import HitRateByCommit
@@ -34,7 +35,6 @@ from monitor.config import load_config
 from monitor.demo import HEALTHY_DATE, build_demo_warehouse
 from monitor.demo.options import DemoOptions
 from monitor.league_calendar import load_calendar
-from monitor.warehouse import data_dir
 from monitor.warehouse.duckdb import DuckDBWarehouse
 
 FLOOR = """
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--date", type=dt.date.fromisoformat, default=HEALTHY_DATE)
     args = parser.parse_args()
-    path = (args.path or data_dir() / f"bench-{args.scale:g}.duckdb").resolve()
+    path = (args.path or data_dir(os.environ) / f"bench-{args.scale:g}.duckdb").resolve()
     if not path.exists():
         started = time.perf_counter()
         rows = build_demo_warehouse(path, DemoOptions(scale=args.scale), show_progress=False)

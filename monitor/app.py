@@ -1,7 +1,11 @@
 """The composition root: configuration + environment + warehouse URL → the adapters a
-command uses (warehouse, notifier, metric sinks, alert store, cycle lock). Every command
-that opens a warehouse or sends anything gets them here; nothing else maps
-configuration to an adapter, and `serve` re-uses `run`'s wiring through it."""
+command uses (warehouse, notifier, metric sinks, alert store, cycle lock) and the values
+the environment sets (data folder, SQL cache folder, release name). A command builds its
+App once (`app_for`, from the process environment) and takes every adapter from it.
+
+The one module of the monitor that reads the process environment (`process_env`); the
+prediction worker's side (monitor/provenance/, monitor/events/publisher.py) has no App
+and reads its own."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +25,38 @@ if TYPE_CHECKING:
     from monitor.warehouse.base import Warehouse
 
 
+def process_env() -> dict[str, str]:
+    """A copy of this process's environment: what a command's App is built from."""
+    return dict(os.environ)
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """The folder of the demo warehouse and the local metrics: MONITOR_DATA_DIR, else
+    ./data."""
+    return Path(env.get("MONITOR_DATA_DIR") or "data")
+
+
+def sql_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """Where DuckDB's transpiled SQL is kept: MONITOR_SQL_CACHE_DIR (`off`: nowhere),
+    else the user's cache folder — never the checkout or the image's read-only layers."""
+    configured = env.get("MONITOR_SQL_CACHE_DIR")
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = env.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "prediction-monitor" / "sql"
+
+
+def release_name(env: Mapping[str, str]) -> str:
+    """This code's release: the package version, plus BUILD_COMMIT when the image has
+    one (recorded with each migration a release applies)."""
+    from monitor import __version__
+
+    commit = env.get("BUILD_COMMIT", "").strip()
+    return f"{__version__}+{commit[:12]}" if commit else __version__
+
+
 @dataclass(frozen=True)
 class App:
     config: MonitorConfig
@@ -28,15 +65,30 @@ class App:
     url: str | None = None
 
     @property
-    def warehouse_url(self) -> str:
-        from monitor.warehouse import default_warehouse_url
+    def data_dir(self) -> Path:
+        return data_dir(self.env)
 
-        return self.url or self.env.get("MONITOR_WAREHOUSE") or default_warehouse_url(self.env)
+    @property
+    def demo_warehouse_path(self) -> Path:
+        return (self.data_dir / "demo.duckdb").resolve()
+
+    @property
+    def warehouse_url(self) -> str:
+        return (self.url or self.env.get("MONITOR_WAREHOUSE")
+                or f"duckdb:///{self.demo_warehouse_path}")
 
     @property
     def names_a_warehouse(self) -> bool:
         """False when the URL falls back to the demo warehouse."""
         return bool(self.url or self.env.get("MONITOR_WAREHOUSE"))
+
+    @property
+    def sql_cache_dir(self) -> Path | None:
+        return sql_cache_dir(self.env)
+
+    @property
+    def release(self) -> str:
+        return release_name(self.env)
 
     def open_warehouse(self, *, read_only: bool = False, run_id: str = "",
                        create: bool = True) -> Warehouse:
@@ -48,7 +100,16 @@ class App:
                               read_only=read_only, create=create, location=bigquery.location,
                               maximum_bytes_billed=bigquery.maximum_bytes_billed,
                               job_timeout_seconds=bigquery.job_timeout_seconds,
-                              run_id=run_id, tables=self.config.table_names())
+                              run_id=run_id, tables=self.config.table_names(),
+                              endpoint=self.env.get("BIGQUERY_API_ENDPOINT"),
+                              sql_cache=self.sql_cache_dir)
+
+    def open_duckdb(self, path: Path, *, read_only: bool = False) -> Warehouse:
+        """A DuckDB file by path (the demo's own file), with this App's SQL cache."""
+        from monitor.warehouse.duckdb import DuckDBWarehouse
+
+        return DuckDBWarehouse(path, self.config.dataset, read_only=read_only,
+                               sql_cache=self.sql_cache_dir)
 
     def notifier(self) -> Notifier:
         """Slack (bot or webhook) or the console; raises NotifierConfigError."""
@@ -60,9 +121,8 @@ class App:
     def metric_sinks(self) -> list[MetricSink]:
         """Cloud Monitoring with GOOGLE_CLOUD_PROJECT, else the local files."""
         from monitor.metrics.factory import sinks_from_env
-        from monitor.warehouse import data_dir
 
-        return sinks_from_env(self.env, data_dir(self.env), self.config)
+        return sinks_from_env(self.env, self.data_dir, self.config)
 
     def alert_store(self, warehouse: Warehouse, *, dry_run: bool,
                     as_of: dt.datetime) -> AlertStore:
@@ -86,4 +146,4 @@ class App:
 def app_for(config: MonitorConfig, url: str | None = None,
             env: Mapping[str, str] | None = None) -> App:
     """The App of this process (its environment), or of `env`."""
-    return App(config, dict(os.environ) if env is None else env, url)
+    return App(config, process_env() if env is None else env, url)

@@ -172,7 +172,7 @@ def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
     tuple[dict[str, BacktestRun], ReplayCache]
 ):
     """Every cycle time, for every rule set (config): fired/repeated/resolved alerts."""
-    from monitor.checks.base import eastern_date
+    from monitor.model import eastern_date
 
     cache = ReplayCache(warehouse, version_window_days(configs.values()))
     runs = {name: BacktestRun(name) for name in configs}

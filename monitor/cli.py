@@ -45,18 +45,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return ExitCode.MONITOR_ERROR
     except Exception as exc:  # noqa: BLE001 - every error ends as one report line and a code
+        from monitor.app import process_env
         from monitor.commands.common import report_error
         from monitor.errors import describe_error
 
+        env = process_env()
         label, code, expected = describe_error(exc)
         if args.debug:
             import traceback
 
-            report_error(traceback.format_exc().rstrip())
+            report_error(traceback.format_exc().rstrip(), env)
         text = str(exc)
         if not expected:  # one line: the traceback is for --debug
             text = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
         hint = "" if expected or args.debug else " (--debug shows the traceback)"
         # A config error lists its problems one per line, below the label.
-        report_error(f"{label}:{'' if text.startswith(chr(10)) else ' '}{text}{hint}")
+        head = f"{label}:{'' if text.startswith(chr(10)) else ' '}" if label else ""
+        report_error(f"{head}{text}{hint}", env)
         return int(code)

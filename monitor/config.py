@@ -142,7 +142,7 @@ class Sequential(Strict):
     history_days: Count = Field(60, ge=7, le=180)
 
 
-class Freshness(Strict):
+class FreshnessSettings(Strict):
     # The first batch of a slate is due by this US/Eastern time on game day...
     expected_batch_by: dt.time = dt.time(11, 0)
     # ...or, when set and earlier, this long before the day's first tip-off (a 12:30 ET
@@ -187,7 +187,7 @@ class Settings(Strict):
     # The older form of `critical_features` (see Sentinels); None when not given.
     sentinels: Sentinels | None = None
     sequential: Sequential = Sequential()
-    freshness: Freshness = Freshness()
+    freshness: FreshnessSettings = FreshnessSettings()
     provenance: Provenance = Provenance()
     # Where this deployment serves docs/: a relative runbook_url is joined to it. None:
     # a relative runbook_url is shown as text, not a link.
@@ -226,6 +226,10 @@ class Silence(Strict):
         return now < self.expires_at and all(labels.get(k) == v for k, v in self.matchers.items())
 
 
+# How loud an alert is (alert state and messages carry it too).
+Severity = Literal["warning", "critical"]
+
+
 class Rule(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     metric: str
@@ -237,7 +241,7 @@ class Rule(Strict):
     # evidence); point: the value alone decides (counts, deltas).
     evidence: Literal["interval", "point"] = "interval"
     min_sample: Count = Field(0, ge=0)
-    severity: Literal["warning", "critical"]
+    severity: Severity
     group_by: list[str] = Field(min_length=1)
     repeat_interval: Duration = dt.timedelta(hours=24)
     resolve: Resolve = Resolve()
@@ -389,14 +393,6 @@ def default_config_path() -> Path:
 
 # The card's checks: a config without a rule on each would call any date OK.
 CARD_CHECKS = ("hit_rate_by_commit", "feature_defaults", "vegas_coverage_trend")
-# Rates and shares are in [0, 1]; a delta of two rates in [-1, 1].
-RATE_RANGES: dict[str, tuple[float, float]] = {
-    "hit_rate": (0, 1), "direction_accuracy": (0, 1), "high_edge_hit_rate": (0, 1),
-    "mismatch_share": (0, 1), "ppm_default_share": (0, 1), "features_missing_share": (0, 1),
-    "sentinel_share": (0, 1), "out_of_range_share": (0, 1),
-    "vegas_coverage": (0, 1), "ppm_coverage": (0, 1), "players_predicted_ratio": (0, 1),
-    "unknown_commit_share": (0, 1), "graded_share": (0, 1), "coverage_delta": (-1, 1),
-}
 
 
 def load_config(path: Path | None = None) -> MonitorConfig:
@@ -416,7 +412,9 @@ def load_config(path: Path | None = None) -> MonitorConfig:
 
 
 def parse_config(text: str, filename: str) -> MonitorConfig:
-    from monitor.checks import known_labels, known_metrics
+    """Rules are validated against the metric registry (monitor/metrics/registry.py, a
+    data module): the checks themselves are not imported."""
+    from monitor.metrics.registry import judged_by_rules
 
     try:
         data, locations = load_with_locations(text, filename)
@@ -444,8 +442,8 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
             problems.append((loc, f"{where}: {msg}"))
         raise ConfigError(problems) from None
 
-    metrics = known_metrics()
-    labels = known_labels()
+    labels = {metric: frozenset(names) for metric, names in judged_by_rules().items()}
+    metrics = frozenset(labels)
     seen: set[str] = set()
     for i, rule in enumerate(config.rules):
         if rule.name in seen:
@@ -517,7 +515,7 @@ def _features_rules_can_judge(config: MonitorConfig, locations: dict[Any, Locati
     """A feature rule whose feature lacks what its metric counts would read 0% forever
     (or, for the line/flag mismatch without `when: line_present`, count rows where 0.0
     is the right value): a configuration error, never a rule that quietly cannot fire."""
-    from monitor.checks.feature_defaults import SEED_METRICS
+    from monitor.metrics.registry import SEED_METRICS
 
     out: list[tuple[Location, str]] = []
     by_key = {f.key: (i, f) for i, f in enumerate(config.critical_features or ())}
@@ -553,7 +551,10 @@ def _features_rules_can_judge(config: MonitorConfig, locations: dict[Any, Locati
 
 def _range_problems(i: int, rule: Rule, locations: dict[Any, Location],
                     filename: str) -> list[tuple[Location, str]]:
-    low, high = RATE_RANGES.get(rule.metric, (-math.inf, math.inf))
+    from monitor.metrics.registry import BY_NAME
+
+    bounds = BY_NAME[rule.metric].bounds
+    low, high = bounds or (-math.inf, math.inf)
     out: list[tuple[Location, str]] = []
     for name in ("below", "above"):
         value = getattr(rule, name)
@@ -561,7 +562,7 @@ def _range_problems(i: int, rule: Rule, locations: dict[Any, Location],
             out.append((locate(locations, ("rules", i, name), filename),
                         f"rules.{i}.{name}: {value} is out of range for {rule.metric!r} "
                         f"(a rate: {low:g} to {high:g})"))
-    if rule.drop_from_baseline is not None and rule.metric in RATE_RANGES \
+    if rule.drop_from_baseline is not None and bounds is not None \
             and rule.drop_from_baseline > high - low:
         out.append((locate(locations, ("rules", i, "drop_from_baseline"), filename),
                     f"rules.{i}.drop_from_baseline: {rule.drop_from_baseline} is more than "
@@ -574,9 +575,9 @@ def _card_problems(config: MonitorConfig, locations: dict[Any, Location],
     """A card check with no rule, or only rules that can never match (`only:` a value
     its label never takes, `unless:` every value it takes): its failures would read ok
     ("no rule applies")."""
-    from monitor.checks import all_checks
+    from monitor.metrics.registry import check_metrics
 
-    metrics = {c.name: set(c.metrics) for c in all_checks()}
+    metrics = {name: set(check_metrics(name)) for name in CARD_CHECKS}
     where = locate(locations, ("rules",), filename, key=True)
     out: list[tuple[Location, str]] = []
     for name in CARD_CHECKS:

@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.checks import CheckContext
-from monitor.checks.base import eastern_date
 from monitor.checks.feature_shift import shifts_by_commit
 from monitor.config import MonitorConfig, Rule
 from monitor.league_calendar import LeagueCalendar, load_calendar
-from monitor.model import CheckResult, Status, iso
+from monitor.model import CheckResult, Status, eastern_date, iso
 from monitor.notify.base import ChartUploader, Notifier
 from monitor.notify.message import SlackMessage, alert_message, resolved_message
 from monitor.rules.lock import CycleLock, NoLock
@@ -26,6 +25,7 @@ from monitor.rules.state import (
     AlertState,
     Candidate,
     Evidence,
+    Pending,
     fold,
     group_findings,
     make_event,
@@ -159,7 +159,7 @@ def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
     list[PlannedMessage]
 ):
     """One message per rule and kind; resolutions go to each alert's own thread."""
-    groups: dict[tuple[str, str, str | None], list[AlertState]] = {}
+    groups: dict[tuple[str, Pending, str | None], list[AlertState]] = {}
     for st in sorted(owed, key=lambda s: (s.rule, s.labels)):
         kind = st.pending or "firing"
         thread = st.slack_ts if kind == "resolved" and threads else None
@@ -203,8 +203,10 @@ def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConf
     return result if isinstance(result, str) else None
 
 
-def commit_provenance(warehouse: QueryRunner, commits: set[str],
-                      as_of: dt.datetime) -> dict[str, dict[str, str]]:
+def commit_hints(warehouse: QueryRunner, commits: set[str],
+                 as_of: dt.datetime) -> dict[str, dict[str, str]]:
+    """commit → what an alert's hints say about it: when it was first seen, its feature
+    source modes and deployment revisions (the execution log's provenance columns)."""
     commits = {c for c in commits if c and c != "unknown"}
     if not commits:
         return {}
@@ -265,7 +267,7 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     summary.alerts_firing = sum(1 for st in states.values() if st.active)
     owed = owed_notifications(states, rules)
     commits = {dict(s.labels).get("build_commit_sha", "") for s in owed}
-    provenance = commit_provenance(warehouse, commits, as_of)
+    provenance = commit_hints(warehouse, commits, as_of)
     # What changed with each commit: its most shifted critical features, in every
     # alert's hints about it.
     for commit, shifted in shifts_by_commit(results).items():

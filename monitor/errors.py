@@ -9,10 +9,16 @@ from monitor.exit_codes import ExitCode
 
 
 class CommandError(Exception):
-    """A command cannot go on. `main` prints `label: message` and exits with the code
-    `describe_error` gives its class."""
+    """A command cannot go on. `main` prints `label: message` (the message alone when
+    the label is empty) and exits with the code `describe_error` gives its class. A
+    command may give one error its own label ("schema apply refused")."""
 
     label = "error"
+
+    def __init__(self, message: str, *, label: str | None = None) -> None:
+        super().__init__(message)
+        if label is not None:
+            self.label = label
 
 
 class ConfigurationError(CommandError):
@@ -21,10 +27,24 @@ class ConfigurationError(CommandError):
     label = "configuration error"
 
 
+class EnvironmentProblem(CommandError):
+    """The environment's Slack, batch-event or warehouse settings are unusable."""
+
+    label = "environment error"
+
+
 class WarehouseUnavailable(CommandError):
-    """The warehouse URL is wrong, the file is missing or locked, the backend refused."""
+    """The warehouse URL is wrong, the file is missing or locked, the backend refused,
+    a query failed."""
 
     label = "warehouse error"
+
+
+class UsageError(CommandError):
+    """An argument the parser could not judge is wrong (an unknown query name, a
+    parameter it does not take): the message says which, with no label."""
+
+    label = ""
 
 
 class CannotTell(CommandError):
@@ -39,7 +59,9 @@ class CannotTell(CommandError):
 # monitor's failure (2), never CHECK_FAILED (1), which means "a check found a problem".
 EXIT_CODES: dict[type[CommandError], ExitCode] = {
     ConfigurationError: ExitCode.MONITOR_ERROR,
+    EnvironmentProblem: ExitCode.MONITOR_ERROR,
     WarehouseUnavailable: ExitCode.MONITOR_ERROR,
+    UsageError: ExitCode.MONITOR_ERROR,
     CannotTell: ExitCode.MONITOR_ERROR,
 }
 UNEXPECTED = ("unexpected error", ExitCode.MONITOR_ERROR)
@@ -50,11 +72,12 @@ def describe_error(exc: BaseException) -> tuple[str, ExitCode, bool]:
     errors exit 2 (the monitor failed), not 1: 1 means a check failed."""
     if isinstance(exc, CommandError):
         return exc.label, EXIT_CODES.get(type(exc), ExitCode.MONITOR_ERROR), True
-    from monitor.warehouse.base import WarehouseError
-
-    if isinstance(exc, WarehouseError):
+    # The library's own errors, looked up only when a command loaded their module (a
+    # WarehouseError or ConfigError cannot have been raised otherwise): this plain core
+    # imports neither the warehouse nor pydantic.
+    warehouse = sys.modules.get("monitor.warehouse.base")
+    if warehouse is not None and isinstance(exc, warehouse.WarehouseError):
         return WarehouseUnavailable.label, EXIT_CODES[WarehouseUnavailable], True
-    # Only loaded when a command already loaded it: pydantic is not cheap to import.
     config = sys.modules.get("monitor.config")
     if config is not None and isinstance(exc, config.ConfigError):
         return ConfigurationError.label, EXIT_CODES[ConfigurationError], True

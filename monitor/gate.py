@@ -114,8 +114,8 @@ def verdict_of(findings: Iterable[Finding], rows: int,
     """The findings of rules on one batch → its verdict: each firing rule a reason, and
     each rule that could not judge (its sample under min_sample) an info reason, so a
     batch too small for a rule never passes in silence."""
-    from monitor.checks.feature_defaults import SEED_METRICS
-    from monitor.report.format import RATE_METRICS, format_interval, format_value
+    from monitor.metrics.format import RATE_METRICS, format_interval, format_value
+    from monitor.metrics.registry import SEED_METRICS
     from monitor.rules.evaluate import FIRING, INSUFFICIENT, NO_VALUE
 
     seed_feature = {metric: key for key, metric in SEED_METRICS.items()}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from monitor.model import EASTERN, as_date
 from monitor.warehouse.base import QueryRunner, WarehouseError
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+if TYPE_CHECKING:  # types only: the config comes in with the context
     from monitor.config import MonitorConfig
 
 log = logging.getLogger(__name__)

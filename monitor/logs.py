@@ -46,8 +46,12 @@ class TerminalFormatter(logging.Formatter):
         return terminal_safe(super().format(record))
 
 
+class MonitorHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler configure_logging installs: a second call replaces it."""
+
+
 def configure_logging(env: Mapping[str, str], level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout if on_cloud_run(env) else sys.stderr)
+    handler = MonitorHandler(sys.stdout if on_cloud_run(env) else sys.stderr)
     if on_cloud_run(env):
         handler.setFormatter(CloudLoggingFormatter())
     else:
@@ -55,9 +59,8 @@ def configure_logging(env: Mapping[str, str], level: str = "INFO") -> None:
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "_prediction_monitor", False):
+        if isinstance(old, MonitorHandler):
             root.removeHandler(old)
-    handler._prediction_monitor = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     # Client libraries log request details at DEBUG; keep them quiet.

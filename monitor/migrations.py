@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +64,6 @@ def code_migrations(files: list[Path] | None = None) -> list[Migration]:
                              f"{out[-1].name}; give each migration its own number")
         out.append(Migration(version, path.name, path))
     return out
-
-
-def release(env: dict[str, str] | None = None) -> str:
-    """This code's release: the package version, plus BUILD_COMMIT when the image has one."""
-    commit = (env if env is not None else os.environ).get("BUILD_COMMIT", "").strip()
-    return f"{__version__}+{commit[:12]}" if commit else __version__
 
 
 @dataclass(frozen=True)
@@ -134,9 +127,10 @@ def schema_status(warehouse: Warehouse) -> SchemaStatus:
     return plan(read_applied(warehouse), code_migrations())
 
 
-def apply_migrations(warehouse: Warehouse,
-                     status: SchemaStatus | None = None) -> list[Migration]:
-    """Apply the pending migrations in version order, recording each once it ran."""
+def apply_migrations(warehouse: Warehouse, status: SchemaStatus | None = None, *,
+                     release: str = __version__) -> list[Migration]:
+    """Apply the pending migrations in version order, recording each once it ran, as
+    applied by `release` (the App's release name: the version and the image's commit)."""
     status = status or schema_status(warehouse)
     if not status.pending:
         return []
@@ -147,7 +141,7 @@ def apply_migrations(warehouse: Warehouse,
         warehouse.execute_statements(migration.sql(), source=f"schema/{migration.name}")
         warehouse.query("record_schema_migration", {
             "version": migration.version, "name": migration.name,
-            "applied_at": dt.datetime.now(dt.UTC), "release": release()})
+            "applied_at": dt.datetime.now(dt.UTC), "release": release})
     return list(status.pending)
 
 
@@ -156,8 +150,8 @@ def may_migrate(warehouse: Warehouse, auto_migrate: bool) -> bool:
     return warehouse.embedded or auto_migrate
 
 
-def ensure_schema(warehouse: Warehouse, *, migrate: bool,
-                  require_current: bool = True) -> list[Migration]:
+def ensure_schema(warehouse: Warehouse, *, migrate: bool, require_current: bool = True,
+                  release: str = __version__) -> list[Migration]:
     """The start-up check of writing commands: raise SchemaVersionError (one line, what
     to do) unless the warehouse fits this code; apply pending migrations if allowed.
     `require_current=False` (writers of the contract's tables only, which migrations
@@ -176,5 +170,5 @@ def ensure_schema(warehouse: Warehouse, *, migrate: bool,
             raise SchemaVersionError(
                 f"{status.line()}. Run `prediction-monitor schema apply` on this warehouse "
                 f"(or set bigquery.auto_migrate: true in alerts.yaml)")
-        return apply_migrations(warehouse, status)
+        return apply_migrations(warehouse, status, release=release)
     return []

@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 EASTERN = ZoneInfo("America/New_York")
 
 
+def eastern_date(moment: dt.datetime) -> dt.date:
+    """Game dates are US/Eastern calendar dates."""
+    return moment.astimezone(EASTERN).date()
+
+
 class Status(StrEnum):
     OK = "ok"
     WARN = "warn"

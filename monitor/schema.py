@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitor import __version__
 from monitor.migrations import (
     MONITOR_TABLES_FROM,
     Migration,
@@ -36,9 +37,10 @@ def schema_plan(warehouse: Warehouse, status: SchemaStatus | None = None) -> (
     return [(name, warehouse.schema_statements(sql)) for name, sql in files]
 
 
-def apply_schema(warehouse: Warehouse) -> SchemaApplied:
-    """Bring a warehouse, new or made by any earlier release, to this code's schema."""
+def apply_schema(warehouse: Warehouse, *, release: str = __version__) -> SchemaApplied:
+    """Bring a warehouse, new or made by any earlier release, to this code's schema
+    (migrations recorded as applied by `release`)."""
     count = 0
     for name, sql in _contract_files():
         count += warehouse.execute_statements(sql, source=f"schema/{name}")
-    return SchemaApplied(count, apply_migrations(warehouse))
+    return SchemaApplied(count, apply_migrations(warehouse, release=release))

@@ -1,5 +1,5 @@
 """`serve`'s cycle, one for every trigger: the schedule and a batch push run the very
-cycle `run` runs (monitor.commands.run_command.run_once: checks, rules, alert state
+cycle `run` runs (monitor.cycle_run.run_once: checks, rules, alert state
 under the cycle lease, notifications, metrics), counted in /healthz and /metrics.
 
 Cycles of one process run one at a time. A push that waited for a cycle which began
@@ -93,7 +93,7 @@ class ServeCycle:
             self.stopping = True
 
     def _run(self, run_id: str | None) -> CycleOutcome:
-        from monitor.commands.run_command import run_once
+        from monitor.cycle_run import run_once
         from monitor.runtime import run_id_from_env
 
         now = self.clock()

@@ -102,13 +102,6 @@ def cusum(llrs: list[float], day_cap: float | None = None) -> float:
     return s
 
 
-def cusum_bernoulli(days: list[tuple[int, int]], p0: float, p1: float) -> float:
-    """CUSUM statistic for a success rate moving from p0 to p1.
-
-    `days` holds (trials, successes) per day in time order."""
-    return cusum([bernoulli_llr(n, k, p0, p1) for n, k in days])
-
-
 def lost_edge(p0: float, edge_loss: float) -> float:
     """The alternative hit rate of a model that lost `edge_loss` of its edge over a
     coin flip: 0.5 + (1 - edge_loss) (p0 - 0.5)."""

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.checks import CheckContext, all_checks
-from monitor.checks.base import eastern_date
 from monitor.config import MonitorConfig
 from monitor.exit_codes import ExitCode, exit_code_for, overall_status
 from monitor.league_calendar import LeagueCalendar, load_calendar
-from monitor.model import CheckResult, Status
+from monitor.model import CheckResult, Status, eastern_date
 from monitor.runner import run_checks
 from monitor.warehouse.base import Warehouse
 

@@ -80,3 +80,32 @@ def test_only_the_composition_root_calls_the_adapter_factories() -> None:
                 calls.append(f"{rel}:{node.lineno} {node.func.id}")
     assert calls == [], "build adapters in monitor/app.py: " + ", ".join(calls)
 
+
+
+def test_the_sql_cache_folder_and_the_release_come_from_the_environment(
+        config: MonitorConfig, tmp_path: Path) -> None:
+    assert App(config, {"MONITOR_SQL_CACHE_DIR": str(tmp_path)}).sql_cache_dir == tmp_path
+    assert App(config, {"MONITOR_SQL_CACHE_DIR": "off"}).sql_cache_dir is None
+    assert App(config, {"XDG_CACHE_HOME": str(tmp_path)}).sql_cache_dir == \
+        tmp_path / "prediction-monitor" / "sql"
+    assert App(config, {}).sql_cache_dir == Path.home() / ".cache" / "prediction-monitor" / "sql"
+    from monitor import __version__
+
+    assert App(config, {}).release == __version__
+    assert App(config, {"BUILD_COMMIT": " ea88e526f00d1234 "}).release == \
+        f"{__version__}+ea88e526f00d"
+
+
+def test_only_the_app_and_the_worker_side_read_the_process_environment() -> None:
+    """Everything else gets its settings passed in, from the App a command built."""
+    allowed = {Path("monitor/app.py"), Path("monitor/events/publisher.py")}
+    readers = []
+    for path in sorted((ROOT / "monitor").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel in allowed or rel.parts[:2] == ("monitor", "provenance"):
+            continue
+        text = path.read_text()
+        for needle in ("os.environ", "getenv", "expanduser"):
+            if needle in text:
+                readers.append(f"{rel}: {needle}")
+    assert readers == [], "take it from the App (monitor/app.py): " + ", ".join(readers)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from monitor.checks import CheckContext
+from monitor.checks.commits import CommitsCheck
 from monitor.checks.feature_defaults import FeatureDefaults
 from monitor.checks.hit_rate_by_commit import HitRateByCommit
-from monitor.checks.provenance_checks import ProvenanceCheck
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.cli import main
 from monitor.config import MonitorConfig
@@ -192,7 +192,7 @@ def test_future_predictions_are_counted_and_reported(db: ContractDB,
     # The future row is evidence, not hidden behind as_of.
     assert (mismatch.value, mismatch.sample_size) == (0.5, 2)
     assert dict(mismatch.context)["future_rows"] == "1"
-    future = pick(ProvenanceCheck().measure(db.wh, daily(config)), "future_predictions")
+    future = pick(CommitsCheck().measure(db.wh, daily(config)), "future_predictions")
     assert (future.value, future.sample_size) == (1.0, 2)
     assert dict(future.context)["latest_future_predicted_at"].startswith("2099-01-01")
 
@@ -204,7 +204,7 @@ def test_in_a_replay_rows_after_as_of_are_not_written_yet(db: ContractDB,
     ctx = CheckContext(as_of=ts(D, 16), config=config)
     obs = FeatureDefaults().measure(db.wh, ctx)
     assert pick(obs, "feature_rows", game_date=str(D)).value == 1
-    future = pick(ProvenanceCheck().measure(db.wh, ctx), "future_predictions",
+    future = pick(CommitsCheck().measure(db.wh, ctx), "future_predictions",
                   game_date=str(D))
     assert future.value == 0
 
@@ -239,7 +239,7 @@ def test_duplicate_predictions_count_once_and_are_reported(db: ContractDB,
     rows = pick(obs, "feature_rows")
     assert (rows.value, dict(rows.context)["duplicate_rows"]) == (2.0, "1")
     assert dict(rows.context)["last_predicted_at"].startswith("2026-01-09T16:00")
-    dup = pick(ProvenanceCheck().measure(db.wh, daily(config)), "duplicate_predictions")
+    dup = pick(CommitsCheck().measure(db.wh, daily(config)), "duplicate_predictions")
     assert (dup.value, dup.sample_size) == (1.0, 3)
 
 

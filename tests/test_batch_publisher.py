@@ -14,10 +14,11 @@ from pathlib import Path
 import grpc
 import pytest
 
-from monitor.events.message import BadPush, event_bytes, parse_push, push_envelope
+from monitor.events.message import BadPush, event_bytes, parse_push
 from monitor.events.settings import event_env_problems, event_settings
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from tests.contract import ContractDB, D, fetch
+from tests.fakes.pubsub_push import push_envelope
 from tests.fakes.pubsub_server import FakePubSub, start_fake_pubsub, stop_fake_pubsub
 from tests.test_provenance import ENV, known_batch
 

@@ -28,16 +28,16 @@ from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
 from monitor.app import App
-from monitor.checks.base import eastern_date
 from monitor.commands.serve_command import serve_routes
 from monitor.config import MonitorConfig
 from monitor.demo.options import BROKEN_COMMIT
-from monitor.events.message import event_bytes, push_envelope
+from monitor.events.message import event_bytes
 from monitor.events.oidc import PushVerifier
 from monitor.events.push import PATH, batch_push_route
 from monitor.events.settings import PushAuthSettings
 from monitor.metrics.prometheus import PrometheusExporter
 from monitor.migrations import ensure_schema
+from monitor.model import eastern_date
 from monitor.notify.slack import SlackNotifier
 from monitor.routes import start_server
 from monitor.rules.lock import WarehouseCycleLock
@@ -46,6 +46,7 @@ from monitor.secrets import Secret
 from monitor.serve_cycle import ServeCycle
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, fetch
+from tests.fakes.pubsub_push import push_envelope
 from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
 from tests.test_production import BIN, clean_env, free_port, slack_env
 from tests.test_serve_routes import todays_data

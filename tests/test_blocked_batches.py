@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.checks import CheckContext
-from monitor.checks.provenance_checks import ProvenanceCheck
+from monitor.checks.commits import CommitsCheck
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.cli import main
 from monitor.config import MonitorConfig
@@ -62,7 +62,7 @@ def test_a_slate_whose_only_batch_was_blocked_has_no_data_and_the_block_is_named
     assert "`bad0003`" in text and "exec-blocked-1" in text
     assert "has_vegas_line mismatch_share 88.0%" in text  # the gate's reasons
     # Blocked code is not the serving commit: the backfill is not judged against itself.
-    stale = next(o for o in ProvenanceCheck().measure(db.wh, CheckContext(
+    stale = next(o for o in CommitsCheck().measure(db.wh, CheckContext(
         as_of=eastern(GAME_DAY, 11.25), config=config))
         if o.metric == "stale_backfill_batches" and o.label("build_commit_sha") == "bad0003")
     assert dict(stale.context)["serving_commit"] == "good001"
@@ -88,7 +88,7 @@ def test_a_commit_only_ever_blocked_supersedes_nothing(db: ContractDB,
     db.batch(day=GAME_DAY, commit="new0009", status="blocked", started=ts(GAME_DAY, 12),
              error=REASONS)
     db.batch(day=GAME_DAY, commit="good001", started=ts(GAME_DAY, 13))  # the old code again
-    obs = ProvenanceCheck().measure(db.wh, CheckContext(as_of=ts(GAME_DAY, 20),
+    obs = CommitsCheck().measure(db.wh, CheckContext(as_of=ts(GAME_DAY, 20),
                                                         config=config))
     by_commit = {(o.metric, o.label("build_commit_sha")): o for o in obs}
     assert by_commit[("superseded_commit_batches", "good001")].value == 0

@@ -48,7 +48,7 @@ def test_estimate_on_duckdb_says_it_needs_bigquery(db: ContractDB,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     db.close()
     assert main(["estimate", "--warehouse", db.url]) == 2
-    assert "estimate needs a BigQuery warehouse" in capsys.readouterr().out
+    assert "estimate needs a BigQuery warehouse" in capsys.readouterr().err
 
 
 def _classes() -> list[tuple[Path, ast.ClassDef]]:

@@ -11,8 +11,8 @@ import pytest
 
 from monitor.backtest import backtest, cycle_times
 from monitor.checks import CheckContext
+from monitor.checks.commits import CommitsCheck
 from monitor.checks.freshness import Freshness
-from monitor.checks.provenance_checks import ProvenanceCheck
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.demo import build_demo_warehouse
@@ -41,7 +41,7 @@ def test_provenance_sees_mixed_slates_unknown_commits_and_stale_backfills(
     db.batch(commit="new0002", started=ts(D, 5))  # newest daily: serving
     db.batch(commit="bad0003", mode="backfill", started=ts(D, 8))
     db.batch(commit="old0001", started=ts(D, 9))  # the older commit again
-    obs = ProvenanceCheck().measure(db.wh, cycle(config, ts(D, 20)))
+    obs = CommitsCheck().measure(db.wh, cycle(config, ts(D, 20)))
     assert pick(obs, "commits_per_slate", game_date=str(D)).value == 2
     unknown = pick(obs, "unknown_commit_share", game_date=str(D))
     assert (unknown.value, unknown.sample_size) == (0.5, 4)

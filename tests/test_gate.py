@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from monitor.batch_check import batch_rows
+from monitor.batch_verdict import batch_rows
 from monitor.checks.feature_defaults import FEATURE_COUNTS, query_feature_defaults
 from monitor.config import MonitorConfig, load_config
 from monitor.demo import build_demo_warehouse

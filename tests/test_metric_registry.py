@@ -3,6 +3,7 @@ dashboard generated from it names only metrics the exporter writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -11,29 +12,72 @@ import pytest
 from google.cloud import monitoring_dashboard_v1
 from google.protobuf import json_format
 
-from monitor.checks import known_labels
+from monitor.checks import all_checks
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.cycle import BUILT_IN_RULES
+from monitor.demo import HEALTHY_DATE
 from monitor.metrics.dashboard import PROMQL_PREFIX, build_dashboard
-from monitor.metrics.points import HEARTBEAT_METRICS, LABEL_KEYS, METRIC_PREFIX, METRICS
-from monitor.metrics.registry import BY_NAME, REGISTRY
-from monitor.report.format import COUNT_METRICS, RATE_METRICS
+from monitor.metrics.format import COUNT_METRICS, RATE_METRICS
+from monitor.metrics.points import (
+    HEARTBEAT_METRICS,
+    LABEL_KEYS,
+    METRIC_PREFIX,
+    METRICS,
+    heartbeat_points,
+)
+from monitor.metrics.registry import (
+    BUILT_IN_RULE,
+    BY_NAME,
+    HEARTBEAT,
+    REGISTRY,
+    check_metrics,
+    names_from,
+)
+from monitor.validate import validate_daily
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.conftest import DEMO_OPTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "deploy" / "monitoring" / "dashboard.json"
 
 
-def test_every_check_metric_and_heartbeat_metric_is_registered() -> None:
-    missing = sorted(set(known_labels()) - set(BY_NAME))
-    assert missing == [], "add to REGISTRY in monitor/metrics/registry.py: " + "; ".join(
-        f'MetricSpec("{m}", "<description>", "share|count|value")' for m in missing)
-    assert set(HEARTBEAT_METRICS) <= set(BY_NAME)
-    built_in = {rule.metric for rule in BUILT_IN_RULES}
-    assert built_in <= set(BY_NAME) and not any(BY_NAME[m].exported for m in built_in)
+def test_every_registered_metric_names_who_writes_it() -> None:
+    checks = {c.name: c for c in all_checks()}
     # Nothing registered that no check, no heartbeat and no built-in rule writes.
-    assert set(BY_NAME) == set(known_labels()) | set(HEARTBEAT_METRICS) | built_in
+    assert {m.source for m in REGISTRY} == set(checks) | {HEARTBEAT, BUILT_IN_RULE}
+    for name, check in checks.items():
+        assert check.metrics == check_metrics(name), name
+    built_in = {rule.metric for rule in BUILT_IN_RULES}
+    assert set(names_from(BUILT_IN_RULE)) == built_in
+    assert not any(BY_NAME[m].exported for m in built_in)
+    beat = [p.metric for p in heartbeat_points([], alerts_firing=0, monitor_failed=False)]
+    assert beat == list(names_from(HEARTBEAT)) == list(HEARTBEAT_METRICS)
     assert len(BY_NAME) == len(REGISTRY)  # no name twice
+
+
+@pytest.mark.parametrize("day", [HEALTHY_DATE, DEMO_OPTS.incident_start])
+def test_each_observation_carries_its_registered_metric_and_labels(
+        day: dt.date, demo_path: Path, config: MonitorConfig) -> None:
+    """The registry is what alerts.yaml is validated against: a check that writes a
+    metric or a label the registry lacks fails here, with the line to add."""
+    warehouse = DuckDBWarehouse(demo_path, read_only=True)
+    try:
+        report = validate_daily(warehouse, config, day,
+                                dt.datetime.combine(day, dt.time(23), tzinfo=dt.UTC))
+    finally:
+        warehouse.close()
+    seen = 0
+    for result in report.results:
+        for o in result.observations:
+            spec = BY_NAME.get(o.metric)
+            assert spec is not None, "add to REGISTRY in monitor/metrics/registry.py: " \
+                f'MetricSpec("{o.metric}", "<description>", "share|count|value", ' \
+                f'source="{result.name}", labels=...)'
+            assert spec.source == result.name == o.check, o
+            assert {k for k, _ in o.labels} <= set(spec.labels), o
+            seen += 1
+    assert seen > 50
 
 
 def test_exporter_and_report_read_the_registry() -> None:

@@ -15,7 +15,6 @@ from google.cloud import monitoring_v3
 from google.protobuf import json_format
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.checks.base import eastern_date
 from monitor.cli import main
 from monitor.metrics.cloud_monitoring import CloudMonitoringSink, client_for, monitored_resource
 from monitor.metrics.points import (
@@ -26,7 +25,7 @@ from monitor.metrics.points import (
     observation_points,
     sanitize,
 )
-from monitor.model import Observation, make_labels
+from monitor.model import Observation, eastern_date, make_labels
 from tests.contract import ContractDB, D, features
 from tests.fakes.monitoring_server import (
     FakeMonitoring,

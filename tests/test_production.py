@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.checks.base import eastern_date
 from monitor.cli import main
 from monitor.config import Schedule
+from monitor.model import eastern_date
 from monitor.runtime import run_id_from_env
 from monitor.scheduler import cron_trigger, next_fire_times
 from monitor.warehouse.duckdb import DuckDBWarehouse

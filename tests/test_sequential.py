@@ -9,7 +9,7 @@ import pytest
 
 from monitor.checks.outcome_drift import CommitDays, drift_observations
 from monitor.config import Sequential
-from monitor.stats import cusum_bernoulli, cusum_gaussian_mean, cusum_threshold, lost_edge
+from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 
 D0 = dt.date(2026, 1, 1)
 SETTINGS = Sequential(false_alarm_rate=0.001, mae_shift=0.15, edge_loss=1.0,
@@ -33,8 +33,8 @@ def test_gaussian_cusum_accumulates_only_evidence_of_a_rise() -> None:
 
 def test_bernoulli_cusum() -> None:
     win, loss = math.log(0.5 / 0.6), math.log(0.5 / 0.4)
-    assert cusum_bernoulli([(100, 50)], 0.6, 0.5) == pytest.approx(50 * win + 50 * loss)
-    assert cusum_bernoulli([(100, 60)], 0.6, 0.5) == 0.0
+    assert cusum([bernoulli_llr(100, 50, 0.6, 0.5)]) == pytest.approx(50 * win + 50 * loss)
+    assert cusum([bernoulli_llr(100, 60, 0.6, 0.5)]) == 0.0
 
 
 def test_lost_edge_alternative() -> None:

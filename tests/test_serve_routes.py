@@ -15,9 +15,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from monitor.checks.base import eastern_date
 from monitor.metrics.points import MetricPoint
 from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
+from monitor.model import eastern_date
 from monitor.routes import Request, dispatch, report_route
 from tests.contract import ContractDB, features
 from tests.fakes.slack_server import FakeSlack, start_fake_slack, stop_fake_slack

@@ -367,8 +367,8 @@ def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
     import subprocess
     import time
 
-    from monitor.checks.base import eastern_date
     from monitor.cli import main
+    from monitor.model import eastern_date
     from tests.fakes.slack_server import start_fake_slack, stop_fake_slack
     from tests.test_production import BIN, ROOT, broken, clean_env, free_port, slack_env
 

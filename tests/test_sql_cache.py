@@ -21,9 +21,8 @@ QUERIES = sorted((ROOT / "queries").rglob("*.sql"))
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def cache(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "sql"
-    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(folder))
     to_duckdb.cache_clear()
     yield folder
     to_duckdb.cache_clear()
@@ -35,11 +34,11 @@ def test_the_cache_equals_a_fresh_transpile_for_every_query(cache: Path,
     assert QUERIES
     for path in QUERIES:
         sql = path.read_text()
-        written = to_duckdb(sql, config.dataset, renames)
+        written = to_duckdb(sql, config.dataset, renames, cache=cache)
         on_disk = cache / f"{sql_cache_key(sql, config.dataset, renames)}.json"
         assert json.loads(on_disk.read_text()) == list(written), path.name
         to_duckdb.cache_clear()  # the next call reads the file, as a new process would
-        assert to_duckdb(sql, config.dataset, renames) == written \
+        assert to_duckdb(sql, config.dataset, renames, cache=cache) == written \
             == transpile_duckdb(sql, config.dataset, renames), path.name
 
 
@@ -56,24 +55,21 @@ def test_the_key_covers_text_dataset_and_configured_tables() -> None:
 
 def test_a_stale_or_torn_file_is_replaced(cache: Path) -> None:
     sql = "SELECT COUNTIF(x) AS n FROM t"
-    to_duckdb(sql, "ds")
+    to_duckdb(sql, "ds", cache=cache)
     path = cache / f"{sql_cache_key(sql, 'ds', ())}.json"
     path.write_text('["SELECT 1')  # torn write
     to_duckdb.cache_clear()
-    assert to_duckdb(sql, "ds") == ("SELECT COALESCE(COUNT_IF(x), 0) AS n FROM ds.t",)
+    assert to_duckdb(sql, "ds", cache=cache) == ("SELECT COALESCE(COUNT_IF(x), 0) AS n FROM ds.t",)
     assert json.loads(path.read_text()) == ["SELECT COALESCE(COUNT_IF(x), 0) AS n FROM ds.t"]
 
 
-def test_an_unwritable_cache_only_costs_the_transpile(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_cache_only_costs_the_transpile(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(blocker / "sql"))
     to_duckdb.cache_clear()
-    assert to_duckdb("SELECT a FROM t", "ds") == ("SELECT a FROM ds.t",)
-    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", "off")
-    to_duckdb.cache_clear()
-    assert to_duckdb("SELECT b FROM t", "ds") == ("SELECT b FROM ds.t",)
+    assert to_duckdb("SELECT a FROM t", "ds", cache=blocker / "sql") == ("SELECT a FROM ds.t",)
+    assert to_duckdb("SELECT b FROM t", "ds", cache=None) == ("SELECT b FROM ds.t",)
+    assert not list(tmp_path.rglob("*.json"))
     to_duckdb.cache_clear()
 
 

@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from monitor.league_calendar import LeagueCalendar, unknown
-from monitor.model import EASTERN, Observation
+from monitor.model import Observation, eastern_date
 from monitor.warehouse.base import QueryRunner
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+if TYPE_CHECKING:  # types only: the config comes in with the context
     from monitor.config import MonitorConfig
 
-
-
-def eastern_date(moment: dt.datetime) -> dt.date:
-    """Game dates are US/Eastern calendar dates."""
-    return moment.astimezone(EASTERN).date()
 
 
 @dataclass(frozen=True)

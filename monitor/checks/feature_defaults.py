@@ -14,19 +14,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import COMMIT_SLATE, FEATURE_SLATE, SEED_METRICS, check_metrics
 from monitor.model import Observation, iso, make_labels
 from monitor.stats import safe_ratio, wilson_interval
 from monitor.warehouse.base import ParamValue, QueryRunner
 from monitor.warehouse.sql_dialect import FEATURE_KEYS_PARAM
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+if TYPE_CHECKING:  # types only: the config comes in with the context
     from monitor.config import CriticalFeature
 
-LABELS: tuple[str, ...] = ("system_id", "game_date", "build_commit_sha")
-FEATURE_LABELS: tuple[str, ...] = (*LABELS, "feature")
-# The seed's two keys keep the metric names their rules (and alert fingerprints) had.
-SEED_METRICS: dict[str, str] = {"has_vegas_line": "mismatch_share",
-                                "ppm_avg_last_10": "ppm_default_share"}
+LABELS = COMMIT_SLATE
+FEATURE_LABELS = FEATURE_SLATE
 FEATURE_COUNTS: tuple[str, ...] = ("present", "missing", "wrong_type", "at_sentinel",
                                    "out_of_range")
 
@@ -84,12 +82,7 @@ def feature_counts(row: dict[str, Any], features: Sequence[CriticalFeature]) -> 
 class FeatureDefaults:
     name = "feature_defaults"
     description = "Share of default sentinels and missing/malformed critical_features"
-    metrics: dict[str, tuple[str, ...]] = {
-        **{m: LABELS for m in ("mismatch_share", "ppm_default_share",
-                               "features_missing_share", "feature_rows")},
-        **{m: FEATURE_LABELS for m in ("sentinel_share", "out_of_range_share",
-                                       *(f"feature_{c}" for c in FEATURE_COUNTS))},
-    }
+    metrics: dict[str, tuple[str, ...]] = check_metrics("feature_defaults")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         start, end = ctx.slate_window(ctx.config.settings.prediction_lookback_days)

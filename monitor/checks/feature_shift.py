@@ -15,15 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import COMMIT_FEATURE, check_metrics
 from monitor.model import CheckResult, Observation, make_labels
 from monitor.stats import population_stability, psi_chance_level, safe_ratio
 from monitor.warehouse.base import ParamValue, QueryRunner
 from monitor.warehouse.sql_dialect import FEATURE_KEYS_PARAM
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+if TYPE_CHECKING:  # types only: the config comes in with the context
     from monitor.config import CriticalFeature
 
-LABELS: tuple[str, ...] = ("system_id", "build_commit_sha", "feature")
+LABELS = COMMIT_FEATURE
 BINS: tuple[str, ...] = ("missing", "sentinel_rows", *(f"b{i}" for i in range(10)))
 TOP = 3  # shifted features named in an alert's hints
 
@@ -165,7 +166,7 @@ def commits_of_findings(result: CheckResult) -> list[str]:
 class FeatureShift:
     name = "feature_shift"
     description = "Each critical feature on a new commit's first slates vs the commit it replaced"
-    metrics: dict[str, tuple[str, ...]] = {"feature_shift": LABELS, "commit_changes": ()}
+    metrics: dict[str, tuple[str, ...]] = check_metrics("feature_shift")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings.provenance

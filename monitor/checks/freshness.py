@@ -11,19 +11,14 @@ from typing import TYPE_CHECKING
 
 from monitor.checks.base import CheckContext
 from monitor.league_calendar import LeagueCalendar
+from monitor.metrics.registry import check_metrics
 from monitor.model import EASTERN, Observation, as_date, make_labels
 from monitor.stats import safe_ratio
 from monitor.warehouse.base import QueryRunner, Record
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
-    from monitor.config import Freshness as FreshnessSettings
+if TYPE_CHECKING:  # types only: the config comes in with the context
+    from monitor.config import FreshnessSettings
 
-SLATE: tuple[str, ...] = ("system_id", "game_date")
-# `calendar` is known or unknown: without a calendar a missing slate cannot be told
-# from an off day, and the default rules only warn about it.
-SLATE_BATCHES: tuple[str, ...] = ("system_id", "game_date", "calendar")
-GAME: tuple[str, ...] = ("system_id", "game_date", "game_id")
-CALENDAR: tuple[str, ...] = ("calendar_table",)
 SHOWN_GAMES = 5
 # How far back the execution log is read for the systems a slate expects: past an
 # off-season (mid-June to late October) with room to spare, yet bounded by the log's
@@ -85,10 +80,7 @@ class Freshness:
     name = "freshness"
     description = ("A batch for each slate with scheduled games by its expected time, "
                    "every scheduled game predicted, past slates graded, a current calendar")
-    metrics: dict[str, tuple[str, ...]] = {
-        "slate_batches": SLATE_BATCHES, "game_predictions": GAME, "graded_share": SLATE,
-        "calendar_unknown_games": CALENDAR,
-    }
+    metrics: dict[str, tuple[str, ...]] = check_metrics("freshness")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         fresh = ctx.config.settings.freshness

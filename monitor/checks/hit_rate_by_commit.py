@@ -6,20 +6,18 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import COMMIT_WINDOW, check_metrics
 from monitor.model import Observation, as_date, make_labels
 from monitor.stats import mean_interval, safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
-LABELS: tuple[str, ...] = ("system_id", "build_commit_sha", "window")
+LABELS = COMMIT_WINDOW
 
 
 class HitRateByCommit:
     name = "hit_rate_by_commit"
     description = "Hit rate, MAE and error spread per system and commit over graded windows"
-    metrics: dict[str, tuple[str, ...]] = {m: LABELS for m in (
-        "hit_rate", "picks", "mae", "error_std", "mean_signed_error",
-        "direction_accuracy", "high_edge_hit_rate",
-    )}
+    metrics: dict[str, tuple[str, ...]] = check_metrics("hit_rate_by_commit")
 
     def window_end(self, warehouse: QueryRunner, ctx: CheckContext) -> dt.date | None:
         if ctx.mode == "daily" and ctx.target_date:

@@ -32,14 +32,15 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import COMMIT, check_metrics
 from monitor.model import Observation, as_date, make_labels
 
-if TYPE_CHECKING:  # config asks the checks for their metrics: no import back at run time
+if TYPE_CHECKING:  # types only: the config comes in with the context
     from monitor.config import Sequential
 from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 from monitor.warehouse.base import QueryRunner
 
-LABELS: tuple[str, ...] = ("system_id", "build_commit_sha")
+LABELS = COMMIT
 # Points: a baseline whose margins barely vary (a handful of near-identical picks, a
 # grading bug) would make every later day look far off; real margins vary by ~6 points.
 MIN_MARGIN_SIGMA = 1.0
@@ -206,8 +207,7 @@ class OutcomeDrift:
     name = "outcome_drift"
     description = ("CUSUM on MAE, hit rate and realized margin per commit and per system "
                    "vs their baselines")
-    metrics: dict[str, tuple[str, ...]] = {"mae_drift": LABELS, "hit_rate_drift": LABELS,
-                                           "edge_drift": LABELS}
+    metrics: dict[str, tuple[str, ...]] = check_metrics("outcome_drift")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings.sequential

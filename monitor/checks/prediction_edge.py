@@ -15,18 +15,18 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import SLATE, check_metrics
 from monitor.model import Observation, make_labels
 from monitor.stats import mean_interval, ratio_interval, safe_ratio, std_from_sums
 from monitor.warehouse.base import QueryRunner
 
-LABELS: tuple[str, ...] = ("system_id", "game_date")
+LABELS = SLATE
 
 
 class PredictionEdge:
     name = "prediction_edge"
     description = "distance of predictions from the Vegas line against the system's baseline"
-    metrics: dict[str, tuple[str, ...]] = {"prediction_edge": LABELS,
-                                           "prediction_edge_ratio": LABELS}
+    metrics: dict[str, tuple[str, ...]] = check_metrics("prediction_edge")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings

@@ -6,20 +6,18 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import SLATE, check_metrics
 from monitor.model import Observation, make_labels
 from monitor.stats import safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
-LABELS: tuple[str, ...] = ("system_id", "game_date")
+LABELS = SLATE
 
 
 class VegasCoverageTrend:
     name = "vegas_coverage_trend"
     description = "pct_with_vegas_line and batch health from prediction_execution_log"
-    metrics: dict[str, tuple[str, ...]] = {m: LABELS for m in (
-        "vegas_coverage", "coverage_delta", "ppm_coverage", "feature_quality",
-        "players_predicted_ratio", "failed_batches", "partial_batches",
-    )}
+    metrics: dict[str, tuple[str, ...]] = check_metrics("vegas_coverage_trend")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings

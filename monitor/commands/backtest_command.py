@@ -28,21 +28,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from monitor.backtest import EVENTS, backtest, replay_cron, replay_times
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.config import Schedule
+    from monitor.errors import UsageError, WarehouseUnavailable
     from monitor.report.format import terminal_safe
     from monitor.report.strict_json import dumps
     from monitor.warehouse.base import WarehouseError
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
+    config = app.config
     events = args.schedule == EVENTS
     cron = replay_cron(args.schedule, config)
     try:
         Schedule(cycle=cron)
     except ValueError as exc:
-        print(f"--schedule: {exc}", file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+        raise UsageError(f"--schedule: {exc}") from None
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
         times, event_cycles = replay_times(warehouse, args.start, args.end, args.schedule,
                                            config)
@@ -54,8 +55,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                                lambda at: bar.update(task, advance=1,
                                                      at=at.strftime("%Y-%m-%d %H:%M")))
     except WarehouseError as exc:
-        print(f"backtest failed: {exc}", file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
+        raise WarehouseUnavailable(str(exc), label="backtest failed") from exc
     finally:
         warehouse.close()
     alerts = runs["default"].alerts

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from monitor.batch_check import BatchVerdict
+    from monitor.batch_verdict import BatchVerdict
 
 
 def _days(text: str) -> int:
@@ -46,16 +46,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_check_batch(args: argparse.Namespace) -> int:
-    from monitor.batch_check import BLOCK, CANNOT_TELL, find_batches, judge_batch, overall
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.batch_verdict import BLOCK, CANNOT_TELL, find_batches, judge_batch, overall
+    from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.errors import CannotTell
     from monitor.report.strict_json import dumps
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
+    config = app.config
     as_of = args.as_of or dt.datetime.now(dt.UTC)
     which = (f"execution_id {args.execution_id}" if args.execution_id
              else f"batch_id {args.batch_id}")
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
         batches = find_batches(warehouse, execution_id=args.execution_id or "",
                                batch_id=args.batch_id or "", as_of=as_of,

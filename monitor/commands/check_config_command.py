@@ -4,7 +4,6 @@ and the Slack, batch-event and warehouse settings of the environment."""
 from __future__ import annotations
 
 import argparse
-import os
 
 from monitor.exit_codes import ExitCode
 
@@ -20,25 +19,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, report_error
+    from monitor.commands.common import command_app
+    from monitor.errors import EnvironmentProblem
     from monitor.events.settings import event_env_problems, event_env_warnings
     from monitor.notify.factory import slack_env_problems
     from monitor.warehouse import warehouse_url_problem
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
+    config = app.config
     # The environment too: a deployment's Slack and warehouse settings fail here,
-    # not in the first scheduled run.
-    problems = slack_env_problems(os.environ) + event_env_problems(os.environ)
-    url = args.warehouse or os.environ.get("MONITOR_WAREHOUSE")
-    if url:
-        problem = warehouse_url_problem(url)
+    # not in the first scheduled run. The warehouse is the one the App would open.
+    problems = slack_env_problems(app.env) + event_env_problems(app.env)
+    if app.names_a_warehouse:
+        problem = warehouse_url_problem(app.warehouse_url)
         if problem:
             problems.append(f"warehouse: {problem}")
     if problems:
-        report_error("environment error:\n" + "\n".join(f"  {p}" for p in problems))
-        return ExitCode.MONITOR_ERROR
+        raise EnvironmentProblem("\n" + "\n".join(f"  {p}" for p in problems))
     print(f"ok: {len(config.rules)} rules, dataset {config.dataset}")
-    for warning in event_env_warnings(os.environ):
+    for warning in event_env_warnings(app.env):
         print(f"warning: {warning}")
     # No warehouse here: whether the table exists is said by `run` and `validate-daily`.
     print(f"calendar: table {config.calendar.table}" if config.calendar else

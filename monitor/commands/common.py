@@ -1,17 +1,18 @@
-"""What the commands share: argument types, the common options, the config and
-warehouse they open (raising the typed errors `main` maps to exit codes), the fatal
+"""What the commands share: argument types, the common options, the command's App and
+the warehouse it opens (raising the typed errors `main` maps to exit codes), the fatal
 error line and the report renderers. No command imports monitor.cli."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from monitor.app import App
     from monitor.config import MonitorConfig
     from monitor.warehouse.base import Warehouse
 
@@ -47,19 +48,19 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="alerts.yaml to use (default: ./alerts.yaml, else the packaged one)")
 
 
-def report_error(text: str) -> None:
+def report_error(text: str, env: Mapping[str, str]) -> None:
     """A fatal error of a command: readable text on stderr locally, one structured
     JSON log line on Cloud Run (like every other line there); secrets redacted, and
     control characters escaped locally (an error may quote the data)."""
     from monitor.runtime import on_cloud_run
     from monitor.secrets import redact
 
-    if on_cloud_run(os.environ):
+    if on_cloud_run(env):
         import logging
 
         from monitor.logs import configure_logging
 
-        configure_logging(os.environ)
+        configure_logging(env)
         logging.getLogger("monitor").error("%s", text)
     else:
         from monitor.report.format import terminal_safe
@@ -80,24 +81,31 @@ def load_config_or_exit(path: Path | None) -> MonitorConfig:
         raise ConfigurationError(str(exc)) from None
 
 
-def open_warehouse_or_exit(args: argparse.Namespace, config: MonitorConfig, *,
-                           read_only: bool = False, run_id: str = "",
-                           create: bool = True) -> Warehouse:
-    """The warehouse, or a WarehouseUnavailable that `main` reports and maps to exit 2."""
+def command_app(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> App:
+    """The command's App, built once: its --config (or a ConfigurationError) and
+    --warehouse, over the process environment (or `env`, when the command read it
+    first to set up logging)."""
     from monitor.app import app_for
-    from monitor.errors import WarehouseUnavailable
-    from monitor.warehouse import WarehouseOpenError, WarehouseURLError, parse_duckdb_path
 
-    app = app_for(config, args.warehouse)
-    if not app.names_a_warehouse and not parse_duckdb_path(app.warehouse_url).exists():
+    return app_for(load_config_or_exit(args.config), args.warehouse, env)
+
+
+def open_warehouse_or_exit(app: App, *, read_only: bool = False, run_id: str = "",
+                           create: bool = True, has_create_flag: bool = False) -> Warehouse:
+    """The App's warehouse, or a WarehouseUnavailable that `main` reports and maps to
+    exit 2. `has_create_flag`: the command has --create, so a missing file's error
+    tells to pass it."""
+    from monitor.errors import WarehouseUnavailable
+    from monitor.warehouse import WarehouseOpenError, WarehouseURLError
+
+    if not app.names_a_warehouse and not app.demo_warehouse_path.exists():
         raise WarehouseUnavailable(
             "no warehouse given and the demo warehouse does not exist yet: run "
             "`prediction-monitor demo` or pass --warehouse")
     try:
         return app.open_warehouse(read_only=read_only, run_id=run_id, create=create)
     except WarehouseURLError as exc:
-        # Only commands that have the flag can be told to use it.
-        offers = getattr(args, "create", None) is False and not read_only
+        offers = has_create_flag and not create and not read_only
         hint = " (pass --create to create it)" if offers and "does not exist" in str(
             exc) else ""
         raise WarehouseUnavailable(f"{exc}{hint}") from None

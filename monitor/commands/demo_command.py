@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from monitor.app import App
     from monitor.config import MonitorConfig
     from monitor.warehouse.base import Warehouse
 
@@ -32,24 +33,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.app import app_for
     from monitor.commands.common import load_config_or_exit, render_report
     from monitor.demo import HEALTHY_DATE, build_demo_warehouse, incident_first_date
     from monitor.demo.options import DemoOptions
     from monitor.validate import validate_daily
-    from monitor.warehouse import data_dir
-    from monitor.warehouse.duckdb import DuckDBWarehouse
 
-    config = load_config_or_exit(args.config)
-    path = (args.path or data_dir() / "demo.duckdb").resolve()
+    app = app_for(load_config_or_exit(args.config))  # no --warehouse: the demo's own file
+    config = app.config
+    path = (args.path or app.demo_warehouse_path).resolve()
     opts = DemoOptions(seed=args.seed, scale=args.scale,
                        start=args.start or DemoOptions.start, end=args.end or DemoOptions.end)
     if args.rebuild or not path.exists():
-        rows = build_demo_warehouse(path, opts, show_progress=sys.stderr.isatty())
+        rows = build_demo_warehouse(path, opts, show_progress=sys.stderr.isatty(),
+                                    sql_cache=app.sql_cache_dir)
         print(f"built demo warehouse {path} ({rows:,} prediction rows)\n")
     else:
         print(f"using demo warehouse {path} (--rebuild to regenerate)\n")
-        _upgrade_demo(path, config)
-    warehouse = DuckDBWarehouse(path, config.dataset, read_only=True)
+        _upgrade_demo(app, path)
+    warehouse = app.open_duckdb(path, read_only=True)
     try:
         for title, date in (("healthy date", HEALTHY_DATE),
                             ("first date of the incident", incident_first_date(opts))):
@@ -64,14 +66,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _upgrade_demo(path: Path, config: MonitorConfig) -> None:
+def _upgrade_demo(app: App, path: Path) -> None:
     """A demo file built by an earlier release gets this release's migrations in place."""
     from monitor.migrations import SchemaVersionError, ensure_schema
-    from monitor.warehouse.duckdb import DuckDBWarehouse
 
-    warehouse = DuckDBWarehouse(path, config.dataset)
+    warehouse = app.open_duckdb(path)
     try:
-        applied = ensure_schema(warehouse, migrate=True)
+        applied = ensure_schema(warehouse, migrate=True, release=app.release)
     except SchemaVersionError as exc:  # the demo only reads from here on: that still works
         print(f"not upgraded: {exc}\n")
         return

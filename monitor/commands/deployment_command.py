@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 
 from monitor.exit_codes import ExitCode
 
@@ -29,29 +28,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_check_deployment(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import CannotTell
     from monitor.provenance.identity import same_commit
     from monitor.warehouse.base import WarehouseError
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
     as_of = args.as_of or dt.datetime.now(dt.UTC)
     expected = args.expected_sha.strip()
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
         rows = warehouse.query("serving_commit", {
             "system_id": args.system or "", "history_from": as_of - HISTORY, "as_of": as_of})
         seen = warehouse.query("commit_provenance", {
             "commits": [expected], "exec_from": as_of - HISTORY, "as_of": as_of})
     except WarehouseError as exc:
-        print(f"cannot tell: {exc}", file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
+        raise CannotTell(str(exc)) from exc
     finally:
         warehouse.close()
     if not rows or not rows[0]["serving_commit"] or rows[0]["serving_commit"] == "unknown":
         scope = f" for system {args.system}" if args.system else ""
-        print(f"cannot tell: no daily batch with a known commit{scope} in the last "
-              f"{HISTORY.days} days", file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
+        raise CannotTell(f"no daily batch with a known commit{scope} in the last "
+                         f"{HISTORY.days} days")
     serving = rows[0]
     expected_seen = seen[0]["first_seen_at"].isoformat() if seen else "never seen in batches"
     problems = []

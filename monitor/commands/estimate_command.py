@@ -62,19 +62,20 @@ def runs_per_month(cron: str) -> int:
 
 def cmd_estimate(args: argparse.Namespace) -> int:
     from monitor.checks import CheckContext
-    from monitor.checks.base import eastern_date
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import UsageError
     from monitor.league_calendar import load_calendar
+    from monitor.model import eastern_date
     from monitor.rules.store import STATE_HORIZON
     from monitor.runner import run_checks
     from monitor.warehouse.base import DryRunEstimator, WarehouseError
 
-    config = load_config_or_exit(args.config)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    app = command_app(args)
+    config = app.config
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
         if not isinstance(warehouse, DryRunEstimator):
-            print("estimate needs a BigQuery warehouse (bigquery://PROJECT/DATASET)")
-            return ExitCode.MONITOR_ERROR
+            raise UsageError("estimate needs a BigQuery warehouse (bigquery://PROJECT/DATASET)")
         recorder = DryRunRecorder(warehouse)
         now = dt.datetime.now(dt.UTC)
         ctx = CheckContext(as_of=now, config=config,

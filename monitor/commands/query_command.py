@@ -44,7 +44,8 @@ def parse_value(kind: str, text: str) -> Any:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import UsageError, WarehouseUnavailable
     from monitor.queries import declared_params, query_names
     from monitor.warehouse.base import WarehouseError
 
@@ -55,35 +56,29 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{known}  " + " ".join(f"--param {k}=<{v}>" for k, v in kinds.items()))
         return ExitCode.OK
     if args.name not in names:
-        print(f"unknown query {args.name!r}; known: {', '.join(names)}", file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
+        raise UsageError(f"unknown query {args.name!r}; known: {', '.join(names)}")
     name = f"investigate/{args.name}"
     declared = declared_params(name)
     given: dict[str, str] = {}
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or key not in declared:
-            print(f"bad --param {item!r}: {args.name} takes "
-                  + ", ".join(f"{k} ({v})" for k, v in declared.items()), file=sys.stderr)
-            return ExitCode.MONITOR_ERROR
+            raise UsageError(f"bad --param {item!r}: {args.name} takes "
+                             + ", ".join(f"{k} ({v})" for k, v in declared.items()))
         given[key] = value
     params: dict[str, Any] = {}
     for key, kind in declared.items():
         if key not in given and kind != "STRING":
-            print(f"missing --param {key}=<{kind}>", file=sys.stderr)
-            return ExitCode.MONITOR_ERROR
+            raise UsageError(f"missing --param {key}=<{kind}>")
         try:
             params[key] = parse_value(kind, given.get(key, ""))
         except ValueError as exc:
-            print(f"--param {key}: {exc}", file=sys.stderr)
-            return ExitCode.MONITOR_ERROR
-    config = load_config_or_exit(args.config)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+            raise UsageError(f"--param {key}: {exc}") from None
+    warehouse = open_warehouse_or_exit(command_app(args), read_only=True)
     try:
         rows = warehouse.query(name, params)
     except WarehouseError as exc:
-        print(str(exc), file=sys.stderr)
-        return ExitCode.MONITOR_ERROR
+        raise WarehouseUnavailable(str(exc), label="") from exc
     finally:
         warehouse.close()
     write_rows(rows, args.format)

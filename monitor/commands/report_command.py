@@ -31,13 +31,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
     now = dt.datetime.now(dt.UTC)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
-        page, data = report_page(warehouse, config, args.date, args.days, now)
+        page, data = report_page(warehouse, app.config, args.date, args.days, now)
     finally:
         warehouse.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -26,13 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_schema_apply(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import WarehouseUnavailable
     from monitor.migrations import schema_status
     from monitor.schema import apply_schema, schema_plan
     from monitor.warehouse.base import WarehouseError
 
-    config = load_config_or_exit(args.config)
-    warehouse = open_warehouse_or_exit(args, config)
+    app = command_app(args)
+    warehouse = open_warehouse_or_exit(app)
     try:
         status = schema_status(warehouse)
         if args.dry_run:
@@ -46,13 +47,12 @@ def cmd_schema_apply(args: argparse.Namespace) -> int:
                 print()
             return ExitCode.OK
         if status.state == "ahead":
-            print(f"schema apply refused: {status.line()}. Deploy the newer release.")
-            return ExitCode.MONITOR_ERROR
+            raise WarehouseUnavailable(f"{status.line()}. Deploy the newer release.",
+                                       label="schema apply refused")
         try:
-            applied = apply_schema(warehouse)
+            applied = apply_schema(warehouse, release=app.release)
         except WarehouseError as exc:
-            print(f"schema apply failed: {exc}")
-            return ExitCode.MONITOR_ERROR
+            raise WarehouseUnavailable(str(exc), label="schema apply failed") from exc
         names = ", ".join(m.name for m in applied.migrations) or "none pending"
         print(f"{warehouse.kind} dataset {warehouse.dataset}: contract tables ensured "
               f"({applied.contract_statements} statements); migrations applied: {names}")
@@ -64,17 +64,16 @@ def cmd_schema_apply(args: argparse.Namespace) -> int:
 
 def cmd_schema_status(args: argparse.Namespace) -> int:
     """Exit 0 when the warehouse is at the code's version, 1 when it is behind or ahead."""
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import WarehouseUnavailable
     from monitor.migrations import schema_status
     from monitor.warehouse.base import WarehouseError
 
-    config = load_config_or_exit(args.config)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    warehouse = open_warehouse_or_exit(command_app(args), read_only=True)
     try:
         status = schema_status(warehouse)
     except WarehouseError as exc:
-        print(f"schema status failed: {exc}")
-        return ExitCode.MONITOR_ERROR
+        raise WarehouseUnavailable(str(exc), label="schema status failed") from exc
     finally:
         warehouse.close()
     print(status.line())

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import os
 import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from monitor.config import MonitorConfig
+    from monitor.app import App
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.routes import Route, Routes
     from monitor.scheduler import Health
@@ -39,9 +38,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from monitor.app import app_for
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
-    from monitor.errors import WarehouseUnavailable
+    from monitor.app import process_env
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import ConfigurationError, WarehouseUnavailable
     from monitor.events.oidc import PushVerifier
     from monitor.events.push import batch_push_route
     from monitor.events.settings import event_env_problems, event_env_warnings, event_settings
@@ -54,21 +53,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from monitor.serve_cycle import ServeCycle
     from monitor.validate import default_date, validate_daily
 
-    env = dict(os.environ)
+    env = process_env()
     configure_logging(env)
-    config = load_config_or_exit(args.config)
-    app = app_for(config, args.warehouse, env)  # the same wiring as `run`
+    app = command_app(args, env)  # the same wiring as `run`
+    config = app.config
     try:
         notifier = app.notifier()
     except NotifierConfigError as exc:
-        report_error(f"configuration error: {exc}")
-        return ExitCode.MONITOR_ERROR
+        raise ConfigurationError(str(exc)) from None
     if problems := event_env_problems(env):
-        report_error("configuration error: " + "; ".join(problems))
-        return ExitCode.MONITOR_ERROR
-    if (problem := _schema_problem(args, config)) is not None:
-        report_error(problem)
-        return ExitCode.MONITOR_ERROR
+        raise ConfigurationError("; ".join(problems))
+    if (problem := _schema_problem(app)) is not None:
+        raise WarehouseUnavailable(problem, label="")
     for warning in event_env_warnings(env):
         log.warning(warning)
     health = Health()
@@ -76,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     events = event_settings(env)
 
     def open_for_cycle(run_id: str) -> Warehouse:
-        return open_warehouse_or_exit(args, config, run_id=run_id, create=False)
+        return open_warehouse_or_exit(app, run_id=run_id, create=False)
 
     # One runner for the schedule's cycles and the pushes' (monitor/serve_cycle.py).
     cycles = ServeCycle(app, notifier, open_for_cycle, health, exporter)
@@ -86,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         now = dt.datetime.now(dt.UTC)
         try:
-            warehouse = open_warehouse_or_exit(args, config, create=False)
+            warehouse = open_warehouse_or_exit(app, create=False)
         except WarehouseUnavailable as exc:
             log.error("warehouse error: %s", exc)
             return
@@ -102,7 +98,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         try:
             # Not read-only: DuckDB refuses a second connection to a file that this
             # process has open with another mode (the cycle's).
-            warehouse = open_warehouse_or_exit(args, config, create=False)
+            warehouse = open_warehouse_or_exit(app, create=False)
         except WarehouseUnavailable as exc:
             log.error("warehouse error: %s", exc)
             raise RuntimeError("warehouse unavailable") from None
@@ -119,7 +115,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         def open_warehouse() -> Any:
             try:
-                return open_warehouse_or_exit(args, config, create=False)
+                return open_warehouse_or_exit(app, create=False)
             except WarehouseUnavailable as exc:
                 raise RuntimeError(f"warehouse unavailable: {exc}") from None
 
@@ -164,16 +160,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _schema_problem(args: argparse.Namespace, config: MonitorConfig) -> str | None:
+def _schema_problem(app: App) -> str | None:
     """The start-up check: a schema that does not fit stops `serve` before it schedules
     anything (each cycle checks again, as `run` does)."""
     from monitor.commands.common import open_warehouse_or_exit
     from monitor.migrations import SchemaVersionError, ensure_schema, may_migrate
     from monitor.warehouse.base import WarehouseError
 
-    warehouse = open_warehouse_or_exit(args, config, create=False)
+    warehouse = open_warehouse_or_exit(app, create=False)
     try:
-        ensure_schema(warehouse, migrate=may_migrate(warehouse, config.bigquery.auto_migrate))
+        ensure_schema(warehouse, migrate=may_migrate(warehouse, app.config.bigquery.auto_migrate),
+                      release=app.release)
     except SchemaVersionError as exc:
         return str(exc)
     except WarehouseError as exc:

@@ -20,24 +20,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_silences(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, report_error
+    from monitor.commands.common import command_app, open_warehouse_or_exit
+    from monitor.errors import WarehouseUnavailable
     from monitor.report.format import terminal_safe
     from monitor.rules.silences import active_silences
     from monitor.rules.state import fold
     from monitor.rules.store import WarehouseAlertStore
     from monitor.warehouse.base import WarehouseError
 
-    config = load_config_or_exit(args.config)
+    app = command_app(args)
     now = dt.datetime.now(dt.UTC)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True, create=False)
+    warehouse = open_warehouse_or_exit(app, read_only=True, create=False)
     try:
         states = fold(WarehouseAlertStore(warehouse).load(now)).values()
     except WarehouseError as exc:
-        report_error(f"alert state unreadable: {exc}")
-        return ExitCode.MONITOR_ERROR
+        raise WarehouseUnavailable(str(exc), label="alert state unreadable") from exc
     finally:
         warehouse.close()
-    silences = active_silences(config, states, now)
+    silences = active_silences(app.config, states, now)
     if args.format == "json":
         print(json.dumps({"as_of": now.isoformat(),
                           "silences": [s.to_json() for s in silences]}))

@@ -18,14 +18,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_validate_daily(args: argparse.Namespace) -> int:
-    from monitor.commands.common import load_config_or_exit, open_warehouse_or_exit, render_report
+    from monitor.commands.common import command_app, open_warehouse_or_exit, render_report
     from monitor.validate import default_date, validate_daily
 
-    config = load_config_or_exit(args.config)
-    warehouse = open_warehouse_or_exit(args, config, read_only=True)
+    app = command_app(args)
+    warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
         now = dt.datetime.now(dt.UTC)
-        report = validate_daily(warehouse, config, args.date or default_date(now), now)
+        report = validate_daily(warehouse, app.config, args.date or default_date(now), now)
     finally:
         warehouse.close()
     sys.stdout.write(render_report(report, args.format))

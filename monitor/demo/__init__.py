@@ -13,14 +13,15 @@ from monitor.warehouse.duckdb import DuckDBWarehouse
 
 
 def build_demo_warehouse(path: Path, opts: DemoOptions | None = None, *,
-                         show_progress: bool = True) -> int:
-    """Create the DuckDB file at `path` (replacing a partial one) and fill it."""
+                         show_progress: bool = True, sql_cache: Path | None = None) -> int:
+    """Create the DuckDB file at `path` (replacing a partial one) and fill it;
+    `sql_cache`: the folder of transpiled SQL (see DuckDBWarehouse)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     opts = opts or DemoOptions()
     tmp = path.with_suffix(".partial.duckdb")
     tmp.unlink(missing_ok=True)
-    warehouse = DuckDBWarehouse(tmp, "nba_predictions")
+    warehouse = DuckDBWarehouse(tmp, "nba_predictions", sql_cache=sql_cache)
     try:
         apply_schema(warehouse)
         days = (opts.end - opts.start).days + 1

@@ -77,17 +77,6 @@ def event_attributes(row: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(data[k]) for k in ATTRIBUTE_KEYS if k in data}
 
 
-def push_envelope(data: bytes, message_id: str, *,
-                  attributes: Mapping[str, str] | None = None,
-                  subscription: str = "projects/p/subscriptions/s") -> dict[str, Any]:
-    """A push envelope as Pub/Sub sends it (for tests and for replaying a message by hand)."""
-    message: dict[str, Any] = {"data": base64.b64encode(data).decode(),
-                               "messageId": message_id, "message_id": message_id}
-    if attributes:
-        message["attributes"] = dict(attributes)
-    return {"message": message, "subscription": subscription}
-
-
 def _text(data: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
     value = data.get(key)
     if value is None or value == "":

@@ -8,10 +8,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from monitor.checks.base import eastern_date
 from monitor.metrics.base import MetricSink
 from monitor.metrics.points import heartbeat_points, observation_points
-from monitor.model import CheckResult
+from monitor.model import CheckResult, eastern_date
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitor.metrics.registry import REGISTRY
+from monitor.metrics.registry import HEARTBEAT, REGISTRY, names_from
 from monitor.model import CheckResult, Observation, Status
 
 METRIC_PREFIX = "custom.googleapis.com/prediction_monitor/"
@@ -19,8 +19,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.+\-]")
 # metric → (unit, description), from the one registry (monitor/metrics/registry.py).
 METRICS: dict[str, tuple[str, str]] = {m.name: (m.unit, m.description) for m in REGISTRY
                                        if m.exported}
-HEARTBEAT_METRICS = ("heartbeat", "checks_ok", "checks_failed", "alerts_firing",
-                     "cycle_status")
+# The cycle's own points, written every cycle (heartbeat_points), even a failed one.
+HEARTBEAT_METRICS = names_from(HEARTBEAT)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from monitor.checks.feature_defaults import SEED_METRICS, feature_counts, query_feature_defaults
+from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
 from monitor.checks.outcome_drift import pooled
 from monitor.config import MonitorConfig, Rule
-from monitor.metrics.registry import BY_NAME, AlertSeries
+from monitor.metrics.registry import BY_NAME, SEED_METRICS, AlertSeries
 from monitor.model import as_date
 from monitor.warehouse.base import QueryRunner
 

@@ -7,11 +7,14 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config import Rule
-from monitor.report.format import format_interval, format_value, runbook_link
-from monitor.rules.state import AlertState, Evidence
+from monitor.metrics.format import format_interval, format_value
+from monitor.report.format import runbook_link
+
+if TYPE_CHECKING:  # types only: notify sits below the rules
+    from monitor.rules.state import Action, AlertState, Evidence
 
 MAX_BLOCKS = 50  # Slack's limit per message
 MAX_TEXT = 3000  # Slack's limit per section text
@@ -21,9 +24,10 @@ MAX_VALUE = 2000  # Slack's limit on a button's value
 ACTIONS_BLOCK = "alert_actions"  # block_id of the buttons: an update replaces them
 ACTED_BLOCK = "alert_acted"  # block_id of "acknowledged by …": an update replaces it
 # action_id of each button → the event it writes (monitor/rules/state.py ACTIONS)
-BUTTONS = {"acknowledge": ("Acknowledge", "acknowledged"),
-           "silence_24h": ("Silence 24 h", "silence"),
-           "unsilence": ("Unsilence", "unsilence")}
+BUTTONS: dict[str, tuple[str, Action]] = {
+    "acknowledge": ("Acknowledge", "acknowledged"),
+    "silence_24h": ("Silence 24 h", "silence"),
+    "unsilence": ("Unsilence", "unsilence")}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
 LABEL_NAMES = {"build_commit_sha": "commit", "system_id": "system", "game_date": "date"}

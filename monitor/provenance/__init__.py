@@ -2,9 +2,9 @@
 
 The worker's one import; the parts live in identity.py (which code is running),
 stamp.py (a prediction's provenance fields) and batch_log.py (a batch's execution-log
-row), the row writers in monitor/warehouse/ (engine code). Imported by the worker, so
-nothing heavy loads at module level: no pandas, no google-cloud libraries, no duckdb
-until a writer for them is created.
+row), the row writers in monitor/warehouse/ (engine code, loaded when first asked
+for). Imported by the worker, so nothing heavy loads at module level: no pandas, no
+google-cloud libraries, no duckdb until a writer for them is created.
 
     from monitor.provenance import assert_deployed_commit, stamp_prediction, BatchRecorder
 
@@ -24,6 +24,8 @@ until a writer for them is created.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from monitor.provenance.batch_log import BatchRecorder, RowWriter, execution_log_row
 from monitor.provenance.identity import (
     StaleDeploymentError,
@@ -38,7 +40,21 @@ from monitor.provenance.stamp import (
     stamp_prediction,
     utc_now,
 )
-from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
+
+if TYPE_CHECKING:
+    from monitor.warehouse.row_writers import BigQueryRowWriter, DuckDBRowWriter
+
+
+def __getattr__(name: str) -> Any:
+    """The row writers (engine code, in monitor/warehouse/) load when first asked for:
+    importing the worker's provenance does not import the warehouse package."""
+    if name in ("BigQueryRowWriter", "DuckDBRowWriter"):
+        from monitor.warehouse import row_writers
+
+        return {"BigQueryRowWriter": row_writers.BigQueryRowWriter,
+                "DuckDBRowWriter": row_writers.DuckDBRowWriter}[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["BatchRecorder", "BigQueryRowWriter", "DuckDBRowWriter", "RowWriter",
            "StaleDeploymentError", "assert_deployed_commit", "build_commit_sha",

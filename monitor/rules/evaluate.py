@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from monitor.config import Rule
+from monitor.metrics.format import describe_observation, format_value
 from monitor.model import CheckResult, Finding, Observation, Status
-from monitor.report.format import describe_observation, format_value
 
 FIRING, CLEAR, INSUFFICIENT, NO_VALUE = "firing", "clear", "insufficient", "no-value"
 

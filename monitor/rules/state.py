@@ -14,14 +14,38 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal, assert_never, get_args
 
-from monitor.config import Rule
+from monitor.config import Rule, Severity
 from monitor.model import Finding, Labels
 from monitor.rules.evaluate import FIRING
 
-EVENT_TYPES = ("fired", "silenced", "repeated", "clear", "resolved", "notified",
-               "notify_failed", "acknowledged", "silence", "unsilence")
-ACTIONS = ("acknowledged", "silence", "unsilence")  # written by people, from Slack
+# The words of the event log, as types: mypy strict refuses a comparison with a word
+# that is not one of them, and `fold` must handle each (assert_never).
+EventType = Literal["fired", "silenced", "repeated", "clear", "resolved", "notified",
+                    "notify_failed", "acknowledged", "silence", "unsilence"]
+Action = Literal["acknowledged", "silence", "unsilence"]  # written by people, from Slack
+# A message still owed: a new alert, a repeat, a resolution, or "fired_resolved" (the
+# alert resolved while its firing message was still owed: one message says both).
+Pending = Literal["firing", "repeat", "resolved", "fired_resolved"]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+ACTIONS: tuple[Action, ...] = get_args(Action)
+PENDING: tuple[Pending, ...] = get_args(Pending)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+
+def as_event_type(text: str) -> EventType | None:
+    """The event type a stored row names; None for one this code does not know."""
+    return next((t for t in EVENT_TYPES if t == text), None)
+
+
+def as_pending(text: str | None) -> Pending | None:
+    return next((p for p in PENDING if p == text), None)
+
+
+def as_severity(text: str | None) -> Severity:
+    """A stored row's severity; every release wrote one of SEVERITIES."""
+    return next((s for s in SEVERITIES if s == text), "warning")
 
 
 def fingerprint(rule: str, labels: Labels) -> str:
@@ -50,10 +74,10 @@ class AlertEvent:
     event_id: str
     event_time: dt.datetime
     run_id: str
-    event_type: str
+    event_type: EventType
     rule: str
     fingerprint: str
-    severity: str
+    severity: Severity
     labels: Labels
     evidence: Evidence | None = None
     slack_ts: str | None = None
@@ -70,7 +94,7 @@ class Candidate:
     """One rule on one group of labels in this run."""
 
     rule: str
-    severity: str
+    severity: Severity
     labels: Labels
     firing: bool
     evidence: Evidence | None
@@ -84,7 +108,7 @@ class Candidate:
 class AlertState:
     fingerprint: str
     rule: str
-    severity: str
+    severity: Severity
     labels: Labels
     active: bool = False
     silenced: bool = False
@@ -95,9 +119,7 @@ class AlertState:
     notified_at: dt.datetime | None = None
     slack_ts: str | None = None
     slack_channel: str | None = None
-    # A message still owed: "firing" | "repeat" | "resolved", or "fired_resolved" (the
-    # alert resolved while its firing message was still owed: one message says both).
-    pending: str | None = None
+    pending: Pending | None = None  # a message still owed
     # The event that made a message owed: with the kind, the message's identity in
     # Slack (its metadata), the same in every run until it is delivered.
     pending_key: str | None = None
@@ -180,8 +202,9 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             announce = e.detail == "announce" and st.slack_ts is not None
             # A firing nobody was told about (Slack was down) is still owed: resolving
             # must not swallow it.
-            owed = "fired_resolved" if st.pending in ("firing", "fired_resolved") else None
-            pending = owed or ("resolved" if announce else None)
+            owed: Pending | None = ("fired_resolved" if st.pending in ("firing", "fired_resolved")
+                                    else None)
+            pending: Pending | None = owed or ("resolved" if announce else None)
             st = replace(st, active=False, silenced=False, clear_runs=0, cleared_at=None,
                          pending=pending,
                          pending_key=e.event_id if pending else None, retrying=False,
@@ -192,7 +215,7 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                 st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
                              slack_channel=e.slack_channel)
         elif kind == "notify_failed":
-            st = replace(st, pending=e.detail or st.pending, retrying=True)
+            st = replace(st, pending=as_pending(e.detail) or st.pending, retrying=True)
         elif kind == "acknowledged":
             st = replace(st, acknowledged_by=e.actor or "someone", acknowledged_at=e.event_time)
         elif kind == "silence":
@@ -201,6 +224,8 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                          else st.pending)
         elif kind == "unsilence":
             st = replace(st, silenced_until=None, silenced_by=None)
+        else:
+            assert_never(kind)
         states[e.fingerprint] = st
     return states
 
@@ -213,7 +238,7 @@ def _parse_until(text: str | None) -> dt.datetime | None:
     return until if until.tzinfo else until.replace(tzinfo=dt.UTC)
 
 
-def make_event(now: dt.datetime, run_id: str, kind: str, rule: str, severity: str,
+def make_event(now: dt.datetime, run_id: str, kind: EventType, rule: str, severity: Severity,
                labels: Labels, *, evidence: Evidence | None = None, detail: str | None = None,
                slack_ts: str | None = None, slack_channel: str | None = None,
                actor: str | None = None) -> AlertEvent:
@@ -225,7 +250,7 @@ def make_event(now: dt.datetime, run_id: str, kind: str, rule: str, severity: st
                       slack_ts, slack_channel, detail, actor)
 
 
-def action_events(states: Sequence[AlertState], action: str, *, now: dt.datetime,
+def action_events(states: Sequence[AlertState], action: Action, *, now: dt.datetime,
                   run_id: str, actor: str, silence_for: dt.timedelta | None = None) -> (
     list[AlertEvent]
 ):
@@ -269,7 +294,7 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
         if silence is None and st is not None and st.slack_silenced(now):
             silence = f"silenced from Slack by {st.silenced_by or 'someone'}"
 
-        def ev(kind: str, detail: str | None = None, c: Candidate = cand) -> AlertEvent:
+        def ev(kind: EventType, detail: str | None = None, c: Candidate = cand) -> AlertEvent:
             return make_event(now, run_id, kind, c.rule, c.severity, c.labels,
                               evidence=c.evidence, detail=detail)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from monitor.rules.state import ACTIONS, AlertEvent, Evidence
+from monitor.rules.state import ACTIONS, AlertEvent, Evidence, as_event_type, as_severity
 from monitor.warehouse.base import Params, Warehouse
 
 STATE_HORIZON = dt.timedelta(days=90)  # alerts older than this are forgotten
@@ -38,8 +38,8 @@ class WarehouseAlertStore:
 
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
         window = {"since": as_of - STATE_HORIZON, "as_of": as_of}
-        events = [event_from_row(r) for r in self.warehouse.query("alert_events_recent",
-                                                                  window)]
+        rows = self.warehouse.query("alert_events_recent", window)
+        events = [e for e in map(event_from_row, rows) if e is not None]
         if not any(e.event_type in ACTIONS for e in events):
             return events
         actors = {r["event_id"]: r["actor"]
@@ -63,7 +63,12 @@ def _json(value: Any) -> Any:
     return json.loads(value)
 
 
-def event_from_row(row: dict[str, Any]) -> AlertEvent:
+def event_from_row(row: dict[str, Any]) -> AlertEvent | None:
+    """The event a stored row holds; None for an event type this code does not know (a
+    newer release's), which folds to nothing."""
+    event_type = as_event_type(row["event_type"])
+    if event_type is None:
+        return None
     labels = _json(row["labels_json"]) or {}
     ev = _json(row["evidence_json"])
     evidence = None
@@ -76,8 +81,8 @@ def event_from_row(row: dict[str, Any]) -> AlertEvent:
     time = row["event_time"]
     if isinstance(time, dt.datetime) and time.tzinfo is None:
         time = time.replace(tzinfo=dt.UTC)
-    return AlertEvent(row["event_id"], time, row["run_id"], row["event_type"], row["rule"],
-                      row["fingerprint"], row["severity"] or "",
+    return AlertEvent(row["event_id"], time, row["run_id"], event_type, row["rule"],
+                      row["fingerprint"], as_severity(row["severity"]),
                       tuple(sorted(labels.items())), evidence, row["slack_ts"],
                       row["slack_channel"], row["detail"], row.get("actor"))
 

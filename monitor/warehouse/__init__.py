@@ -1,22 +1,12 @@
-"""Warehouse selection from a URL: the composition root for storage."""
+"""A warehouse from its URL (duckdb: or bigquery:). Every setting comes in as an
+argument: monitor/app.py, the composition root, reads them from the environment."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from monitor.warehouse.base import Warehouse, WarehouseError
-
-
-def data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The folder of the demo warehouse and local metrics, read when asked (not at
-    import) so a changed MONITOR_DATA_DIR is always the one used."""
-    return Path((os.environ if env is None else env).get("MONITOR_DATA_DIR") or "data")
-
-
-def default_warehouse_url(env: Mapping[str, str] | None = None) -> str:
-    return f"duckdb:///{(data_dir(env) / 'demo.duckdb').resolve()}"
 
 
 class WarehouseURLError(ValueError):
@@ -60,20 +50,23 @@ def warehouse_url_problem(url: str, *, must_exist: bool = True) -> str | None:
             "duckdb:path.duckdb or bigquery://PROJECT/DATASET")
 
 
-def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
+def open_warehouse(url: str, *, dataset: str = "nba_predictions",
                    read_only: bool = False, create: bool = True,
                    location: str | None = None,
                    maximum_bytes_billed: int | None = None,
                    job_timeout_seconds: float = 120.0, run_id: str = "",
-                   tables: Mapping[str, str] | None = None) -> Warehouse:
+                   tables: Mapping[str, str] | None = None, endpoint: str | None = None,
+                   sql_cache: Path | None = None) -> Warehouse:
     """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET.
     A DuckDB file that does not exist is created only when `create` (and not
-    `read_only`): a typo must not become a new, empty, healthy-looking warehouse."""
-    url = url or os.environ.get("MONITOR_WAREHOUSE") or default_warehouse_url()
+    `read_only`): a typo must not become a new, empty, healthy-looking warehouse.
+    `endpoint`: another BigQuery API root (an emulator); `sql_cache`: the folder of
+    DuckDB's transpiled SQL (None: none kept on disk)."""
     try:
         return _open(url, dataset=dataset, read_only=read_only, create=create,
                      location=location, maximum_bytes_billed=maximum_bytes_billed,
-                     job_timeout_seconds=job_timeout_seconds, run_id=run_id, tables=tables)
+                     job_timeout_seconds=job_timeout_seconds, run_id=run_id, tables=tables,
+                     endpoint=endpoint, sql_cache=sql_cache)
     except WarehouseURLError:
         raise
     except OSError as exc:
@@ -84,14 +77,16 @@ def open_warehouse(url: str | None, *, dataset: str = "nba_predictions",
 
 def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: str | None,
           maximum_bytes_billed: int | None, job_timeout_seconds: float, run_id: str,
-          tables: Mapping[str, str] | None) -> Warehouse:
+          tables: Mapping[str, str] | None, endpoint: str | None,
+          sql_cache: Path | None) -> Warehouse:
     if url.startswith("duckdb:"):
         from monitor.warehouse.duckdb import DuckDBWarehouse
 
         path = parse_duckdb_path(url)
         if (read_only or not create) and not path.exists():
             raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
-        return DuckDBWarehouse(path, dataset, read_only=read_only, tables=tables)
+        return DuckDBWarehouse(path, dataset, read_only=read_only, tables=tables,
+                               sql_cache=sql_cache)
     if url.startswith("bigquery://"):
         from monitor.warehouse.bigquery import BigQueryWarehouse
 
@@ -101,7 +96,7 @@ def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: st
         return BigQueryWarehouse(project, ds, location=location,
                                  maximum_bytes_billed=maximum_bytes_billed,
                                  job_timeout_seconds=job_timeout_seconds,
-                                 endpoint=os.environ.get("BIGQUERY_API_ENDPOINT"),
+                                 endpoint=endpoint,
                                  run_id=run_id, tables=tables)
     raise WarehouseURLError(
         f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
@@ -110,5 +105,4 @@ def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: st
 
 
 __all__ = ["Warehouse", "WarehouseError", "WarehouseOpenError", "WarehouseURLError",
-           "open_warehouse",
-           "data_dir", "default_warehouse_url", "warehouse_url_problem"]
+           "open_warehouse", "warehouse_url_problem"]

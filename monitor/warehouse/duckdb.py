@@ -20,8 +20,10 @@ class DuckDBWarehouse:
     embedded = True
 
     def __init__(self, path: Path | str, dataset: str = "nba_predictions", *,
-                 read_only: bool = False, tables: Mapping[str, str] | None = None) -> None:
+                 read_only: bool = False, tables: Mapping[str, str] | None = None,
+                 sql_cache: Path | None = None) -> None:
         self.path = Path(path)
+        self.sql_cache = sql_cache  # the folder of transpiled SQL; None: memory only
         self.dataset = dataset
         self.renames: Renames = tuple(sorted((tables or {}).items()))
         if not read_only:
@@ -41,7 +43,8 @@ class DuckDBWarehouse:
     def statements(self, name: str, params: Params) -> tuple[str, ...]:
         """The DuckDB statements a named query runs as for these parameters (its
         per-feature columns expanded for the features they name)."""
-        return to_duckdb(load_query(name), self.dataset, self.renames, feature_keys(params))
+        return to_duckdb(load_query(name), self.dataset, self.renames, feature_keys(params),
+                         self.sql_cache)
 
     def query(self, name: str, params: Params, *, labels: Mapping[str, str] | None = None) -> (
         list[Record]
@@ -50,7 +53,8 @@ class DuckDBWarehouse:
 
     def run_sql(self, name: str, sql: str, params: Params) -> list[Record]:
         """Run BigQuery-dialect SQL that is not a named file (investigation, tests)."""
-        return self._run(name, to_duckdb(sql, self.dataset, self.renames), params)
+        return self._run(name, to_duckdb(sql, self.dataset, self.renames, None, self.sql_cache),
+                         params)
 
     def query_frame(self, name: str, params: Params) -> Any:
         *setup, last = self.statements(name, params)
@@ -86,10 +90,10 @@ class DuckDBWarehouse:
                 raise WarehouseError(name, str(exc).splitlines()[0]) from exc
 
     def schema_statements(self, sql: str) -> list[str]:
-        return list(to_duckdb(sql, self.dataset))
+        return list(to_duckdb(sql, self.dataset, cache=self.sql_cache))
 
     def execute_statements(self, sql: str, *, source: str) -> int:
-        statements = to_duckdb(sql, self.dataset)
+        statements = to_duckdb(sql, self.dataset, cache=self.sql_cache)
         self._run(source, statements, {})
         return len(statements)
 

@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from monitor import __version__
 from monitor.model import json_value
 
 log = logging.getLogger("monitor.provenance")
 
 
-def _check_schema(warehouse: Any) -> None:
+def _check_schema(warehouse: Any, release: str) -> None:
     """The writers' start-up check (once per writer, at its first write): an embedded
     file gets its pending migrations; a warehouse newer than this code is refused
     (SchemaVersionError). A BigQuery warehouse that is behind only logs a warning: these
@@ -24,7 +25,8 @@ def _check_schema(warehouse: Any) -> None:
     from monitor.warehouse.base import WarehouseError
 
     try:
-        ensure_schema(warehouse, migrate=warehouse.embedded, require_current=False)
+        ensure_schema(warehouse, migrate=warehouse.embedded, require_current=False,
+                      release=release)
     except WarehouseError as exc:
         # E.g. a worker allowed to stream rows but not to run query jobs: recording the
         # batch matters more than checking the monitor's version.
@@ -32,11 +34,14 @@ def _check_schema(warehouse: Any) -> None:
 
 
 class DuckDBRowWriter:
-    """Appends rows to a DuckDB file that follows the data contract."""
+    """Appends rows to a DuckDB file that follows the data contract. `release`: what a
+    migration this writer applies to the file is recorded as applied by."""
 
-    def __init__(self, path: str, dataset: str = "nba_predictions") -> None:
+    def __init__(self, path: str, dataset: str = "nba_predictions", *,
+                 release: str = __version__) -> None:
         self.path = path
         self.dataset = dataset
+        self.release = release
         self._checked = False
 
     def write(self, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -49,7 +54,7 @@ class DuckDBRowWriter:
 
             warehouse = DuckDBWarehouse(self.path, self.dataset)
             try:
-                _check_schema(warehouse)
+                _check_schema(warehouse, self.release)
             finally:
                 warehouse.close()
             self._checked = True
@@ -95,7 +100,8 @@ class BigQueryRowWriter:
 
             # Shares the writer's client (not closed here): one query job per writer.
             _check_schema(BigQueryWarehouse(self.project, self.dataset, client=self.client,
-                                            job_timeout_seconds=self.timeout))
+                                            job_timeout_seconds=self.timeout),
+                          __version__)  # BigQuery is never migrated by a writer
             self._checked = True
 
         payload = [{k: json_value(v) for k, v in r.items()} for r in rows]

@@ -183,15 +183,14 @@ def transpile_duckdb(sql: str, dataset: str, renames: Renames = (),
 
 
 @lru_cache(maxsize=512)
-def to_duckdb(sql: str, dataset: str, renames: Renames = (),
-              keys: FeatureKeys = None) -> tuple[str, ...]:
+def to_duckdb(sql: str, dataset: str, renames: Renames = (), keys: FeatureKeys = None,
+              cache: Path | None = None) -> tuple[str, ...]:
     """BigQuery SQL text → DuckDB statements: transpiled once per content and kept in
-    the cache folder (`sql_cache_dir`), then in memory for the process. The feature
-    expansion happens inside, so a warm run needs no parser either."""
-    folder = sql_cache_dir()
-    if folder is None:
+    the `cache` folder (None: none on disk), then in memory for the process. The
+    feature expansion happens inside, so a warm run needs no parser either."""
+    if cache is None:
         return transpile_duckdb(sql, dataset, renames, keys)
-    path = folder / f"{sql_cache_key(sql, dataset, renames, keys)}.json"
+    path = cache / f"{sql_cache_key(sql, dataset, renames, keys)}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(cached, list) and all(isinstance(s, str) for s in cached):
@@ -200,25 +199,13 @@ def to_duckdb(sql: str, dataset: str, renames: Renames = (),
         pass  # not cached yet, or a torn/foreign file: transpile and rewrite it
     statements = transpile_duckdb(sql, dataset, renames, keys)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(list(statements)), encoding="utf-8")
         partial.replace(path)  # atomic: a concurrent reader sees all or nothing
     except OSError:
         pass  # a read-only home only costs the next run the transpile
     return statements
-
-
-def sql_cache_dir() -> Path | None:
-    """MONITOR_SQL_CACHE_DIR (`off` disables), else the user's cache folder — never the
-    checkout or the image's read-only layers."""
-    configured = os.environ.get("MONITOR_SQL_CACHE_DIR")
-    if configured == "off":
-        return None
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "prediction-monitor" / "sql"
 
 
 def sql_cache_key(sql: str, dataset: str, renames: Renames, keys: FeatureKeys = None) -> str:

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.checks.provenance_checks import COMMIT, ProvenanceCheck
+from monitor.checks.commits import CommitsCheck
 from monitor.config import MonitorConfig
 from monitor.gate import GateReason, GateVerdict, check_batch, verdict_of
+from monitor.metrics.registry import COMMIT
 from monitor.model import Observation, commit_label, iso, make_labels
 from monitor.rules.evaluate import evaluate_check
 from monitor.warehouse.base import QueryRunner, Record
@@ -125,7 +126,7 @@ def provenance_observations(warehouse: QueryRunner, config: MonitorConfig,
     values = {"stale_backfill_batches": stale, "superseded_commit_batches": older,
               "blocked_batches": blocked}
     context = (("serving_commit", serving_commit or "unknown"), ("feature_source_mode", mode))
-    return [Observation(ProvenanceCheck.name, metric, labels, float(value), 1, None, None,
+    return [Observation(CommitsCheck.name, metric, labels, float(value), 1, None, None,
                         (*context, ("why", why[metric])))
             for metric, value in values.items()], serving_commit
 
@@ -133,7 +134,7 @@ def provenance_observations(warehouse: QueryRunner, config: MonitorConfig,
 def judge_batch(warehouse: QueryRunner, config: MonitorConfig, batch: Record) -> BatchVerdict:
     observations, serving = provenance_observations(warehouse, config, batch)
     rules = config.rules_for(set(BATCH_METRICS))
-    provenance = evaluate_check(ProvenanceCheck.name, BATCH_METRICS, observations, rules,
+    provenance = evaluate_check(CommitsCheck.name, BATCH_METRICS, observations, rules,
                                 "no batch")
     if batch["execution_end_timestamp"] is None:
         return BatchVerdict(batch, verdict_of(provenance.findings, 0, rules), serving,

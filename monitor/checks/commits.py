@@ -8,23 +8,19 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.metrics.registry import check_metrics
 from monitor.model import Observation, iso, make_labels
 from monitor.stats import safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
-SLATE: tuple[str, ...] = ("system_id", "game_date")
-COMMIT: tuple[str, ...] = ("system_id", "build_commit_sha")
 
+class CommitsCheck:
+    """The check named `provenance` (its name in reports, alerts.yaml and alert
+    fingerprints); the worker's package of that name stamps what this check reads."""
 
-class ProvenanceCheck:
     name = "provenance"
     description = "Commits behind each slate and each recent batch"
-    metrics: dict[str, tuple[str, ...]] = {
-        "commits_per_slate": SLATE, "unknown_commit_share": SLATE,
-        "future_predictions": SLATE, "duplicate_predictions": SLATE,
-        "stale_backfill_batches": COMMIT, "superseded_commit_batches": COMMIT,
-        "blocked_batches": COMMIT,
-    }
+    metrics: dict[str, tuple[str, ...]] = check_metrics("provenance")
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings
