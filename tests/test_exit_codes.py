@@ -10,7 +10,14 @@ import pytest
 from monitor import cli
 from monitor.commands import check_config_command
 from monitor.config import ConfigError
-from monitor.errors import ConfigurationError, WarehouseUnavailable, describe_error
+from monitor.errors import (
+    CannotTell,
+    ConfigurationError,
+    EnvironmentProblem,
+    UsageError,
+    WarehouseUnavailable,
+    describe_error,
+)
 from monitor.exit_codes import ExitCode
 from monitor.warehouse.base import MissingTableError, WarehouseError
 from monitor.yaml_lines import Location
@@ -53,6 +60,10 @@ def test_no_warehouse_and_no_demo_exits_2(capsys: pytest.CaptureFixture[str]) ->
 RAISED = [
     (ConfigurationError("rules: missing"), "configuration error: rules: missing"),
     (WarehouseUnavailable("file is locked"), "warehouse error: file is locked"),
+    (WarehouseUnavailable("Binder Error", label="backtest failed"),
+     "backtest failed: Binder Error"),
+    (UsageError("unknown query 'nope'; known: a, b"), "unknown query 'nope'; known: a, b"),
+    (CannotTell("no batch with execution_id x"), "cannot tell: no batch with execution_id x"),
     (WarehouseError("hit_rate", "Binder Error"), "warehouse error: query 'hit_rate' failed"),
     (MissingTableError("hit_rate", "no table"), "warehouse error: query 'hit_rate' failed"),
     (ConfigError([(Location("alerts.yaml", 3, 1), "unknown key")]),
@@ -103,3 +114,28 @@ def test_the_error_map_covers_every_command_error() -> None:
     missing = declared - errors.EXIT_CODES.keys()
     assert not missing, "add to monitor.errors.EXIT_CODES: " + ", ".join(
         f"{cls.__name__}: ExitCode.MONITOR_ERROR" for cls in missing)
+
+
+def test_a_problem_list_goes_below_its_label(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    def failing(_args: object) -> int:
+        raise EnvironmentProblem("\n  SLACK_CHANNEL: missing\n  warehouse: bad URL")
+
+    monkeypatch.setattr(check_config_command, "cmd_check_config", failing)
+    assert cli.main(["check-config"]) == ExitCode.MONITOR_ERROR
+    assert capsys.readouterr().err == \
+        "environment error:\n  SLACK_CHANNEL: missing\n  warehouse: bad URL\n"
+
+
+def test_commands_raise_and_main_alone_returns_the_error_code() -> None:
+    """No command prints its own error line and returns 2: it raises a CommandError."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "monitor" / "commands"
+    found = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Return) and node.value is not None \
+                    and ast.unparse(node.value) == "ExitCode.MONITOR_ERROR":
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == [], "raise a monitor.errors.CommandError instead: " + ", ".join(found)

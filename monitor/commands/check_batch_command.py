@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_check_batch(args: argparse.Namespace) -> int:
-    from monitor.batch_verdict import BLOCK, CANNOT_TELL, find_batches, judge_batch, overall
+    from monitor.batch_verdict import BLOCK, CANNOT_TELL, PASS, find_batches, judge_batch, overall
     from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.errors import CannotTell
     from monitor.report.strict_json import dumps
@@ -78,9 +78,9 @@ def cmd_check_batch(args: argparse.Namespace) -> int:
                      "batches": [v.to_json() for v in verdicts]}))
     else:
         sys.stdout.write(render_text(verdicts))
-    if state == CANNOT_TELL:
-        return ExitCode.MONITOR_ERROR
-    return ExitCode.CHECK_FAILED if state == BLOCK else ExitCode.OK
+    # The verdict, already printed with its reasons, is the exit code.
+    return {PASS: ExitCode.OK, BLOCK: ExitCode.CHECK_FAILED,
+            CANNOT_TELL: ExitCode.MONITOR_ERROR}[state]
 
 
 def render_text(verdicts: list[BatchVerdict]) -> str:
