@@ -25,14 +25,13 @@ def cmd_silences(args: argparse.Namespace) -> int:
     from monitor.report.format import terminal_safe
     from monitor.rules.silences import active_silences
     from monitor.rules.state import fold
-    from monitor.rules.store import WarehouseAlertStore
     from monitor.warehouse.base import WarehouseError
 
     app = command_app(args)
     now = dt.datetime.now(dt.UTC)
     warehouse = open_warehouse_or_exit(app, read_only=True, create=False)
     try:
-        states = fold(WarehouseAlertStore(warehouse).load(now)).values()
+        states = fold(app.alert_store(warehouse, dry_run=False, as_of=now).load(now)).values()
     except WarehouseError as exc:
         raise WarehouseUnavailable(str(exc), label="alert state unreadable") from exc
     finally:
