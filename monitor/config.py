@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic import Strict as StrictInput
 
+from monitor.model import Severity
 from monitor.yaml_lines import Location, YamlSyntaxError, load_with_locations, locate
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -224,10 +225,6 @@ class Silence(Strict):
 
     def matches(self, labels: dict[str, str], now: dt.datetime) -> bool:
         return now < self.expires_at and all(labels.get(k) == v for k, v in self.matchers.items())
-
-
-# How loud an alert is (alert state and messages carry it too).
-Severity = Literal["warning", "critical"]
 
 
 class Rule(Strict):

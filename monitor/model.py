@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 # The data contract's game dates are US/Eastern calendar days: one zone for every
@@ -16,6 +16,12 @@ EASTERN = ZoneInfo("America/New_York")
 def eastern_date(moment: dt.datetime) -> dt.date:
     """Game dates are US/Eastern calendar dates."""
     return moment.astimezone(EASTERN).date()
+
+
+# How loud a rule's alert is (alerts.yaml `severity`; alert state and messages carry it).
+Severity = Literal["warning", "critical"]
+# A rule's verdict on one observation (monitor/rules/evaluate.py).
+FindingState = Literal["firing", "clear", "insufficient", "no-value"]
 
 
 class Status(StrEnum):
@@ -107,9 +113,9 @@ class Finding:
     """A rule's verdict on one observation."""
 
     rule: str
-    severity: str
+    severity: Severity
     observation: Observation
-    state: str  # "firing" | "clear" | "insufficient" | "no-value"
+    state: FindingState
     threshold: float
     reason: str
     runbook_url: str | None = None

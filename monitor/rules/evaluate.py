@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from monitor.config import Rule
 from monitor.metrics.format import describe_observation, format_value
-from monitor.model import CheckResult, Finding, Observation, Status
+from monitor.model import CheckResult, Finding, FindingState, Observation, Status
 
-FIRING, CLEAR, INSUFFICIENT, NO_VALUE = "firing", "clear", "insufficient", "no-value"
+FIRING: Final = "firing"
+CLEAR: Final = "clear"
+INSUFFICIENT: Final = "insufficient"
+NO_VALUE: Final = "no-value"
 
 
 def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
@@ -18,7 +22,7 @@ def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
     threshold: a 41-pick sample at 45% has an interval reaching above 55%, so it is
     not evidence of anything.
     """
-    def finding(state: str, reason: str) -> Finding:
+    def finding(state: FindingState, reason: str) -> Finding:
         return Finding(rule.name, rule.severity, obs, state, rule.threshold, reason,
                        rule.runbook_url)
 

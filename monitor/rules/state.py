@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, assert_never, get_args
 
-from monitor.config import Rule, Severity
-from monitor.model import Finding, Labels
+from monitor.config import Rule
+from monitor.model import Finding, Labels, Severity
 from monitor.rules.evaluate import FIRING
 
 # The words of the event log, as types: mypy strict refuses a comparison with a word
