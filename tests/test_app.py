@@ -109,3 +109,28 @@ def test_only_the_app_and_the_worker_side_read_the_process_environment() -> None
             if needle in text:
                 readers.append(f"{rel}: {needle}")
     assert readers == [], "take it from the App (monitor/app.py): " + ", ".join(readers)
+
+
+def test_one_reading_of_a_warehouse_url(tmp_path: Path) -> None:
+    from monitor.warehouse import (
+        BigQueryDataset,
+        DuckDBFile,
+        WarehouseURLError,
+        parse_warehouse_url,
+        warehouse_url_problem,
+    )
+
+    assert parse_warehouse_url("duckdb:///a/b.duckdb") == DuckDBFile(Path("/a/b.duckdb"))
+    assert parse_warehouse_url("duckdb:b.duckdb") == DuckDBFile(Path("b.duckdb"))
+    assert parse_warehouse_url("bigquery://p/ds") == BigQueryDataset("p", "ds")
+    for bad in ("duckdb://host/x.duckdb", "bigquery://p", "bigquery://p/a/b", "postgres://x"):
+        try:
+            parse_warehouse_url(bad)
+        except WarehouseURLError as exc:
+            assert warehouse_url_problem(bad) == str(exc)
+        else:
+            raise AssertionError(f"{bad} parsed")
+    missing = tmp_path / "absent.duckdb"
+    assert warehouse_url_problem(f"duckdb://{missing}") == \
+        f"DuckDB warehouse {missing} does not exist"
+    assert warehouse_url_problem(f"duckdb://{missing}", must_exist=False) is None

@@ -4,6 +4,7 @@ argument: monitor/app.py, the composition root, reads them from the environment.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.warehouse.base import Warehouse, WarehouseError
@@ -18,36 +19,50 @@ class WarehouseOpenError(RuntimeError):
     file, a folder that cannot be created, no credentials)."""
 
 
-def parse_duckdb_path(url: str) -> Path:
+@dataclass(frozen=True)
+class DuckDBFile:
+    path: Path
+
+
+@dataclass(frozen=True)
+class BigQueryDataset:
+    project: str
+    dataset: str
+
+
+def parse_warehouse_url(url: str) -> DuckDBFile | BigQueryDataset:
+    """duckdb:///abs.duckdb, duckdb:rel.duckdb or bigquery://PROJECT/DATASET, without
+    connecting; raises WarehouseURLError saying what is wrong. The one reading of a
+    warehouse URL: `open_warehouse` and `check-config` both use it."""
     if url.startswith("duckdb:///"):
-        return Path("/" + url[len("duckdb:///"):])
+        return DuckDBFile(Path("/" + url[len("duckdb:///"):]))
     if url.startswith("duckdb:"):
         rest = url[len("duckdb:"):]
         if rest.startswith("//"):
             raise WarehouseURLError(
                 f"{url!r}: use duckdb:///absolute/path.duckdb or duckdb:relative.duckdb"
             )
-        return Path(rest)
-    raise WarehouseURLError(f"{url!r} is not a duckdb: URL")
+        return DuckDBFile(Path(rest))
+    if url.startswith("bigquery://"):
+        project, _, ds = url[len("bigquery://"):].partition("/")
+        if not project or not ds or "/" in ds:
+            raise WarehouseURLError(f"{url!r}: expected bigquery://PROJECT/DATASET")
+        return BigQueryDataset(project, ds)
+    raise WarehouseURLError(
+        f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
+        "or bigquery://PROJECT/DATASET"
+    )
 
 
 def warehouse_url_problem(url: str, *, must_exist: bool = True) -> str | None:
     """What is wrong with a warehouse URL, without connecting (check-config)."""
-    if url.startswith("duckdb:"):
-        try:
-            path = parse_duckdb_path(url)
-        except WarehouseURLError as exc:
-            return str(exc)
-        if must_exist and not path.exists():
-            return f"DuckDB warehouse {path} does not exist"
-        return None
-    if url.startswith("bigquery://"):
-        project, _, ds = url[len("bigquery://"):].partition("/")
-        if not project or not ds or "/" in ds:
-            return f"{url!r}: expected bigquery://PROJECT/DATASET"
-        return None
-    return (f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, "
-            "duckdb:path.duckdb or bigquery://PROJECT/DATASET")
+    try:
+        where = parse_warehouse_url(url)
+    except WarehouseURLError as exc:
+        return str(exc)
+    if must_exist and isinstance(where, DuckDBFile) and not where.path.exists():
+        return f"DuckDB warehouse {where.path} does not exist"
+    return None
 
 
 def open_warehouse(url: str, *, dataset: str = "nba_predictions",
@@ -79,30 +94,22 @@ def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: st
           maximum_bytes_billed: int | None, job_timeout_seconds: float, run_id: str,
           tables: Mapping[str, str] | None, endpoint: str | None,
           sql_cache: Path | None) -> Warehouse:
-    if url.startswith("duckdb:"):
+    where = parse_warehouse_url(url)
+    if isinstance(where, DuckDBFile):
         from monitor.warehouse.duckdb import DuckDBWarehouse
 
-        path = parse_duckdb_path(url)
-        if (read_only or not create) and not path.exists():
-            raise WarehouseURLError(f"DuckDB warehouse {path} does not exist")
-        return DuckDBWarehouse(path, dataset, read_only=read_only, tables=tables,
+        if (read_only or not create) and not where.path.exists():
+            raise WarehouseURLError(f"DuckDB warehouse {where.path} does not exist")
+        return DuckDBWarehouse(where.path, dataset, read_only=read_only, tables=tables,
                                sql_cache=sql_cache)
-    if url.startswith("bigquery://"):
-        from monitor.warehouse.bigquery import BigQueryWarehouse
+    from monitor.warehouse.bigquery import BigQueryWarehouse
 
-        project, _, ds = url[len("bigquery://"):].partition("/")
-        if not project or not ds or "/" in ds:
-            raise WarehouseURLError(f"{url!r}: expected bigquery://PROJECT/DATASET")
-        return BigQueryWarehouse(project, ds, location=location,
-                                 maximum_bytes_billed=maximum_bytes_billed,
-                                 job_timeout_seconds=job_timeout_seconds,
-                                 endpoint=endpoint,
-                                 run_id=run_id, tables=tables)
-    raise WarehouseURLError(
-        f"unknown warehouse URL {url!r}: expected duckdb:///path.duckdb, duckdb:path.duckdb "
-        "or bigquery://PROJECT/DATASET"
-    )
+    return BigQueryWarehouse(where.project, where.dataset, location=location,
+                             maximum_bytes_billed=maximum_bytes_billed,
+                             job_timeout_seconds=job_timeout_seconds, endpoint=endpoint,
+                             run_id=run_id, tables=tables)
 
 
-__all__ = ["Warehouse", "WarehouseError", "WarehouseOpenError", "WarehouseURLError",
-           "open_warehouse", "warehouse_url_problem"]
+__all__ = ["BigQueryDataset", "DuckDBFile", "Warehouse", "WarehouseError", "WarehouseOpenError",
+           "WarehouseURLError", "open_warehouse", "parse_warehouse_url",
+           "warehouse_url_problem"]
