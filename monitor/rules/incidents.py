@@ -19,9 +19,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
-from monitor.model import Labels
+from monitor.model import Labels, Severity
 from monitor.rules.inhibit import Firing, InhibitRule, inhibited_by
-from monitor.rules.state import AlertEvent, AlertState, make_event
+from monitor.rules.state import AlertEvent, AlertState, EventType, make_event
 
 INCIDENT_RULE = "incident"
 # build_commit_sha values that name no commit: the system-wide series and old code.
@@ -50,7 +50,7 @@ class ChangeKind(StrEnum):
 class Member:
     fingerprint: str
     rule: str
-    severity: str
+    severity: Severity
     labels: Labels
     status: MemberStatus
     first_fired: dt.datetime
@@ -74,7 +74,7 @@ class Incident:
     incident_id: str
     key: str
     number: int
-    severity: str
+    severity: Severity
     opened_at: dt.datetime
     members: Mapping[str, Member] = field(default_factory=dict)
     resolved_at: dt.datetime | None = None
@@ -120,7 +120,7 @@ def incident_id_for(key: str, first_event_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"incident|{key}|{first_event_id}"))
 
 
-def higher(a: str, b: str) -> str:
+def higher(a: Severity, b: Severity) -> Severity:
     return a if SEVERITY_RANK.get(a, 0) >= SEVERITY_RANK.get(b, 0) else b
 
 
@@ -232,8 +232,8 @@ class IncidentSettings:
     reopen_within: dt.timedelta = dt.timedelta(hours=48)
 
 
-def incident_event(now: dt.datetime, run_id: str, kind: str, inc_id: str, key: str,
-                   severity: str, *, detail: str | None = None, slack_ts: str | None = None,
+def incident_event(now: dt.datetime, run_id: str, kind: EventType, inc_id: str, key: str,
+                   severity: Severity, *, detail: str | None = None, slack_ts: str | None = None,
                    slack_channel: str | None = None, actor: str | None = None) -> AlertEvent:
     event = make_event(now, run_id, kind, INCIDENT_RULE, severity, (("incident_key", key),),
                        detail=detail, slack_ts=slack_ts, slack_channel=slack_channel,
@@ -267,7 +267,7 @@ def assign(incidents: Mapping[str, Incident], alerts: Mapping[str, AlertState],
     next_number = max((i.number for i in incidents.values()), default=0) + 1
     fired_now = {e.fingerprint for e in new_events if e.event_type == "fired"}
     # An incident opened by several alerts at once starts at the highest severity.
-    opening_severity: dict[str, str] = {}
+    opening_severity: dict[str, Severity] = {}
     for fp, st in alerts.items():
         if st.active and fp in keys:
             key = keys[fp]

@@ -22,8 +22,14 @@ from monitor.rules.evaluate import FIRING
 
 # The words of the event log, as types: mypy strict refuses a comparison with a word
 # that is not one of them, and `fold` must handle each (assert_never).
-EventType = Literal["fired", "silenced", "repeated", "clear", "resolved", "notified",
-                    "notify_failed", "acknowledged", "silence", "unsilence"]
+AlertEventType = Literal["fired", "silenced", "repeated", "clear", "resolved", "notified",
+                         "notify_failed", "acknowledged", "silence", "unsilence"]
+# Written to the same log by the incident fold (monitor/rules/incidents.py) and the
+# commit blocks (monitor/rules/blocks.py); an alert's own state leaves them to those.
+IncidentEventType = Literal["opened", "reopened", "joined", "severity_raised", "inhibited",
+                            "uninhibited"]
+BlockEventType = Literal["blocked", "unblocked"]
+EventType = Literal[AlertEventType, IncidentEventType, BlockEventType]
 Action = Literal["acknowledged", "silence", "unsilence"]  # written by people, from Slack
 # A message still owed: a new alert, a repeat, a resolution, or "fired_resolved" (the
 # alert resolved while its firing message was still owed: one message says both).
@@ -224,6 +230,10 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                          else st.pending)
         elif kind == "unsilence":
             st = replace(st, silenced_until=None, silenced_by=None)
+        elif (kind == "opened" or kind == "reopened" or kind == "joined"
+              or kind == "severity_raised" or kind == "inhibited" or kind == "uninhibited"
+              or kind == "blocked" or kind == "unblocked"):
+            pass  # the incident and block folds read these (== narrows the type; `in` not)
         else:
             assert_never(kind)
         states[e.fingerprint] = st
