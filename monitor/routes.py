@@ -1,7 +1,13 @@
 """`serve`'s HTTP routes, all on one port: each a thin adapter from a request to the
 code `run` and `report` already use. A route is a plain function of a Request, so
 routes are tested with values and new ones (the Slack app, Pub/Sub push) are added
-to the table `serve` builds, beside these."""
+to the table `serve` builds, beside these.
+
+The routes are served by waitress (a production WSGI server): one process, a fixed
+pool of worker threads, a listen backlog of 1024, and connections that send nothing
+for 30 s (a half-sent request, an idle keep-alive) closed by the server. A request is
+read whole by waitress's I/O thread before a worker sees it, so a slow client holds a
+socket, never a worker."""
 
 from __future__ import annotations
 
@@ -9,11 +15,12 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,19 @@ class Response:
 
 
 Route = Callable[[Request], Response]
+
+# The game dates a route or command takes: far enough either way for any history or
+# plan, near enough that date arithmetic (a window's start, a timestamp) cannot overflow.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def game_day(text: str) -> dt.date | None:
+    """A YYYY-MM-DD date from FIRST_DAY to LAST_DAY, else None."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if len(text) == 10 and FIRST_DAY <= day <= LAST_DAY else None
 Routes = Mapping[tuple[str, str], Route]  # (method, path) → route
 
 
@@ -79,10 +99,10 @@ def report_route(render: Callable[[dt.date | None], str]) -> Route:
         text = request.param("date")
         day: dt.date | None = None
         if text:
-            try:
-                day = dt.date.fromisoformat(text)
-            except ValueError:
-                return Response.text(400, f"bad date {text[:40]!r}: expected YYYY-MM-DD")
+            day = game_day(text)
+            if day is None:
+                return Response.text(400, f"bad date {text[:40]!r}: expected YYYY-MM-DD "
+                                          f"from {FIRST_DAY} to {LAST_DAY}")
         try:
             page = render(day)
         except Exception as exc:  # noqa: BLE001 - the page fails, the server does not
@@ -103,62 +123,131 @@ def dispatch(routes: Routes, request: Request) -> Response:
 
 
 # Every request serve answers is small (a Pub/Sub push of one batch's keys, a Slack
-# form): a larger body is refused before it is read.
+# form): a larger body is refused (413) by the server before it is read.
 MAX_BODY_BYTES = 1 << 20
 
 
-def body_length(header: str | None) -> int | Response:
-    """The Content-Length to read, or the answer that refuses it."""
-    if not header:
-        return 0
-    try:
-        length = int(header)
-    except ValueError:
-        return Response.text(400, "Content-Length is not a number")
-    if length < 0:
-        return Response.text(400, "Content-Length is negative")
-    if length > MAX_BODY_BYTES:
-        return Response.text(413, f"body over {MAX_BODY_BYTES} bytes")
-    return length
+@dataclass(frozen=True)
+class ServerLimits:
+    """What bounds `serve`'s HTTP server (waitress's adjustments of the same names)."""
+
+    threads: int = 8  # workers: requests answered at once; more wait in a queue
+    backlog: int = 1024  # connections the kernel holds before they are accepted
+    connection_limit: int = 500  # open connections; past it, new ones wait in the backlog
+    channel_timeout: float = 30.0  # a connection that sends nothing this long is closed
+    cleanup_interval: float = 2.0  # how often idle connections are looked for
+    after_threads: int = 4  # run what follows an answer (Response.after), in order of answers
 
 
-def start_server(routes: Routes, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
-    """Serve `routes` on a daemon thread; each request on its own thread, so a slow
-    page never holds up /healthz or /metrics."""
+class Server:
+    """The running server: its port, and `shutdown` (answers being written are
+    finished first)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass  # request lines could carry query strings; routes log what matters
+    def __init__(self, routes: Routes, host: str, port: int, limits: ServerLimits) -> None:
+        from waitress.server import create_server
 
-        def _handle(self, method: str) -> None:
-            url = urlsplit(self.path)
-            length = body_length(self.headers.get("Content-Length"))
-            if isinstance(length, Response):  # refused before reading (or authenticating)
-                self.close_connection = True
-                self._send(length)
-                return
-            request = Request(method, url.path, parse_qs(url.query),
-                              {k.lower(): v for k, v in self.headers.items()},
-                              self.rfile.read(length) if length else b"")
-            self._send(dispatch(routes, request))
+        self.limits = limits
+        self._after = ThreadPoolExecutor(limits.after_threads, thread_name_prefix="after")
+        self._server = create_server(
+            wsgi_app(routes, self._after.submit), host=host, port=port,
+            threads=limits.threads, backlog=limits.backlog,
+            connection_limit=limits.connection_limit, channel_timeout=limits.channel_timeout,
+            cleanup_interval=limits.cleanup_interval, max_request_body_size=MAX_BODY_BYTES,
+            asyncore_use_poll=True,  # select() stops at file descriptor 1024
+            clear_untrusted_proxy_headers=True, ident="prediction-monitor")
+        self.server_address: tuple[str, int] = (
+            str(self._server.effective_host), int(self._server.effective_port))
+        self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
+        self._thread.start()
 
-        def _send(self, response: Response) -> None:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-            self.wfile.flush()
-            if response.after is not None:
-                response.after()
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            self._handle("GET")
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop taking connections, let the workers finish the requests they hold (up
+        to `timeout`), flush their answers, then close every connection."""
+        server = self._server
+        if not self._thread.is_alive():
+            return
+        server.accepting = False
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
+        self._after.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and any(
+                getattr(c, "total_outbufs_len", 0) for c in list(server._map.values())):
+            time.sleep(0.02)
+        server.close()  # the listening socket and the trigger
+        for channel in list(server._map.values()):
+            channel.close()
+        self._thread.join(timeout=5)
 
-        def do_POST(self) -> None:  # noqa: N802
-            self._handle("POST")
+    def server_close(self) -> None:
+        self.shutdown()
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True, name="http").start()
-    return server
+
+def start_server(routes: Routes, port: int, host: str = "0.0.0.0",
+                 limits: ServerLimits | None = None) -> Server:
+    """Serve `routes` on a daemon thread, answered by a fixed pool of worker threads."""
+    return Server(routes, host, port, limits or ServerLimits())
+
+
+def request_from(environ: Mapping[str, Any]) -> Request:
+    """A WSGI environ as a Request (headers lower-case, the body read whole: the server
+    bounded it already)."""
+    headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items()
+               if k.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = str(environ[key])
+    stream = environ.get("wsgi.input")
+    body = stream.read() if stream is not None and headers.get("content-length") else b""
+    path = str(environ.get("PATH_INFO") or "/")
+    return Request(str(environ.get("REQUEST_METHOD", "GET")), path,
+                   parse_qs(str(environ.get("QUERY_STRING") or "")), headers, body)
+
+
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+           404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+           429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+
+
+class _Answer:
+    """The body of one answer; `close` (called by the server once the body is handed
+    to the connection) queues what follows the answer."""
+
+    def __init__(self, response: Response, later: Callable[[Callable[[], None]], object]) -> None:
+        self.response = response
+        self.later = later
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.response.body
+
+    def __len__(self) -> int:
+        return 1
+
+    def close(self) -> None:
+        if self.response.after is not None:
+            try:
+                self.later(self.response.after)
+            except RuntimeError:  # shutting down: nothing more starts
+                log.warning("work after an answer dropped: serve is stopping")
+
+
+def wsgi_app(routes: Routes, later: Callable[[Callable[[], None]], object]) -> Callable[
+        [dict[str, Any], Callable[..., Any]], _Answer]:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> _Answer:
+        request = request_from(environ)
+        try:
+            response = dispatch(routes, request)
+        except Exception as exc:  # noqa: BLE001 - one request fails, not the server
+            log.error("%s %s failed: %s", request.method, request.path[:100],
+                      type(exc).__name__)
+            response = Response.text(500, "internal error")
+        start_response(f"{response.status} {REASONS.get(response.status, 'Status')}", [
+            ("Content-Type", response.content_type),
+            ("Content-Length", str(len(response.body)))])
+        return _Answer(response, later)
+
+    return app

@@ -1,10 +1,13 @@
 """`serve`'s cycle, one for every trigger: the schedule and a batch push run the very
-cycle `run` runs (monitor.cycle_run.run_once: checks, rules, alert state
-under the cycle lease, notifications, metrics), counted in /healthz and /metrics.
+cycle `run` runs (monitor.cycle_run.run_once: checks, rules, alert state under the
+cycle lease, notifications, metrics), counted in /healthz and /metrics.
 
 Cycles of one process run one at a time. A push that waited for a cycle which began
-after it arrived is answered by that cycle: the batch was written before its message
-was published, so that cycle saw it (a burst of pushes costs at most two cycles)."""
+after it arrived is answered by that cycle, whatever its outcome: the batch was
+written before its message was published, so that cycle saw it. A burst of pushes
+therefore costs at most two cycles — the one running when the burst came, and one
+after it for all the pushes that waited — and a failing cycle answers every push that
+waited for it at once (a 5xx: Pub/Sub redelivers) instead of each running its own."""
 
 from __future__ import annotations
 
@@ -24,7 +27,6 @@ if TYPE_CHECKING:
     from monitor.metrics.prometheus import PrometheusExporter
     from monitor.notify.base import Notifier
     from monitor.scheduler import Health
-    from monitor.warehouse.base import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +38,19 @@ def _now() -> dt.datetime:
 @dataclass(frozen=True)
 class CycleOutcome:
     run_id: str
-    summary: CycleSummary | None  # None: the cycle failed (see the log)
+    summary: CycleSummary | None  # None: the cycle failed or did not start (see the log)
     started: float  # time.monotonic() when it began
+    busy: str | None = None  # why the warehouse could not be opened: another process has it
 
     @property
     def problem(self) -> str | None:
-        """Why this cycle did not do all it owed: it failed, another cycle held the
-        lease (or took it over), a check could not run (the batch it should judge was
-        not judged), or a notification failed and is kept pending."""
+        """Why this cycle did not do all it owed: the warehouse was busy, it failed,
+        another cycle held the lease (or took it over), a check could not run (the
+        batch it should judge was not judged), or a notification failed and is kept
+        pending."""
         s = self.summary
+        if self.busy is not None:
+            return self.busy
         if s is None:
             return "the cycle failed (see the log)"
         if s.skipped:
@@ -58,17 +64,17 @@ class CycleOutcome:
 
 
 class ServeCycle:
-    def __init__(self, app: App, notifier: Notifier, open_warehouse: Callable[[str], Warehouse],
-                 health: Health, exporter: PrometheusExporter, *,
+    def __init__(self, app: App, notifier: Notifier, health: Health,
+                 exporter: PrometheusExporter, *,
                  clock: Callable[[], dt.datetime] = _now) -> None:
         self.app = app
         self.notifier = notifier
-        self.open_warehouse = open_warehouse  # run id → an open warehouse, or raises
         self.health = health
         self.exporter = exporter
         self.clock = clock
         self.last: CycleOutcome | None = None
         self.stopping = False
+        self.cycles = 0  # cycles this process began (a busy warehouse's included)
         self._lock = threading.Lock()
 
     def run(self, run_id: str | None = None) -> CycleOutcome:
@@ -77,49 +83,57 @@ class ServeCycle:
             return self._run(run_id)
 
     def run_after(self, arrived: float, run_id: str) -> CycleOutcome | None:
-        """A cycle that began at or after `arrived` (time.monotonic()) and did all it
-        owed: the last one when it qualifies, else a new one; None once stopping."""
+        """The outcome of a cycle that began at or after `arrived` (time.monotonic()):
+        the last one when it did, else a new one; None once stopping."""
         with self._lock:
             if self.stopping:
                 return None
             last = self.last
-            if last is not None and last.started >= arrived and last.problem is None:
+            if last is not None and last.started >= arrived:
                 return last
             return self._run(run_id)
 
     def drain(self) -> None:
-        """On SIGTERM: wait for the running cycle; start no other."""
+        """On SIGTERM: start no other cycle (pushes still waiting are answered 503) and
+        wait for the running one."""
+        self.stopping = True
         with self._lock:
-            self.stopping = True
+            pass
 
     def _run(self, run_id: str | None) -> CycleOutcome:
         from monitor.cycle_run import run_once
         from monitor.runtime import run_id_from_env
+        from monitor.warehouse import WarehouseBusy
 
         now = self.clock()
         started = time.monotonic()
+        self.cycles += 1
         env = {k: v for k, v in self.app.env.items() if k != "MONITOR_RUN_ID"}
         run_id = run_id or run_id_from_env(env, now)
-        summaries: list[CycleSummary | None] = []
-
-        def finished(summary: CycleSummary | None) -> None:
-            summaries.append(summary)
+        extra = {"run_id": run_id}
+        summary: CycleSummary | None = None
+        busy: str | None = None
+        try:
+            warehouse = self.app.open_warehouse(run_id=run_id, create=False)
+        except WarehouseBusy as exc:
+            # Another process's turn (a `run` beside serve): not a failure of this one.
+            busy = str(exc)
+            log.warning("cycle not run: %s", exc, extra=extra)
+        except Exception as exc:  # noqa: BLE001 - the cycle fails; serve goes on
+            log.error("warehouse error: %s", exc, extra=extra)
+        else:
+            finished: list[CycleSummary | None] = []
+            run_once(self.app, warehouse, self.notifier, as_of=now, run_id=run_id,
+                     extra_sinks=[self.exporter], on_finished=finished.append)
+            summary = finished[0] if finished else None
+        outcome = CycleOutcome(run_id, summary, started, busy)
+        if busy is None:
             self.exporter.record_cycle(
                 ok=summary is not None, seconds=time.monotonic() - started,
                 sent=summary.sent if summary else 0, failed=summary.failed if summary else 0,
                 metric_failures=summary.metric_failures if summary else 0,
                 finished_at=_now())
-
-        try:
-            warehouse = self.open_warehouse(run_id)
-        except Exception as exc:  # noqa: BLE001 - the cycle fails; serve goes on
-            log.error("warehouse error: %s", exc, extra={"run_id": run_id})
-            finished(None)
-        else:
-            run_once(self.app, warehouse, self.notifier, as_of=now, run_id=run_id,
-                     extra_sinks=[self.exporter], on_finished=finished)
-        outcome = CycleOutcome(run_id, summaries[0] if summaries else None, started)
-        self.health.record(run_id, ok=outcome.summary is not None)
+            self.health.record(run_id, ok=summary is not None)
         self.last = outcome
-        log.info("cycle finished: %s", run_id, extra={"run_id": run_id})
+        log.info("cycle finished: %s", run_id, extra=extra)
         return outcome

@@ -5,7 +5,10 @@ Every request is verified with the app's signing secret (slack-sdk's
 SignatureVerifier) before anything else: a missing or bad signature, or a timestamp
 more than 5 minutes away, is a 401 and nothing runs. Routes are plain functions of a
 Request (monitor/routes.py); what they reach — the warehouse, Slack's Web API, a
-response_url — comes in as callables, built once by `build_slack_app`.
+response_url — comes in as callables, built once by `build_slack_app` from `serve`'s
+App. A signed payload that is not what Slack sends is a 400 naming the field, checked
+whole before anything is recorded; a press replayed within the signature's 5 minutes
+(same user, message and action time) is recorded once.
 """
 
 from __future__ import annotations
@@ -16,21 +19,24 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from monitor.config import MonitorConfig, SlackApp
+from monitor.config import SlackApp
 from monitor.notify.message import BUTTONS, acted_blocks, escape
-from monitor.routes import Request, Response, Route, Routes
+from monitor.routes import Request, Response, Route, Routes, game_day
 from monitor.rules.state import action_events, fold
-from monitor.rules.store import AlertStore, WarehouseAlertStore
+from monitor.rules.store import AlertStore
 from monitor.secrets import Secret, redact
 from monitor.validate import DailyReport
-from monitor.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    from monitor.app import App
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +50,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# /validate-daily's checks, after the answer: two at a time, the others wait their turn
+# (40 commands at once are 40 answers at once, never 40 warehouse sessions at once).
+_JOBS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-job")
+
+
 def _in_background(job: Callable[[], None]) -> None:
-    threading.Thread(target=job, daemon=True, name="slack-job").start()
+    _JOBS.submit(job)
 
 
 class _Clock(Clock):
@@ -71,6 +82,7 @@ class SlackAppDeps:
     members: Callable[[str], set[str]] | None = None  # a user group's user ids
     clock: Callable[[], dt.datetime] = _now
     background: Callable[[Callable[[], None]], None] = field(default=_in_background)
+    recording: threading.Lock = field(default_factory=threading.Lock)
 
     def verified(self, request: Request) -> bool:
         verifier = SignatureVerifier(self.signing_secret.reveal(), _Clock(self.clock))
@@ -120,10 +132,10 @@ def command_route(app: SlackAppDeps) -> Route:
         if not text:
             day = app.default_date(app.clock())
         elif _DATE.match(text):
-            try:
-                day = dt.date.fromisoformat(text)
-            except ValueError:
+            parsed = game_day(text)
+            if parsed is None:
                 return ephemeral(f"not a date: `{escape(text[:40])}` — {USAGE}")
+            day = parsed
         else:
             return ephemeral(f"unknown argument `{escape(text[:40])}` — {USAGE}")
         url = form.get("response_url", "")
@@ -152,79 +164,173 @@ def _validate(app: SlackAppDeps, day: dt.date, url: str) -> None:
     app.respond(url, payload)
 
 
+class BadPayload(ValueError):
+    """A signed interaction payload that is not what Slack sends: the answer is a 400
+    naming the field, and nothing is recorded."""
+
+    def __init__(self, name: str, expected: str) -> None:
+        super().__init__(f"malformed interaction payload: {name} {expected}")
+        self.field = name
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button press of an alert message, every field checked (block_actions)."""
+
+    user: str
+    action_id: str
+    value: str
+    action_ts: str
+    message_ts: str
+    channel: str
+    response_url: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+    @property
+    def key(self) -> str:
+        """What makes a press one press: Slack sends a replayed or retried request
+        with the same user, message and action time."""
+        return f"{self.user}|{self.message_ts}|{self.action_ts}"
+
+
+def _field(obj: dict[str, Any], key: str, name: str, kind: type, *,
+           required: bool = False) -> Any:
+    value = obj.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (kind is str and required and not value):
+        names: dict[type, str] = {str: "a non-empty string" if required else "a string",
+                                  dict: "an object", list: "a list"}
+        what = names[kind]
+        raise BadPayload(name, f"is not {what}" if key in obj else "is missing")
+    return value
+
+
+def parse_press(body: bytes) -> Press | None:
+    """The press in a signed interactions request; None for an interaction that is not
+    a press of one of the alert buttons (answered 200, nothing done). Raises
+    BadPayload."""
+    raw = _form(body).get("payload")
+    if raw is None:
+        raise BadPayload("payload", "is missing")
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
+        raise BadPayload("payload", "is not JSON") from None
+    if not isinstance(payload, dict):
+        raise BadPayload("payload", "is not an object")
+    if _field(payload, "type", "type", str, required=True) != "block_actions":
+        return None
+    user = _field(_field(payload, "user", "user", dict, required=True), "id", "user.id", str,
+                  required=True)
+    actions = _field(payload, "actions", "actions", list, required=True)
+    if not actions:
+        raise BadPayload("actions", "is empty")
+    if not isinstance(actions[0], dict):
+        raise BadPayload("actions[0]", "is not an object")
+    action = actions[0]
+    action_id = _field(action, "action_id", "actions[0].action_id", str, required=True)
+    if action_id not in BUTTONS:
+        return None
+    value = _field(action, "value", "actions[0].value", str) or ""
+    action_ts = _field(action, "action_ts", "actions[0].action_ts", str, required=True)
+    container = _field(payload, "container", "container", dict) or {}
+    channel = _field(payload, "channel", "channel", dict) or {}
+    message = _field(payload, "message", "message", dict) or {}
+    message_ts = (_field(container, "message_ts", "container.message_ts", str)
+                  or _field(message, "ts", "message.ts", str))
+    if not message_ts:
+        raise BadPayload("container.message_ts", "is missing")
+    blocks = _field(message, "blocks", "message.blocks", list) or []
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            raise BadPayload(f"message.blocks[{i}]", "is not an object")
+    return Press(
+        user=user, action_id=action_id, value=value, action_ts=action_ts,
+        message_ts=message_ts,
+        channel=(_field(container, "channel_id", "container.channel_id", str)
+                 or _field(channel, "id", "channel.id", str) or ""),
+        response_url=_field(payload, "response_url", "response_url", str) or "",
+        text=_field(message, "text", "message.text", str) or "alert", blocks=blocks)
+
+
 def interactions_route(app: SlackAppDeps) -> Route:
     """The buttons of alert messages: each press is events in the alert log (the Slack
-    user as actor), then the message is updated through chat.update."""
+    user as actor), then the message is updated through chat.update. The whole payload
+    is checked before anything is recorded."""
 
     def route(request: Request) -> Response:
         if not app.verified(request):
             return _refused()
         try:
-            payload = json.loads(_form(request.body).get("payload", ""))
-            user = str(payload["user"]["id"])
-            action = payload["actions"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
-            return Response.text(400, "not a block_actions payload")
-        action_id = str(action.get("action_id", ""))
-        if payload.get("type") != "block_actions" or action_id not in BUTTONS:
+            press = parse_press(request.body)
+        except BadPayload as exc:
+            log.warning("%s", exc)
+            return Response.text(400, str(exc))
+        if press is None:
             return Response(200, b"")
-        url = str(payload.get("response_url") or "")
 
         def tell(text: str) -> Callable[[], None]:
-            return lambda: app.respond(url, {"response_type": "ephemeral",
-                                             "replace_original": False, "text": text})
+            return lambda: app.respond(press.response_url, {
+                "response_type": "ephemeral", "replace_original": False, "text": text})
 
-        if not app.allowed(user):
-            log.info("%s refused to %s: not allowed", user, action_id)
+        if not app.allowed(press.user):
+            log.info("%s refused to %s: not allowed", press.user, press.action_id)
             return Response(200, b"", after=tell(
                 ":no_entry: You are not allowed to acknowledge or silence these alerts "
                 "(slack_app in alerts.yaml); nothing changed."))
-        return _act(app, payload, user, action_id, str(action.get("value") or ""), tell)
+        return _act(app, press, tell)
 
     return route
 
 
-def _act(app: SlackAppDeps, payload: dict[str, Any], user: str, action_id: str, value: str,
-         tell: Callable[[str], Callable[[], None]]) -> Response:
-    kind = BUTTONS[action_id][1]
-    container = payload.get("container") or {}
-    channel = str(container.get("channel_id") or (payload.get("channel") or {}).get("id") or "")
-    ts = str(container.get("message_ts") or "")
-    fingerprints = set(filter(None, value.split(",")))
+def _act(app: SlackAppDeps, press: Press, tell: Callable[[str], Callable[[], None]]) -> (
+        Response):
+    kind = BUTTONS[press.action_id][1]
+    fingerprints = set(filter(None, press.value.split(",")))
     now = app.clock()
+    # Built before anything is recorded: what cannot be shown is not done either.
+    blocks = acted_blocks(press.blocks, kind, user=press.user, at=now, value=press.value,
+                          until=now + SILENCE_FOR)
+    run_id = f"slack:{press.key}"
     try:
-        with app.open_store() as store:
-            states = fold(store.load(now))
+        # One press at a time: a replay that arrives while the first is recorded must
+        # find it.
+        with app.recording, app.open_store() as store:
+            loaded = store.load(now)
+            if any(e.run_id == run_id for e in loaded):
+                log.info("%s by %s at %s already recorded: a replayed request", kind,
+                         press.user, press.action_ts)
+                return Response(200, b"")
+            states = fold(loaded)
             # The alerts the message lists: by the button's value, and by the message
             # itself for lists longer than a value holds.
             chosen = [st for fp, st in sorted(states.items())
-                      if fp in fingerprints or (ts and st.slack_ts == ts)]
-            run_id = f"slack:{payload.get('trigger_id') or now.isoformat()}"
-            events = action_events(chosen, kind, now=now, run_id=run_id, actor=user,
-                                   silence_for=SILENCE_FOR)
-            store.append(events)
+                      if fp in fingerprints or st.slack_ts == press.message_ts]
+            events = action_events(chosen, kind, now=now, run_id=run_id, actor=press.user,
+                                   silence_for=SILENCE_FOR, key=press.key)
+            seen = {e.event_id for e in loaded}
+            store.append([e for e in events if e.event_id not in seen])
     except Exception as exc:  # noqa: BLE001 - the presser hears of it
         error = redact(f"{type(exc).__name__}: {exc}")[:300]
-        log.warning("%s by %s not recorded: %s", kind, user, error)
+        log.warning("%s by %s not recorded: %s", kind, press.user, error)
         return Response(200, b"", after=tell(f":boom: not recorded: {escape(error)}"))
     if not events:
         return Response(200, b"", after=tell(
             "Nothing to do: these alerts are resolved, already acknowledged, or not "
             "silenced from Slack."))
-    log.info("%s by %s: %d alert(s)", kind, user, len(events))
-    blocks = acted_blocks((payload.get("message") or {}).get("blocks") or [], kind, user=user,
-                          at=now, value=value, until=now + SILENCE_FOR)
-    text = str((payload.get("message") or {}).get("text") or "alert")
+    log.info("%s by %s: %d alert(s)", kind, press.user, len(events))
 
     def update() -> None:
-        if app.update is not None and channel and ts:
-            error = app.update(channel, ts, text, blocks)
+        if app.update is not None and press.channel:
+            error = app.update(press.channel, press.message_ts, press.text, blocks)
             if error:
                 log.warning("%s", error)
-        elif payload.get("response_url"):
+        elif press.response_url:
             # No bot token (a webhook setup): the response_url replaces the message.
-            app.respond(str(payload["response_url"]), {
-                "replace_original": True, "text": text, "blocks": blocks})
+            app.respond(press.response_url, {
+                "replace_original": True, "text": press.text, "blocks": blocks})
 
     return Response(200, b"", after=update)
 
@@ -254,25 +360,24 @@ def post_to_response_url(url: str, payload: dict[str, Any]) -> None:
         log.warning("response_url answered HTTP %d", response.status_code)
 
 
-def build_slack_app(signing_secret: Secret, config: MonitorConfig,
-                    connect: Callable[[], Warehouse], notifier: object) -> SlackAppDeps:
-    """The Slack app from its parts: `connect` opens a warehouse (one per request; the
-    composition root makes it), the notifier (its bot client updates messages and
-    reads user groups)."""
+def build_slack_app(app: App, signing_secret: Secret, notifier: object) -> SlackAppDeps:
+    """The Slack app from the App of `serve` (its warehouse and alert store, opened per
+    request) and the notifier (its bot client updates messages and reads user
+    groups)."""
     from monitor.validate import default_date, validate_daily
 
     def validate(day: dt.date) -> DailyReport:
-        warehouse = connect()
+        warehouse = app.open_warehouse(create=False)
         try:
-            return validate_daily(warehouse, config, day, _now())
+            return validate_daily(warehouse, app.config, day, _now())
         finally:
             warehouse.close()
 
     @contextmanager
     def open_store() -> Iterator[AlertStore]:
-        warehouse = connect()
+        warehouse = app.open_warehouse(create=False)
         try:
-            yield WarehouseAlertStore(warehouse)
+            yield app.alert_store(warehouse, dry_run=False, as_of=_now())
         finally:
             warehouse.close()
 
@@ -280,6 +385,6 @@ def build_slack_app(signing_secret: Secret, config: MonitorConfig,
 
     bot = notifier if isinstance(notifier, SlackNotifier) else None
     return SlackAppDeps(
-        signing_secret, config.slack_app, validate, default_date, open_store,
+        signing_secret, app.config.slack_app, validate, default_date, open_store,
         post_to_response_url, update=bot.update if bot else None,
         members=bot.usergroup_members if bot else None)

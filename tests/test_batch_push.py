@@ -128,9 +128,8 @@ class Served:
         notifier = SlackNotifier.from_token(Secret(TOKEN), "#prediction-alerts",
                                             slack.base_url)
         self.health = Health()
-        self.cycles = ServeCycle(app, notifier,
-                                 lambda run_id: app.open_warehouse(run_id=run_id, create=False),
-                                 self.health, PrometheusExporter(), clock=lambda: self.now)
+        self.cycles = ServeCycle(app, notifier, self.health, PrometheusExporter(),
+                                 clock=lambda: self.now)
         route = batch_push_route(self.cycles, config, PushVerifier(auth) if auth else None)
         routes = serve_routes(self.health, PrometheusExporter(), lambda day: "", events=route)
         self.server = start_server(routes, 0, host="127.0.0.1")

@@ -222,12 +222,8 @@ def test_exporter_serves_the_latest_cycle_only_and_counts_cycles() -> None:
 def test_a_body_too_large_or_a_bad_length_is_refused_before_it_is_read() -> None:
     import http.client
 
-    from monitor.routes import MAX_BODY_BYTES, Response, body_length, start_server
+    from monitor.routes import MAX_BODY_BYTES, Response, start_server
 
-    assert body_length(None) == 0 and body_length("12") == 12
-    for header, status in (("-1", 400), ("ten", 400), (str(MAX_BODY_BYTES + 1), 413)):
-        refused = body_length(header)
-        assert isinstance(refused, Response) and refused.status == status, header
     seen: list[bytes] = []
 
     def echo(request: Request) -> Response:
@@ -236,9 +232,9 @@ def test_a_body_too_large_or_a_bad_length_is_refused_before_it_is_read() -> None
 
     server = start_server({("POST", "/echo"): echo}, 0, "127.0.0.1")
     try:
-        for length, status in (("1000000000000", 413), ("-1", 400), ("5", 200)):
-            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1],
-                                              timeout=10)
+        for length, status in (("1000000000000", 413), (str(MAX_BODY_BYTES + 1), 413),
+                               ("-1", 400), ("ten", 400), ("5", 200)):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
             conn.putrequest("POST", "/echo")
             conn.putheader("Content-Length", length)
             conn.endheaders()
@@ -248,5 +244,4 @@ def test_a_body_too_large_or_a_bad_length_is_refused_before_it_is_read() -> None
             conn.close()
     finally:
         server.shutdown()
-        server.server_close()
     assert seen == [b"hello"]

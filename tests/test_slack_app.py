@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from monitor.app import App
 from monitor.commands.serve_command import serve_routes
 from monitor.config import MonitorConfig, SlackApp
 from monitor.demo import incident_first_date
@@ -79,7 +80,8 @@ class Client:
                    "channel": {"id": "C0ALERTS"}, "response_url": slack.response_url("i"),
                    "message": {"ts": ts, "text": post["text"], "blocks": blocks},
                    "actions": [{"action_id": action_id, "block_id": "alert_actions",
-                                "value": value, "type": "button"}]}
+                                "value": value, "type": "button",
+                                "action_ts": f"{self.now.timestamp():.6f}"}]}
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post("/slack/interactions", body, **kw)
 
@@ -127,9 +129,12 @@ def alerted(db: ContractDB, slack_bot: FakeSlack) -> tuple[dict[str, Any], str]:
     return post, ts
 
 
+def app_on(path: Path, config: MonitorConfig) -> App:
+    return App(config, {}, f"duckdb:///{path}")
+
+
 def served_for(db: ContractDB, slack: FakeSlack, config: MonitorConfig) -> Served:
-    return Served(build_slack_app(Secret(SIGNING), config,
-                                  lambda: DuckDBWarehouse(db.path), notifier(slack)))
+    return Served(build_slack_app(app_on(db.path, config), Secret(SIGNING), notifier(slack)))
 
 
 @pytest.fixture
@@ -255,9 +260,7 @@ def demo_served(demo_path: Path, tmp_path: Path, slack_bot: FakeSlack,
                 config: MonitorConfig) -> Iterator[Served]:
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_path, path)
-    s = Served(build_slack_app(Secret(SIGNING), config,
-                               lambda: DuckDBWarehouse(path, read_only=True),
-                               notifier(slack_bot)))
+    s = Served(build_slack_app(app_on(path, config), Secret(SIGNING), notifier(slack_bot)))
     yield s
     s.close()
 
@@ -315,8 +318,7 @@ def test_a_monitor_error_gets_an_ephemeral_error_line(db: ContractDB, slack_bot:
                                                       config: MonitorConfig,
                                                       tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "missing.duckdb"
-    served = Served(build_slack_app(Secret(SIGNING), config,
-                                    lambda: DuckDBWarehouse(missing, read_only=True),
+    served = Served(build_slack_app(app_on(missing, config), Secret(SIGNING),
                                     notifier(slack_bot)))
     try:
         status, body = served.command("2026-01-09", slack_bot)
@@ -464,7 +466,7 @@ def test_without_a_bot_token_the_message_is_replaced_through_the_response_url(
     from monitor.notify.slack import SlackWebhookNotifier
 
     post, ts = alerted
-    served = Served(build_slack_app(Secret(SIGNING), config, lambda: DuckDBWarehouse(db.path),
+    served = Served(build_slack_app(app_on(db.path, config), Secret(SIGNING),
                                     SlackWebhookNotifier.from_url(Secret(slack_bot.webhook_url))))
     try:
         assert served.press("acknowledge", post, ts, slack_bot)[0] == 200

@@ -5,9 +5,13 @@ does not verify, 503 when Google's keys cannot be fetched — nothing runs), the
 (400 when malformed), then the cycle `serve` runs on its schedule, under the cycle
 lease. The answer waits for the cycle: 200 only once the alert state is recorded and
 every message it owed was delivered. Otherwise a 5xx, so Pub/Sub redelivers — 503 when
-another cycle holds the lease or a notification is kept pending, 500 when the cycle
-failed. A redelivered message is the same run (its run id is the message id's), and the
-alert state's dedup posts nothing twice.
+another cycle holds the lease, a notification is kept pending or another process has
+the DuckDB warehouse open, 500 when the cycle failed. A redelivered message is the same
+run (its run id is the message id's), and the alert state's dedup posts nothing twice.
+
+Pushes wait for their cycle in a pool of their own: at most `slots` of them hold a
+worker of the server at once, so the Slack routes and /metrics always have workers
+left; a push beyond that is answered 503 at once (Pub/Sub redelivers it).
 
 Pub/Sub treats every answer but 102, 200, 201, 202 and 204 as a nack, a 400 too: a
 malformed message is redelivered with backoff until the subscription's retention drops
@@ -16,6 +20,7 @@ it (an hour in deploy/), and nothing ever runs for it."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +34,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PATH = "/events/batch"
+PUSH_SLOTS = 16  # pushes that may wait for a cycle at once
 
 
 def batch_push_route(cycles: ServeCycle, config: MonitorConfig,
-                     verifier: PushVerifier | None) -> Route:
+                     verifier: PushVerifier | None, *, slots: int = PUSH_SLOTS) -> Route:
+    pool = threading.BoundedSemaphore(slots)
+
     def route(request: Request) -> Response:
+        if not pool.acquire(blocking=False):
+            log.warning("push refused: %d pushes already wait for a cycle", slots)
+            return Response.text(503, f"busy: {slots} pushes already wait for a cycle; "
+                                      "Pub/Sub will redeliver")
+        try:
+            return waited(request)
+        finally:
+            pool.release()
+
+    def waited(request: Request) -> Response:
         arrived = time.monotonic()
         if verifier is not None:
             try:
@@ -62,6 +80,8 @@ def batch_push_route(cycles: ServeCycle, config: MonitorConfig,
 def answer(event: BatchEvent, outcome: CycleOutcome, config: MonitorConfig) -> Response:
     problem = outcome.problem
     summary = outcome.summary
+    if outcome.busy is not None:
+        return Response.text(503, f"{problem}: Pub/Sub will redeliver")
     if summary is None:
         return Response.text(500, f"{problem}: Pub/Sub will redeliver")
     if problem is not None:

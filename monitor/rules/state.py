@@ -261,12 +261,15 @@ def make_event(now: dt.datetime, run_id: str, kind: EventType, rule: str, severi
 
 
 def action_events(states: Sequence[AlertState], action: Action, *, now: dt.datetime,
-                  run_id: str, actor: str, silence_for: dt.timedelta | None = None) -> (
+                  run_id: str, actor: str, silence_for: dt.timedelta | None = None,
+                  key: str | None = None) -> (
     list[AlertEvent]
 ):
     """Events for a person's action on the alerts one message lists: `acknowledged`
     (active alerts not already acknowledged), `silence` (until now + silence_for) or
-    `unsilence` (alerts silenced from Slack)."""
+    `unsilence` (alerts silenced from Slack). With `key` (what makes the action one: a
+    Slack press's user, message and action time) each event's id derives from the key
+    and the alert alone, so the same action replayed later has the same ids."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     events = []
@@ -278,8 +281,12 @@ def action_events(states: Sequence[AlertState], action: Action, *, now: dt.datet
             detail = (now + (silence_for or dt.timedelta(hours=24))).isoformat()
         if action == "unsilence" and not st.slack_silenced(now):
             continue
-        events.append(make_event(now, run_id, action, st.rule, st.severity, st.labels,
-                                 detail=detail, actor=actor))
+        event = make_event(now, run_id, action, st.rule, st.severity, st.labels,
+                           detail=detail, actor=actor)
+        if key is not None:
+            event = replace(event, event_id=str(uuid.uuid5(
+                uuid.NAMESPACE_URL, f"action|{key}|{event.fingerprint}|{action}")))
+        events.append(event)
     return events
 
 

@@ -3,6 +3,7 @@ argument: monitor/app.py, the composition root, reads them from the environment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,21 @@ class WarehouseURLError(ValueError):
 class WarehouseOpenError(RuntimeError):
     """The URL is fine but the backend could not open it (a locked or corrupt DuckDB
     file, a folder that cannot be created, no credentials)."""
+
+
+class WarehouseBusy(WarehouseOpenError):
+    """Another process has the DuckDB file open (DuckDB lets one process write a file
+    at a time): `serve`'s cycle beside a `run`, say. Trying again later can work."""
+
+
+def _busy(exc: Exception) -> WarehouseBusy | None:
+    text = str(exc)
+    if "Conflicting lock" not in text:
+        return None
+    pid = re.search(r"\(PID (\d+)\)", text)
+    holder = f" (PID {pid.group(1)})" if pid else ""
+    return WarehouseBusy(f"warehouse busy: another process{holder} has the DuckDB file open "
+                         "(a `serve` or another command); try again once it is done")
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ def open_warehouse(url: str, *, dataset: str = "nba_predictions",
     except OSError as exc:
         raise WarehouseOpenError(str(exc)) from exc
     except Exception as exc:  # each engine's own errors (duckdb.IOException on a lock)
-        raise WarehouseOpenError(f"{type(exc).__name__}: {exc}") from exc
+        raise _busy(exc) or WarehouseOpenError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _open(url: str, *, dataset: str, read_only: bool, create: bool, location: str | None,
