@@ -134,8 +134,8 @@ class ServerLimits:
     threads: int = 8  # workers: requests answered at once; more wait in a queue
     backlog: int = 1024  # connections the kernel holds before they are accepted
     connection_limit: int = 500  # open connections; past it, new ones wait in the backlog
-    channel_timeout: float = 30.0  # a connection that sends nothing this long is closed
-    cleanup_interval: float = 2.0  # how often idle connections are looked for
+    channel_timeout: int = 30  # seconds: a connection that sends nothing this long is closed
+    cleanup_interval: int = 2  # seconds between looks for such connections
     after_threads: int = 4  # run what follows an answer (Response.after), in order of answers
 
 
@@ -192,19 +192,19 @@ def start_server(routes: Routes, port: int, host: str = "0.0.0.0",
     return Server(routes, host, port, limits or ServerLimits())
 
 
-def request_from(environ: Mapping[str, Any]) -> Request:
+def request_from(scope: Mapping[str, Any]) -> Request:
     """A WSGI environ as a Request (headers lower-case, the body read whole: the server
     bounded it already)."""
-    headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items()
+    headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in scope.items()
                if k.startswith("HTTP_")}
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = str(environ[key])
-    stream = environ.get("wsgi.input")
+        if scope.get(key):
+            headers[key.replace("_", "-").lower()] = str(scope[key])
+    stream = scope.get("wsgi.input")
     body = stream.read() if stream is not None and headers.get("content-length") else b""
-    path = str(environ.get("PATH_INFO") or "/")
-    return Request(str(environ.get("REQUEST_METHOD", "GET")), path,
-                   parse_qs(str(environ.get("QUERY_STRING") or "")), headers, body)
+    path = str(scope.get("PATH_INFO") or "/")
+    return Request(str(scope.get("REQUEST_METHOD", "GET")), path,
+                   parse_qs(str(scope.get("QUERY_STRING") or "")), headers, body)
 
 
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -237,8 +237,8 @@ class _Answer:
 
 def wsgi_app(routes: Routes, later: Callable[[Callable[[], None]], object]) -> Callable[
         [dict[str, Any], Callable[..., Any]], _Answer]:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> _Answer:
-        request = request_from(environ)
+    def app(scope: dict[str, Any], start_response: Callable[..., Any]) -> _Answer:
+        request = request_from(scope)
         try:
             response = dispatch(routes, request)
         except Exception as exc:  # noqa: BLE001 - one request fails, not the server

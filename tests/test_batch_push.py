@@ -517,3 +517,21 @@ def test_the_scheduler_has_no_cycle_when_the_job_runs_it(config: MonitorConfig) 
         "validate_daily"}
     assert {j.id for j in build_scheduler(config.schedule, nothing, nothing).get_jobs()} == {
         "cycle", "validate_daily"}
+
+
+def test_a_push_while_another_process_has_the_duckdb_file_is_a_503_and_healthz_is_unmoved(
+        served: Served, warehouse: Path, slack_bot: FakeSlack, signer: Signer) -> None:
+    from tests.test_production import held_by_another_process
+
+    body = push_body(first_broken_batch(warehouse))
+    with held_by_another_process(warehouse):
+        status, text = served.push(body, signer.token())
+        assert status == 503, text
+        assert text.startswith("warehouse busy: another process (PID ")
+        assert text.rstrip().endswith("Pub/Sub will redeliver")
+        assert served.health.report() == (200, served.health.report()[1])
+        assert served.health.report()[1]["status"] == "starting"
+    assert slack_bot.posts() == []
+    status, text = served.push(body, signer.token())  # Pub/Sub's redelivery
+    assert status == 200, text
+    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)

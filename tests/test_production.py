@@ -3,6 +3,7 @@ SIGTERM, overlapping cycles, the container, cold start."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -262,3 +263,37 @@ def test_cold_start_imports_only_what_the_command_uses(db: ContractDB) -> None:
     assert not used & {"pandas", "google", "pyarrow", "numpy", "slack_sdk", "grpc",
                        "apscheduler"}
     assert "duckdb" in used
+
+
+@contextlib.contextmanager
+def held_by_another_process(path: Path) -> Iterator[int]:
+    """The DuckDB file open in another process (a `serve` or a `run`) until the block
+    ends; yields that process's id."""
+    code = ("import sys, duckdb\nc = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\n"
+            "sys.stdin.read()\n")
+    with subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        try:
+            yield proc.pid
+        finally:
+            proc.communicate(timeout=30)  # closes its stdin: it lets go of the file
+
+
+def test_a_second_process_on_a_duckdb_file_is_told_the_warehouse_is_busy(
+        db: ContractDB, tmp_path: Path) -> None:
+    broken(db)
+    db.close()
+    env = clean_env(MONITOR_METRICS_DIR=str(tmp_path / "metrics"))
+    with held_by_another_process(db.path) as pid:
+        proc = subprocess.run([str(BIN), "run", "--warehouse", db.url], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    line, = [x for x in proc.stderr.splitlines() if "busy" in x]
+    assert line == (f"warehouse error: warehouse busy: another process (PID {pid}) has the "
+                    "DuckDB file open (serve, or another command); try again once it "
+                    "is done")
+    assert "Traceback" not in proc.stderr
+    # Once the other process is done, the same command runs.
+    assert subprocess.run([str(BIN), "run", "--warehouse", db.url], env=env,
+                          capture_output=True, text=True, timeout=120).returncode == 0

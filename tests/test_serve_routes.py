@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +21,7 @@ from monitor.metrics.points import MetricPoint
 from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
 from monitor.model import eastern_date
 from monitor.routes import Request, dispatch, report_route
+from monitor.scheduler import Health
 from tests.contract import ContractDB, features
 from tests.fakes.slack_server import FakeSlack, start_fake_slack, stop_fake_slack
 from tests.test_production import BIN, ROOT, clean_env, free_port, slack_env
@@ -245,3 +248,212 @@ def test_a_body_too_large_or_a_bad_length_is_refused_before_it_is_read() -> None
     finally:
         server.shutdown()
     assert seen == [b"hello"]
+
+
+# --- the server under hostile and heavy load: behaviour and counts, never durations ---
+
+def test_report_dates_outside_the_supported_range_are_a_400() -> None:
+    asked: list[dt.date | None] = []
+    route = report_route(lambda day: asked.append(day) or "<!doctype html>")  # type: ignore[func-returns-value]
+    for text in ("0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01", "20260109"):
+        refused = route(Request("GET", "/report", {"date": [text]}))
+        assert refused.status == 400, text
+        assert b"from 1900-01-01 to 2199-12-31" in refused.body
+    for text in ("1900-01-01", "2199-12-31"):
+        assert route(Request("GET", "/report", {"date": [text]})).status == 200, text
+    assert asked == [dt.date(1900, 1, 1), dt.date(2199, 12, 31)]
+
+
+def _half_sent(port: int) -> socket.socket:
+    """A connection that sent part of a request's headers and then nothing."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: serve\r\nX-Slow: ")
+    return sock
+
+
+def test_a_half_sent_request_is_closed_by_the_server_and_holds_no_worker() -> None:
+    from monitor.routes import Response, ServerLimits, start_server
+
+    answered: list[str] = []
+
+    def health(request: Request) -> Response:
+        answered.append(request.path)
+        return Response.text(200, "ok")
+
+    limits = ServerLimits(threads=1, channel_timeout=1, cleanup_interval=1)
+    server = start_server({("GET", "/healthz"): health}, 0, "127.0.0.1", limits)
+    try:
+        slow = _half_sent(server.port)
+        # The one worker is free: a whole request is answered while the other hangs.
+        assert get(f"http://127.0.0.1:{server.port}/healthz")[0] == 200
+        # The server closes the silent connection (an empty read: closed, not a timeout
+        # of this socket, whose own limit is a minute).
+        assert slow.recv(1024) == b""
+        slow.close()
+    finally:
+        server.shutdown()
+    assert answered == ["/healthz"]  # the half-sent request never reached a route
+
+
+def test_idle_connections_do_not_add_threads() -> None:
+    from monitor.routes import Response, ServerLimits, start_server
+
+    server = start_server({("GET", "/healthz"): lambda r: Response.text(200, "ok")}, 0,
+                          "127.0.0.1", ServerLimits(threads=4))
+    socks: list[socket.socket] = []
+    try:
+        assert get(f"http://127.0.0.1:{server.port}/healthz")[0] == 200
+        before = threading.active_count()
+        socks = [_half_sent(server.port) for _ in range(100)]
+        assert get(f"http://127.0.0.1:{server.port}/healthz")[0] == 200
+        assert threading.active_count() == before
+    finally:
+        for sock in socks:
+            sock.close()
+        server.shutdown()
+
+
+class _HeldCycles:
+    """A cycle runner whose cycles wait until released: the pushes it answers are
+    waiting, and their number is counted."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.waiting = 0
+        self.lock = threading.Lock()
+
+    def run_after(self, arrived: float, run_id: str) -> object:
+        from monitor.serve_cycle import CycleOutcome
+
+        with self.lock:
+            self.waiting += 1
+        self.release.wait(60)
+        return CycleOutcome(run_id, None, arrived, busy="warehouse busy: test")
+
+
+def test_waiting_pushes_have_a_bounded_pool_and_leave_workers_to_the_other_routes(
+        config: object) -> None:
+    import json as json_
+
+    from monitor.events.message import event_bytes
+    from monitor.events.push import PATH, batch_push_route
+    from monitor.routes import Response, ServerLimits, start_server
+    from tests.fakes.pubsub_push import push_envelope
+
+    cycles = _HeldCycles()
+    push = batch_push_route(cycles, config, None, slots=2)  # type: ignore[arg-type]
+    routes = {("POST", PATH): push,
+              ("GET", "/healthz"): lambda r: Response.text(200, "ok")}
+    server = start_server(routes, 0, "127.0.0.1", ServerLimits(threads=1 + 2))
+    url = f"http://127.0.0.1:{server.port}{PATH}"
+    answers: list[int] = []
+
+    def send(n: int) -> None:
+        body = json_.dumps(push_envelope(event_bytes({"execution_id": f"e{n}"}),
+                                         str(n))).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"},
+                                         method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                answers.append(resp.status)
+        except urllib.error.HTTPError as exc:
+            answers.append(exc.code)
+
+    try:
+        held = [threading.Thread(target=send, args=(n,)) for n in range(2)]
+        for t in held:
+            t.start()
+        deadline = time.monotonic() + 30
+        while cycles.waiting < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert cycles.waiting == 2  # both slots taken by pushes waiting for a cycle
+        send(3)  # a third push finds the pool full: refused at once
+        assert answers == [503]
+        assert get(f"http://127.0.0.1:{server.port}/healthz")[0] == 200  # a worker is left
+        cycles.release.set()
+        for t in held:
+            t.join(60)
+    finally:
+        cycles.release.set()
+        server.shutdown()
+    assert answers == [503, 503, 503] and cycles.waiting == 2
+
+
+class _FailingApp:
+    """Just what ServeCycle asks of the App: its warehouse cannot be opened; the first
+    attempt waits until released (a cycle running when the burst comes)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.env: dict[str, str] = {}
+        self.error = error
+        self.opened = 0
+        self.release = threading.Event()
+        self.running = threading.Event()
+
+    def open_warehouse(self, **kw: object) -> object:
+        self.opened += 1
+        if self.opened == 1:
+            self.running.set()
+            self.release.wait(60)
+        raise self.error
+
+
+@pytest.mark.parametrize("error, busy", [(RuntimeError("the warehouse is down"), False),
+                                         ("busy", True)])
+def test_a_failing_cycle_answers_every_push_that_waited_for_it(error: object,
+                                                                busy: bool) -> None:
+    from monitor.scheduler import Health
+    from monitor.serve_cycle import ServeCycle
+    from monitor.warehouse import WarehouseBusy
+
+    app = _FailingApp(WarehouseBusy("warehouse busy: another process") if busy
+                      else error)  # type: ignore[arg-type]
+    health = Health()
+    cycles = ServeCycle(app, None, health, PrometheusExporter())  # type: ignore[arg-type]
+    outcomes: list[object] = []
+    first = threading.Thread(target=lambda: outcomes.append(
+        cycles.run_after(time.monotonic(), "event-0")))
+    first.start()
+    assert app.running.wait(30)
+    arrived = time.monotonic()  # 20 pushes arrive while the first cycle runs
+    burst = [threading.Thread(target=lambda n=n: outcomes.append(
+        cycles.run_after(arrived, f"event-{n}"))) for n in range(1, 21)]
+    for t in burst:
+        t.start()
+    app.release.set()
+    for t in [first, *burst]:
+        t.join(60)
+    assert len(outcomes) == 21 and app.opened == 2 and cycles.cycles == 2
+    assert all(o is not None and o.problem for o in outcomes)  # type: ignore[attr-defined]
+    later = {id(o) for o in outcomes[1:]}
+    assert len(later) <= 2  # the burst shares the second cycle's outcome
+    # A busy warehouse is another process's turn, not a failed cycle: /healthz is as it was.
+    assert health.report()[1]["status"] == ("starting" if busy else "failed")
+
+
+def test_route_sets() -> None:
+    from monitor.commands.serve_command import ROUTE_SETS, serve_routes
+    from monitor.config import SlackApp
+    from monitor.events.push import PATH
+    from monitor.routes import Response
+    from monitor.secrets import Secret
+    from monitor.slack_app import SlackAppDeps
+
+    slack = SlackAppDeps(Secret("s"), SlackApp(), lambda day: None,  # type: ignore[arg-type, return-value]
+                         lambda now: now.date(), lambda: None, lambda url, body: None)  # type: ignore[arg-type, return-value]
+    push = lambda r: Response.text(200, "")  # noqa: E731
+    every = serve_routes(Health(), PrometheusExporter(), lambda day: "", slack, events=push)
+    public = serve_routes(Health(), PrometheusExporter(), lambda day: "", slack, events=push,
+                          only="slack")
+    assert ROUTE_SETS == ("all", "slack")
+    assert sorted(every) == sorted([
+        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/report"), ("POST", PATH),
+        ("POST", "/slack/commands"), ("POST", "/slack/interactions")])
+    assert sorted(public) == [("GET", "/healthz"), ("POST", "/slack/commands"),
+                              ("POST", "/slack/interactions")]
+    # What the docs say each service exposes is what it does.
+    production = (ROOT / "docs/production.md").read_text()
+    assert "`--routes slack`: `/healthz`, `/slack/commands`, `/slack/interactions`" in production
+    guide = (ROOT / "deploy/slack/README.md").read_text()
+    assert "--args=serve,--routes=slack" in guide
+    assert "/metrics" in guide and "/report" in guide  # it says which it leaves out

@@ -70,21 +70,23 @@ class Client:
     def press(self, action_id: str, post: dict[str, Any], ts: str, slack: FakeSlack,
               user: str = "U1", **kw: Any) -> tuple[int, str]:
         """A button press as Slack sends it: block_actions with the message."""
-        blocks = post["blocks"]
-        value = next(e["value"] for b in blocks if b["type"] == "actions"
-                     for e in b["elements"])
-        payload = {"type": "block_actions", "user": {"id": user, "username": "someone"},
-                   "trigger_id": f"t-{action_id}-{self.now.timestamp()}-{user}",
-                   "container": {"type": "message", "message_ts": ts,
-                                 "channel_id": "C0ALERTS"},
-                   "channel": {"id": "C0ALERTS"}, "response_url": slack.response_url("i"),
-                   "message": {"ts": ts, "text": post["text"], "blocks": blocks},
-                   "actions": [{"action_id": action_id, "block_id": "alert_actions",
-                                "value": value, "type": "button",
-                                "action_ts": f"{self.now.timestamp():.6f}"}]}
-        body = urlencode({"payload": json.dumps(payload)}).encode()
+        body = urlencode({"payload": json.dumps(
+            press_payload(action_id, post, ts, slack, user, self.now))}).encode()
         return self.post("/slack/interactions", body, **kw)
 
+
+def press_payload(action_id: str, post: dict[str, Any], ts: str, slack: FakeSlack, user: str,
+                  now: dt.datetime) -> dict[str, Any]:
+    blocks = post["blocks"]
+    value = next(e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"])
+    return {"type": "block_actions", "user": {"id": user, "username": "someone"},
+            "trigger_id": f"t-{action_id}-{now.timestamp()}-{user}",
+            "container": {"type": "message", "message_ts": ts, "channel_id": "C0ALERTS"},
+            "channel": {"id": "C0ALERTS"}, "response_url": slack.response_url("i"),
+            "message": {"ts": ts, "text": post["text"], "blocks": blocks},
+            "actions": [{"action_id": action_id, "block_id": "alert_actions",
+                         "value": value, "type": "button",
+                         "action_ts": f"{now.timestamp():.6f}"}]}
 
 
 class Served(Client):
@@ -505,3 +507,175 @@ def test_an_unreachable_response_url_is_never_logged(caplog: pytest.LogCaptureFi
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "response_url unreachable" in logged
     assert "s3cr3t" not in logged
+
+
+# --- signed but hostile payloads ------------------------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _malformed(payload: dict[str, Any], case: str) -> tuple[str, str]:
+    """(the form's payload text, the field the answer names) for one malformed case."""
+    p = json.loads(json.dumps(payload))
+    action = p["actions"][0]
+    cases: dict[str, tuple[Any, str]] = {
+        "actions[0] a string": (lambda: p.update(actions=["acknowledge"]), "actions[0]"),
+        "actions an object": (lambda: p.update(actions={"0": action}), "actions"),
+        "actions empty": (lambda: p.update(actions=[]), "actions"),
+        "action_id a number": (lambda: action.update(action_id=7), "actions[0].action_id"),
+        "value a list": (lambda: action.update(value=["fp"]), "actions[0].value"),
+        "no action_ts": (lambda: action.pop("action_ts"), "actions[0].action_ts"),
+        "container a string": (lambda: p.update(container="C0ALERTS"), "container"),
+        "message_ts a number": (lambda: p["container"].update(message_ts=1.5),
+                                "container.message_ts"),
+        "channel a list": (lambda: p.update(channel=["C0ALERTS"]), "channel"),
+        "channel id an object": (lambda: (p["container"].pop("channel_id"),
+                                          p["channel"].update(id={})), "channel.id"),
+        "message a string": (lambda: p.update(message="alert"), "message"),
+        "blocks a string": (lambda: p["message"].update(blocks="[]"), "message.blocks"),
+        "a block a list": (lambda: p["message"]["blocks"].append([1]), "message.blocks["),
+        "text an object": (lambda: p["message"].update(text={}), "message.text"),
+        "user a string": (lambda: p.update(user="U1"), "user"),
+        "no user id": (lambda: p["user"].pop("id"), "user.id"),
+        "response_url a number": (lambda: p.update(response_url=5), "response_url"),
+        "payload a list": (lambda: None, "payload"),
+        "nested 100,000 deep": (lambda: None, "payload"),
+    }
+    change, name = cases[case]
+    change()
+    if case == "payload a list":
+        return json.dumps([p]), name
+    if case == "nested 100,000 deep":
+        return json.dumps(p)[:-1] + f', "extra": {DEEP}}}', name
+    return json.dumps(p), name
+
+
+MALFORMED = ["actions[0] a string", "actions an object", "actions empty", "action_id a number",
+             "value a list", "no action_ts", "container a string", "message_ts a number",
+             "channel a list", "channel id an object", "message a string", "blocks a string",
+             "a block a list", "text an object", "user a string", "no user id",
+             "response_url a number", "payload a list", "nested 100,000 deep"]
+
+
+@pytest.mark.parametrize("action", ["acknowledge", "silence_24h"])
+def test_signed_malformed_payloads_are_a_400_naming_the_field_and_record_nothing(
+        db: ContractDB, slack_bot: FakeSlack, alerted: tuple[dict[str, Any], str],
+        served: Served, action: str) -> None:
+    post, ts = alerted
+    served.now = T0 + H
+    payload = press_payload(action, post, ts, slack_bot, "U1", served.now)
+    requests_before = len(slack_bot.requests)
+    for case in MALFORMED:
+        text, name = _malformed(payload, case)
+        status, body = served.post("/slack/interactions",
+                                   urlencode({"payload": text}).encode())
+        assert status == 400, (case, body)
+        assert body.startswith(f"malformed interaction payload: {name}"), (case, body)
+        assert "Traceback" not in body
+    for body in (b"", b"payload=not%20json", b"payload=%5B"):
+        status, text = served.post("/slack/interactions", body)
+        assert status == 400 and "payload" in text, body
+    assert actions(db) == []
+    assert len(slack_bot.requests) == requests_before  # nothing updated or answered
+    # The well-formed press is still recorded, once.
+    assert served.press(action, post, ts, slack_bot)[0] == 200
+    assert len(actions(db)) == 1
+
+
+def test_a_press_replayed_within_five_minutes_records_one_action(
+        db: ContractDB, slack_bot: FakeSlack, alerted: tuple[dict[str, Any], str],
+        served: Served) -> None:
+    post, ts = alerted
+    served.now = T0 + H
+    body = urlencode({"payload": json.dumps(
+        press_payload("silence_24h", post, ts, slack_bot, "U0ONCALL", served.now))}).encode()
+    assert served.post("/slack/interactions", body)[0] == 200
+    slack_bot.wait_for_updates(1)
+    # The very request again (its signature made at the first press), two minutes on, and
+    # once more at the same time from two threads.
+    served.now = T0 + H + dt.timedelta(minutes=2)
+    age = dt.timedelta(minutes=2)
+    assert served.post("/slack/interactions", body, age=age)[0] == 200
+    replays = [threading.Thread(target=served.post, args=("/slack/interactions", body),
+                                kwargs={"age": age}) for _ in range(2)]
+    for t in replays:
+        t.start()
+    for t in replays:
+        t.join(60)
+    assert actions(db) == [("silence", "U0ONCALL", (T0 + 25 * H).isoformat())]
+    assert len(slack_bot.updated) == 1
+    # The same button pressed again later is a new press (a new action time): the
+    # silence is renewed, a second action.
+    served.now = T0 + 2 * H
+    assert served.press("silence_24h", post, ts, slack_bot, user="U0ONCALL")[0] == 200
+    assert len(actions(db)) == 2
+
+
+def test_event_ids_of_a_press_derive_from_the_press() -> None:
+    from monitor.rules.state import AlertState, action_events
+
+    state = AlertState(fingerprint="fp1", rule="r", severity="warning", labels=(),
+                       active=True)
+    at = dt.datetime(2026, 1, 9, 16, tzinfo=dt.UTC)
+    first, = action_events([state], "silence", now=at, run_id="slack:U1|1.0|2.0",
+                           actor="U1", key="U1|1.0|2.0")
+    again, = action_events([state], "silence", now=at + dt.timedelta(minutes=2),
+                           run_id="slack:U1|1.0|2.0", actor="U1", key="U1|1.0|2.0")
+    other, = action_events([state], "silence", now=at, run_id="slack:U2|1.0|2.0",
+                           actor="U2", key="U2|1.0|2.0")
+    assert first.event_id == again.event_id != other.event_id
+    assert first.detail != again.detail  # the time differs; the press is the same
+
+
+def test_serve_routes_slack_serves_only_the_slack_app_and_healthz(
+        db: ContractDB, tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    from tests.test_production import BIN, clean_env, free_port
+
+    db.close()
+    env = clean_env(MONITOR_METRICS_DIR=str(tmp_path / "metrics"))
+    args = [str(BIN), "serve", "--warehouse", db.url, "--routes", "slack", "--host",
+            "127.0.0.1"]
+    refused = subprocess.run([*args, "--port", "0"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == ("configuration error: --routes slack serves the Slack "
+                                      "app, which needs SLACK_SIGNING_SECRET")
+    port = free_port()
+    proc = subprocess.Popen([*args, "--port", str(port)],
+                            env={**env, "SLACK_SIGNING_SECRET": SIGNING},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5) as resp:
+                    assert resp.status == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        for method, path in (("GET", "/metrics"), ("GET", "/report"),
+                             ("POST", "/events/batch")):
+            request = urllib.request.Request(base + path, b"{}" if method == "POST" else None,
+                                             method=method)
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(request, timeout=30)
+            info.value.close()
+            assert info.value.code == 404, path
+        client = Client(base, dt.datetime.now(dt.UTC))
+        assert client.post("/slack/commands", b"text=", signed=False)[0] == 401
+        assert client.command("help", _NoSlack())[0] == 200
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=60)[0]
+    assert "/healthz /slack/commands /slack/interactions on 127.0.0.1 port" in out
+    assert "POST /events/batch" not in out  # no push route, so no warning about one
+
+
+class _NoSlack:
+    def response_url(self, name: str) -> str:
+        return "http://127.0.0.1:9/nowhere"

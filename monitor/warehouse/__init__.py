@@ -32,7 +32,7 @@ def _busy(exc: Exception) -> WarehouseBusy | None:
     pid = re.search(r"\(PID (\d+)\)", text)
     holder = f" (PID {pid.group(1)})" if pid else ""
     return WarehouseBusy(f"warehouse busy: another process{holder} has the DuckDB file open "
-                         "(a `serve` or another command); try again once it is done")
+                         "(serve, or another command); try again once it is done")
 
 
 @dataclass(frozen=True)
