@@ -172,7 +172,7 @@ class Server:
             return
         server.accepting = False
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
-        self._after.shutdown(wait=False, cancel_futures=True)
+        self._after.shutdown(wait=False)  # what follows the answers given still runs
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline and any(
                 getattr(c, "total_outbufs_len", 0) for c in list(server._map.values())):

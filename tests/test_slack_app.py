@@ -302,6 +302,8 @@ def test_validate_daily_answers_before_its_checks_start_then_posts_the_verdict(
 @pytest.mark.parametrize("text, says", [
     ("help", "usage: `/validate-daily [YYYY-MM-DD|help]`"),
     ("2026-13-45", "not a date: `2026-13-45`"),
+    ("0001-01-01", "not a date: `0001-01-01`"),
+    ("9999-12-31", "not a date: `9999-12-31`"),
     ("yesterday please", "unknown argument `yesterday please`"),
     ("<!channel>", "unknown argument `&lt;!channel&gt;`"),
 ])
