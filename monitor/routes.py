@@ -136,7 +136,7 @@ class ServerLimits:
     connection_limit: int = 500  # open connections; past it, new ones wait in the backlog
     channel_timeout: int = 30  # seconds: a connection that sends nothing this long is closed
     cleanup_interval: int = 2  # seconds between looks for such connections
-    after_threads: int = 4  # run what follows an answer (Response.after), in order of answers
+    after_threads: int = 4  # run what follows an answer once it is given (Response.after)
 
 
 class Server:
@@ -228,11 +228,21 @@ class _Answer:
         return 1
 
     def close(self) -> None:
-        if self.response.after is not None:
+        after = self.response.after
+        if after is None:
+            return
+
+        def job() -> None:
             try:
-                self.later(self.response.after)
-            except RuntimeError:  # shutting down: nothing more starts
-                log.warning("work after an answer dropped: serve is stopping")
+                after()
+            except Exception as exc:  # noqa: BLE001 - logged; the answer is given
+                # The type alone: a message could quote a response_url (a credential).
+                log.warning("work after an answer failed: %s", type(exc).__name__)
+
+        try:
+            self.later(job)
+        except RuntimeError:  # shutting down: nothing more starts
+            log.warning("work after an answer dropped: serve is stopping")
 
 
 def wsgi_app(routes: Routes, later: Callable[[Callable[[], None]], object]) -> Callable[

@@ -439,8 +439,10 @@ def test_route_sets() -> None:
     from monitor.secrets import Secret
     from monitor.slack_app import SlackAppDeps
 
-    slack = SlackAppDeps(Secret("s"), SlackApp(), lambda day: None,  # type: ignore[arg-type, return-value]
-                         lambda now: now.date(), lambda: None, lambda url, body: None)  # type: ignore[arg-type, return-value]
+    slack = SlackAppDeps(Secret("route-sets-test-signing-secret-01"), SlackApp(),
+                         lambda day: None,  # type: ignore[arg-type, return-value]
+                         lambda now: now.date(), lambda: None,  # type: ignore[arg-type, return-value]
+                         lambda url, body: None)
     push = lambda r: Response.text(200, "")  # noqa: E731
     every = serve_routes(Health(), PrometheusExporter(), lambda day: "", slack, events=push)
     public = serve_routes(Health(), PrometheusExporter(), lambda day: "", slack, events=push,
