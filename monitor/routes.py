@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from monitor.date_bounds import EARLIEST, LATEST, parse_bounded_date
+
 log = logging.getLogger(__name__)
 
 
@@ -58,18 +60,13 @@ class Response:
 
 Route = Callable[[Request], Response]
 
-# The game dates a route or command takes: far enough either way for any history or
-# plan, near enough that date arithmetic (a window's start, a timestamp) cannot overflow.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-
-
 def game_day(text: str) -> dt.date | None:
-    """A YYYY-MM-DD date from FIRST_DAY to LAST_DAY, else None."""
+    """A YYYY-MM-DD date within monitor.date_bounds' years (those the command line takes
+    too), else None."""
     try:
-        day = dt.date.fromisoformat(text)
+        return parse_bounded_date(text) if len(text) == 10 else None
     except ValueError:
         return None
-    return day if len(text) == 10 and FIRST_DAY <= day <= LAST_DAY else None
 Routes = Mapping[tuple[str, str], Route]  # (method, path) → route
 
 
@@ -102,7 +99,7 @@ def report_route(render: Callable[[dt.date | None], str]) -> Route:
             day = game_day(text)
             if day is None:
                 return Response.text(400, f"bad date {text[:40]!r}: expected YYYY-MM-DD "
-                                          f"from {FIRST_DAY} to {LAST_DAY}")
+                                          f"from {EARLIEST} to {LATEST}")
         try:
             page = render(day)
         except Exception as exc:  # noqa: BLE001 - the page fails, the server does not
