@@ -459,3 +459,32 @@ def test_route_sets() -> None:
     guide = (ROOT / "deploy/slack/README.md").read_text()
     assert "--args=serve,--routes=slack" in guide
     assert "/metrics" in guide and "/report" in guide  # it says which it leaves out
+
+
+def test_a_failing_route_or_its_after_work_is_logged_never_a_traceback_to_the_client(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from monitor.routes import Response, start_server
+
+    def broken(request: Request) -> Response:
+        raise RuntimeError("xoxb-leaked-token in a message")
+
+    def after() -> None:
+        raise ValueError("https://hooks.slack.com/commands/T0/1/secret-url")
+
+    server = start_server({("GET", "/broken"): broken,
+                           ("GET", "/after"): lambda r: Response(200, b"", after=after)},
+                          0, "127.0.0.1")
+    try:
+        with caplog.at_level("WARNING"):
+            status, _, body = get(f"http://127.0.0.1:{server.port}/broken")
+            assert (status, body) == (500, "internal error\n")
+            assert get(f"http://127.0.0.1:{server.port}/after")[0] == 200
+            deadline = time.monotonic() + 30  # the after-work runs on its own thread
+            while "answer failed" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.02)
+    finally:
+        server.shutdown()
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "GET /broken failed: RuntimeError" in logged
+    assert "work after an answer failed: ValueError" in logged
+    assert "xoxb" not in logged and "secret-url" not in logged
