@@ -269,8 +269,14 @@ def burst(base: str, count: int = 20) -> None:
     statuses: dict[int, int] = {}
     for s, _, _ in results:
         statuses[s] = statuses.get(s, 0) + 1
-    reason = next((b.decode().strip() for s, b, _ in results if s >= 500), "")
-    print(f"4. {count} pushes in one second, Slack down: answers {statuses} ({reason[:80]}), "
+    # Each distinct reason once, with how many answers gave it (cut to its first words).
+    reasons: dict[str, int] = {}
+    for s, b, _ in results:
+        if s >= 500:
+            words = b.decode(errors="replace").strip().split(":")[0][:60]
+            reasons[words] = reasons.get(words, 0) + 1
+    reason = "; ".join(f"{n}× {text}" for text, n in sorted(reasons.items()))
+    print(f"4. {count} pushes in one second, Slack down: answers {statuses} ({reason}), "
           f"slowest {max(t for _, _, t in results):.1f} s, cycles run "
           f"{cycles_total(base) - cycles_before:.0f}")
 

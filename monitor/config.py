@@ -29,6 +29,7 @@ from monitor.model import Severity
 from monitor.yaml_lines import Location, YamlSyntaxError, load_with_locations, locate
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+MAX_DURATION = dt.timedelta(days=3650)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -38,7 +39,12 @@ def parse_duration(value: Any) -> dt.timedelta:
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match:
-            return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+            # A number past timedelta's range would overflow deep in pydantic, with no line.
+            amount = dt.timedelta(**{_UNITS[match.group(2)]: min(int(match.group(1)),
+                                                                 10**7)})
+            if amount > MAX_DURATION:
+                raise ValueError(f"duration {value!r} is longer than {MAX_DURATION.days} days")
+            return amount
     raise ValueError(f"bad duration {value!r}: use a number and a unit, e.g. 30m, 4h, 1d")
 
 

@@ -146,7 +146,9 @@ def envelope_body(data: object, **message: object) -> bytes:
     (envelope_body({"system_id": "x"}), "message data has no execution_id"),
     (envelope_body({"execution_id": 42}), "execution_id is a int, not a string"),
     (envelope_body({"execution_id": "e", "game_date": "09/01/2026"}),
-     "game_date is not a YYYY-MM-DD date"),
+     "game_date: '09/01/2026' is not a date"),
+    (envelope_body({"execution_id": "e", "game_date": "9999-12-31"}),
+     "game_date: 9999-12-31 is outside"),
     (envelope_body({"execution_id": "e" * 500}), "longer than 200 characters"),
     (envelope_body({"execution_id": "e"}, attributes=["a"]), "attributes are not an object"),
 ])

@@ -217,6 +217,11 @@ def test_a_duration_is_positive(duration: str) -> None:
     assert found == "alerts.yaml:3:35" and "positive" in msg
 
 
+def test_a_duration_past_ten_years_is_an_error_with_its_line_not_an_overflow() -> None:
+    (found, msg), = located(GOOD_RULE + "    repeat_interval: 999999999999999d\n" + CARD_RULES)
+    assert found == "alerts.yaml:7:22" and "longer than 3650 days" in msg
+
+
 @pytest.mark.parametrize(("char", "name"), [("\x00", "U+0000 (NUL)"), ("\x07", "U+0007 (BEL)"),
                                             ("\x1b", "U+001B (ESC)")])
 def test_a_control_character_in_the_file_is_an_error_with_its_line(

@@ -65,3 +65,14 @@ def test_a_query_parameter_out_of_bounds_is_refused_before_the_warehouse_opens(
     assert code == 2
     assert capsys.readouterr().err.startswith(
         "--param game_date: 9999-12-31 is outside the dates the monitor accepts")
+
+
+@pytest.mark.parametrize("days", ["1000000", "0", "-5", "seven"])
+def test_a_report_period_out_of_range_is_a_usage_error_naming_the_flag(
+        days: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", "--days", days, "--out", "x.html",
+              "--warehouse", "duckdb:///nonexistent/never-opened.duckdb"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --days: " in err and "(1 to 366)" in err

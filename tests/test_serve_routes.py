@@ -488,3 +488,14 @@ def test_a_failing_route_or_its_after_work_is_logged_never_a_traceback_to_the_cl
     assert "GET /broken failed: RuntimeError" in logged
     assert "work after an answer failed: ValueError" in logged
     assert "xoxb" not in logged and "secret-url" not in logged
+
+
+def test_a_failed_cycle_answers_its_pushes_503_so_pub_sub_redelivers(config: object) -> None:
+    from monitor.events.message import BatchEvent
+    from monitor.events.push import answer
+    from monitor.serve_cycle import CycleOutcome
+
+    event = BatchEvent(execution_id="e1", message_id="7")
+    failed = answer(event, CycleOutcome("event-7", None, 0.0), config)  # type: ignore[arg-type]
+    assert failed.status == 503
+    assert b"the cycle failed" in failed.body

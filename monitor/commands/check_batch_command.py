@@ -16,18 +16,8 @@ if TYPE_CHECKING:
     from monitor.batch_verdict import BatchVerdict
 
 
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = -1
-    if not 0 <= days <= 400:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 to 400)")
-    return days
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.commands.common import _add_common, _timestamp
+    from monitor.commands.common import _add_common, _timestamp, day_count
 
     p = sub.add_parser("check-batch", help="judge one prediction batch before it is "
                                            "published: exit 0 pass, 1 block, 2 cannot tell")
@@ -36,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     which.add_argument("--execution-id", metavar="ID", help="the execution log's execution_id")
     which.add_argument("--batch-id", metavar="ID",
                        help="the execution log's batch_id (every system's batch of that id)")
-    p.add_argument("--lookback-days", type=_days, default=3, metavar="N",
+    p.add_argument("--lookback-days", type=day_count(0, 400), default=3, metavar="N",
                    help="look the id up among batches started in the last N days, UTC "
                         "(default 3)")
     p.add_argument("--as-of", type=_timestamp, metavar="TIMESTAMP",

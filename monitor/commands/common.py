@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,22 @@ def _date(text: str) -> dt.date:
         return parse_bounded_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def day_count(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of days in low..high (a window beyond the
+    dates the monitor accepts would overflow deep in a check)."""
+    def parse(text: str) -> int:
+        try:
+            days = int(text)
+        except ValueError:
+            days = low - 1
+        if not low <= days <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text[:40]!r} is not a number of days ({low} to {high})")
+        return days
+
+    return parse
 
 
 def _timestamp(text: str) -> dt.datetime:

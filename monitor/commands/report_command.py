@@ -18,13 +18,13 @@ DEFAULT_DAYS = 28  # also the period of serve's /report
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from monitor.commands.common import _add_common, _date
+    from monitor.commands.common import _add_common, _date, day_count
 
     p = sub.add_parser("report", help="a self-contained HTML report of the period")
     _add_common(p)
     p.add_argument("--date", type=_date, help="last game date (default: yesterday, "
                                               "US/Eastern)")
-    p.add_argument("--days", type=int, default=DEFAULT_DAYS,
+    p.add_argument("--days", type=day_count(1, 366), default=DEFAULT_DAYS,
                    help=f"length of the period (default {DEFAULT_DAYS})")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.html")
     p.set_defaults(handler=cmd_report)

@@ -117,10 +117,12 @@ def parse_push(body: bytes) -> BatchEvent:
         raise BadPush("message attributes are not an object")
     game_date = None
     if (text := _text(data, "game_date")) is not None:
+        from monitor.date_bounds import parse_bounded_date
+
         try:
-            game_date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise BadPush("message data: game_date is not a YYYY-MM-DD date") from None
+            game_date = parse_bounded_date(text)
+        except ValueError as exc:
+            raise BadPush(f"message data: game_date: {exc}") from None
     return BatchEvent(
         execution_id=str(_text(data, "execution_id", required=True)),
         message_id=message_id[:_TEXT_LIMIT], batch_id=_text(data, "batch_id"),

@@ -5,8 +5,8 @@ does not verify, 503 when Google's keys cannot be fetched — nothing runs), the
 (400 when malformed), then the cycle `serve` runs on its schedule, under the cycle
 lease. The answer waits for the cycle: 200 only once the alert state is recorded and
 every message it owed was delivered. Otherwise a 5xx, so Pub/Sub redelivers — 503 when
-another cycle holds the lease, a notification is kept pending or another process has
-the DuckDB warehouse open, 500 when the cycle failed. A redelivered message is the same
+another cycle holds the lease, a notification is kept pending, another process has
+the DuckDB warehouse open, or the cycle failed. A redelivered message is the same
 run (its run id is the message id's), and the alert state's dedup posts nothing twice.
 
 Pushes wait for their cycle in a pool of their own: at most `slots` of them hold a
@@ -83,7 +83,9 @@ def answer(event: BatchEvent, outcome: CycleOutcome, config: MonitorConfig) -> R
     if outcome.busy is not None:
         return Response.text(503, f"{problem}: Pub/Sub will redeliver")
     if summary is None:
-        return Response.text(500, f"{problem}: Pub/Sub will redeliver")
+        # The cycle failed: every push that waited for it hears so at once, with the
+        # same "try again later" as the other outcomes that leave work undone.
+        return Response.text(503, f"{problem}: Pub/Sub will redeliver")
     if problem is not None:
         log.warning("batch event %s not done: %s", event.execution_id, problem,
                     extra={"run_id": outcome.run_id})
