@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian's package of the headless browser the HTML report test drives.
 CHROMIUM_PACKAGE := chromium
+# pytest-xdist workers for `make test`: one per core; 0 runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo test lint install clean browser image-check
 
@@ -24,7 +26,7 @@ demo: $(STAMP)
 test: browser $(STAMP) image-check
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 ## A test renders the HTML report in headless Chromium: install it as root (CI,
 ## containers); anyone else is told the package's name before any test runs.

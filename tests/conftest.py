@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,9 +41,22 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("MONITOR_DATA_DIR", str(data))
     monkeypatch.setenv("MONITOR_METRICS_DIR", str(data / "metrics"))
-    # Shared by the session: transpiled once, like a user's cache between runs.
-    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "sql"))
+    # Shared by the test run (every xdist worker: the cache writes atomically):
+    # transpiled once, like a user's cache between runs.
+    monkeypatch.setenv("MONITOR_SQL_CACHE_DIR", str(run_temp(tmp_path_factory) / "sql"))
     return data
+
+
+def run_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole test run: under pytest-xdist each worker has a
+    folder of its own inside it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _controller(config: pytest.Config) -> bool:
+    """The process that runs the session, not one of pytest-xdist's workers."""
+    return not hasattr(config, "workerinput")
 
 
 def _checkout_state() -> dict[str, str] | None:
@@ -72,11 +87,15 @@ def _digest(path: Path) -> str:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[_CHECKOUT] = _checkout_state()
+    if _controller(session.config):
+        session.config.stash[_CHECKOUT] = _checkout_state()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Tests never write into the checkout: any path they added or changed fails the run."""
+    """Tests never write into the checkout: any path they added or changed fails the run.
+    Checked once, by the controller, after every worker has finished."""
+    if not _controller(session.config):
+        return
     before = session.config.stash.get(_CHECKOUT, None)
     after = _checkout_state()
     if before is None or after is None:
@@ -91,12 +110,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 _CHECKOUT = pytest.StashKey[dict[str, str] | None]()
 
 
+class DemoWarehouses:
+    """Demo warehouses built once per test run, whichever xdist worker asks first (the
+    others wait on a file lock), each worker reading a copy of its own: DuckDB locks a
+    database file per process."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.shared = run_temp(tmp_path_factory) / "demo-warehouses"
+        self.factory = tmp_path_factory
+
+    def __call__(self, name: str, opts: DemoOptions) -> Path:
+        self.shared.mkdir(exist_ok=True)
+        key = hashlib.sha256(repr(opts).encode()).hexdigest()[:12]
+        built = self.shared / f"{name}-{key}.duckdb"
+        with open(built.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not built.exists():  # the build writes a partial file, then renames it
+                build_demo_warehouse(built, opts, show_progress=False)
+        copy = self.factory.mktemp(name) / f"{name}.duckdb"
+        shutil.copyfile(built, copy)
+        return copy
+
+
 @pytest.fixture(scope="session")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per session; tests that write copy it first."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo_warehouse(path, DEMO_OPTS, show_progress=False)
-    return path
+def demo_warehouses(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouses:
+    return DemoWarehouses(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_path(demo_warehouses: DemoWarehouses) -> Path:
+    """Built once per run; tests that write copy it first."""
+    return demo_warehouses("demo", DEMO_OPTS)
 
 
 @pytest.fixture(scope="session")
@@ -112,15 +156,21 @@ def db(tmp_path: Path) -> Iterator[ContractDB]:
 
 
 @pytest.fixture
-def slack_bot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeSlack]:
-    """A Slack fake posted to with a bot token; metrics go to tmp_path, not Cloud
-    Monitoring."""
+def slack() -> Iterator[FakeSlack]:
+    """The Slack fake on 127.0.0.1 for one test; nothing points at it (see slack_bot)."""
     fake = start_fake_slack()
+    yield fake
+    stop_fake_slack(fake)
+
+
+@pytest.fixture
+def slack_bot(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSlack:
+    """The Slack fake posted to with a bot token; metrics go to tmp_path, not Cloud
+    Monitoring."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
-    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
+    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
     monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
     monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
     monkeypatch.setenv("MONITOR_METRICS_DIR", str(tmp_path / "metrics"))
-    yield fake
-    stop_fake_slack(fake)
+    return slack

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -183,11 +184,9 @@ def test_hit_rate_only_regression_is_caught_within_five_game_days(
 
 
 @pytest.fixture(scope="module")
-def around_fix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("fix") / "fix.duckdb"
-    build_demo_warehouse(path, DemoOptions(start=dt.date(2026, 1, 20), end=dt.date(2026, 2, 2),
-                                           legacy_days=0), show_progress=False)
-    return path
+def around_fix(demo_warehouses: Callable[[str, DemoOptions], Path]) -> Path:
+    return demo_warehouses("fix", DemoOptions(start=dt.date(2026, 1, 20),
+                                              end=dt.date(2026, 2, 2), legacy_days=0))
 
 
 def test_check_deployment_exit_codes(around_fix: Path, tmp_path: Path,

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,7 @@ import pytest
 from monitor.batch_verdict import batch_rows
 from monitor.checks.feature_defaults import FEATURE_COUNTS, query_feature_defaults
 from monitor.config import MonitorConfig, load_config
-from monitor.demo import build_demo_warehouse
-from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM
+from monitor.demo.options import BROKEN_COMMIT, MAIN_SYSTEM, DemoOptions
 from monitor.gate import MIN_ROWS, GateInputError, check_batch, feature_defaults_row
 from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from monitor.warehouse.duckdb import DuckDBWarehouse
@@ -80,10 +79,8 @@ def test_the_demo_incident_is_blocked_at_its_first_broken_batch(
 
 
 @pytest.fixture(scope="module")
-def clean_season(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clean") / "clean.duckdb"
-    build_demo_warehouse(path, replace(DEMO_OPTS, scenario="clean"), show_progress=False)
-    return path
+def clean_season(demo_warehouses: Callable[[str, DemoOptions], Path]) -> Path:
+    return demo_warehouses("clean", replace(DEMO_OPTS, scenario="clean"))
 
 
 def test_a_clean_demo_season_has_no_false_block(clean_season: Path,
