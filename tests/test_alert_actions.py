@@ -18,8 +18,8 @@ from monitor.rules.state import (
     owed_notifications,
     transition,
 )
+from tests.alert_log import EV, LABELS, RULE, RULES, H, Log, T
 from tests.contract import ContractDB
-from tests.test_alert_state import EV, LABELS, RULE, RULES, H, Log, T
 
 OTHER = (("build_commit_sha", "bad"), ("system_id", "v9"))
 
@@ -155,8 +155,7 @@ def test_actions_and_their_actors_round_trip_through_both_warehouses(
     from monitor.migrations import ensure_schema
     from monitor.rules.store import WarehouseAlertStore
     from monitor.warehouse.duckdb import DuckDBWarehouse
-    from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
-    from tests.test_bigquery import bq_warehouse
+    from tests.fakes.bigquery_server import bq_warehouse, start_fake_bigquery, stop_fake_bigquery
 
     db.close()
     local = DuckDBWarehouse(db.path)

@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from monitor.backtest import ReplayCache, version_window_days
 from monitor.cli import main
@@ -20,28 +17,18 @@ from monitor.notify.console import ConsoleNotifier
 from monitor.rules.store import MemoryAlertStore
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_CHANNEL", "#prediction-alerts")
-    monkeypatch.setenv("SLACK_API_URL", fake.base_url)
-    yield fake
-    stop_fake_slack(fake)
+from tests.fakes.slack_server import FakeSlack
 
 
 def test_morning_after_the_first_broken_batch_posts_a_critical_alert(
-        demo_path: Path, tmp_path: Path, slack: FakeSlack) -> None:
+        demo_path: Path, tmp_path: Path, slack_bot: FakeSlack) -> None:
     copy = tmp_path / "demo.duckdb"
     copy.write_bytes(demo_path.read_bytes())
     morning_after = dt.datetime.combine(DEMO_OPTS.incident_start + dt.timedelta(days=1),
                                         dt.time(14, 15), tzinfo=dt.UTC)
     assert main(["run", "--warehouse", f"duckdb:///{copy}", "--as-of",
                  morning_after.isoformat(), "--run-id", "demo-1"]) == 0
-    critical = [p for p in slack.posts()
+    critical = [p for p in slack_bot.posts()
                 if p["blocks"][0]["text"]["text"].startswith("CRITICAL")]
     titles = {p["blocks"][0]["text"]["text"] for p in critical}
     assert "CRITICAL: vegas_line_feature_mismatch firing" in titles

@@ -20,7 +20,7 @@ from monitor.provenance import BatchRecorder, DuckDBRowWriter
 from tests.contract import ContractDB, D, fetch
 from tests.fakes.pubsub_push import push_envelope
 from tests.fakes.pubsub_server import FakePubSub, start_fake_pubsub, stop_fake_pubsub
-from tests.test_provenance import ENV, known_batch
+from tests.known_batch import ENV, known_batch
 
 TOPIC = "projects/test-project/topics/prediction-batches"
 

@@ -47,9 +47,9 @@ from monitor.serve_cycle import ServeCycle
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, fetch
 from tests.fakes.pubsub_push import push_envelope
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
-from tests.test_production import BIN, clean_env, free_port, slack_env
-from tests.test_serve_routes import todays_data
+from tests.fakes.slack_server import TOKEN, FakeSlack
+from tests.processes import BIN, clean_env, free_port, slack_env
+from tests.slates import todays_data
 
 AUDIENCE = "https://prediction-monitor-123456789.us-central1.run.app"
 PUSH_SA = "prediction-monitor-push@test-project.iam.gserviceaccount.com"
@@ -448,16 +448,8 @@ def _stop(proc: subprocess.Popen[str]) -> str:
     return out
 
 
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    yield fake
-    stop_fake_slack(fake)
-
-
 def test_serve_takes_a_push_and_leaves_the_hourly_cycle_to_the_job(
-        db: ContractDB, fake_slack: FakeSlack, tmp_path: Path) -> None:
-    slack = fake_slack
+        db: ContractDB, slack: FakeSlack, tmp_path: Path) -> None:
     today = eastern_date(dt.datetime.now(dt.UTC))
     todays_data(db, today)
     db.close()
@@ -521,7 +513,7 @@ def test_the_scheduler_has_no_cycle_when_the_job_runs_it(config: MonitorConfig) 
 
 def test_a_push_while_another_process_has_the_duckdb_file_is_a_503_and_healthz_is_unmoved(
         served: Served, warehouse: Path, slack_bot: FakeSlack, signer: Signer) -> None:
-    from tests.test_production import held_by_another_process
+    from tests.processes import held_by_another_process
 
     body = push_body(first_broken_batch(warehouse))
     with held_by_another_process(warehouse):

@@ -8,7 +8,6 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,18 @@ import pytest
 from monitor.checks import CheckContext, all_checks
 from monitor.cli import main
 from monitor.config import MonitorConfig
-from monitor.model import Observation
 from monitor.queries import load_query, query_names
 from monitor.warehouse.base import MissingTableError, WarehouseError, bigquery_type
 from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
-from tests.fakes.bigquery_server import FakeBigQuery, start_fake_bigquery, stop_fake_bigquery
+from tests.fakes.bigquery_server import (
+    FakeBigQuery,
+    bq_warehouse,
+    rounded,
+    start_fake_bigquery,
+    stop_fake_bigquery,
+)
 from tests.partition_pruning import partition_violations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,24 +54,6 @@ def bq(db: ContractDB) -> Iterator[tuple[FakeBigQuery, ContractDB]]:
     fake = start_fake_bigquery(db.path)
     yield fake, db
     stop_fake_bigquery(fake)
-
-
-def bq_warehouse(fake: FakeBigQuery, **kwargs: object) -> BigQueryWarehouse:
-    return BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
-                             maximum_bytes_billed=10**9, job_timeout_seconds=10,
-                             run_id="Run/2026-01-09", **kwargs)  # type: ignore[arg-type]
-
-
-def rounded(observations: list[Observation]) -> list[Observation]:
-    """Sums after a window function (duplicate rows counted once) add in no fixed
-    order, on either engine: compare to 9 decimals, not to the last bit."""
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, 9)
-
-    return [replace(o, value=r(o.value), baseline=r(o.baseline),
-                    interval=None if o.interval is None else
-                    (round(o.interval[0], 9), round(o.interval[1], 9)))
-            for o in observations]
 
 
 @pytest.mark.parametrize("mode", ["daily", "cycle"])

@@ -297,11 +297,11 @@ def test_duplicate_and_rescheduled_games_through_bigquery(
     from monitor.checks.base import CheckContext
     from monitor.checks.freshness import Freshness
     from tests.fakes.bigquery_server import (
+        bq_warehouse,
         measured_both_ways,
         start_fake_bigquery,
         stop_fake_bigquery,
     )
-    from tests.test_bigquery import bq_warehouse
 
     first = rescheduled(db)
     for status in ("postponed", " Scheduled"):  # appended: the postponement stands

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from monitor.rules.lock import LEASE, WarehouseCycleLock, process_alive
 from monitor.warehouse.base import WarehouseError
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features, ts
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+from tests.fakes.slack_server import TOKEN, FakeSlack
 
 BIN = Path(sys.executable).parent / "prediction-monitor"
 T = dt.datetime(2026, 1, 9, 15, tzinfo=dt.UTC)
@@ -90,13 +89,6 @@ def test_a_holder_on_this_host_whose_process_is_gone_is_taken_over_at_once(
     # ...and a live one is respected.
     after = WarehouseCycleLock(wh.wh, "after", clock=clock, host=HOST, pid=dead_pid())
     assert not after.acquire()
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    yield fake
-    stop_fake_slack(fake)
 
 
 def test_a_cycle_killed_mid_send_does_not_block_the_next_one(

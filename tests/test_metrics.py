@@ -32,7 +32,7 @@ from tests.fakes.monitoring_server import (
     start_fake_monitoring,
     stop_fake_monitoring,
 )
-from tests.fakes.slack_server import TOKEN, start_fake_slack, stop_fake_slack
+from tests.fakes.slack_server import TOKEN, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -189,32 +189,28 @@ def test_run_with_gcp_sends_heartbeat_and_observations(
     assert fake.violations == []
 
 
-def test_metrics_outage_never_blocks_slack(db: ContractDB, tmp_path: Path,
+def test_metrics_outage_never_blocks_slack(db: ContractDB, tmp_path: Path, slack: FakeSlack,
                                           monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     broken(db, eastern_date(now) - dt.timedelta(days=1))
     db.close()
-    slack = start_fake_slack()
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            dead = f"127.0.0.1:{s.getsockname()[1]}"
-        config = tmp_path / "alerts.yaml"
-        config.write_text((ROOT / "alerts.yaml").read_text()
-                          + "\ncloud_monitoring:\n  retry_deadline_seconds: 1\n")
-        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-project")
-        monkeypatch.setenv("MONITORING_API_ENDPOINT", dead)
-        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-        monkeypatch.setenv("SLACK_CHANNEL", "#alerts")
-        monkeypatch.setenv("SLACK_API_URL", slack.base_url)
-        assert main(["run", "--warehouse", db.url, "--as-of", now.isoformat(),
-                     "--config", str(config)]) == 0
-        assert [p for p in slack.posts()
-                if "vegas_line_feature_mismatch" in str(p["text"])] != []
-        assert "metric failures" in capsys.readouterr().out
-    finally:
-        stop_fake_slack(slack)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    config = tmp_path / "alerts.yaml"
+    config.write_text((ROOT / "alerts.yaml").read_text()
+                      + "\ncloud_monitoring:\n  retry_deadline_seconds: 1\n")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-project")
+    monkeypatch.setenv("MONITORING_API_ENDPOINT", dead)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_CHANNEL", "#alerts")
+    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
+    assert main(["run", "--warehouse", db.url, "--as-of", now.isoformat(),
+                 "--config", str(config)]) == 0
+    assert [p for p in slack.posts()
+            if "vegas_line_feature_mismatch" in str(p["text"])] != []
+    assert "metric failures" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (ROOT / "deploy" / "monitoring").glob("*.json")

@@ -15,8 +15,7 @@ from monitor.config import MonitorConfig
 from monitor.model import Observation
 from monitor.rules.evaluate import FIRING, INSUFFICIENT, evaluate_rule
 from tests.contract import ContractDB, D, ts
-from tests.fakes.bigquery_server import measured_both_ways
-from tests.test_bigquery import rounded
+from tests.fakes.bigquery_server import measured_both_ways, rounded
 
 
 def row(**values: object) -> dict[str, object]:

@@ -3,18 +3,14 @@ SIGTERM, overlapping cycles, the container, cold start."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,36 +21,12 @@ from monitor.model import eastern_date
 from monitor.runtime import run_id_from_env
 from monitor.scheduler import cron_trigger, next_fire_times
 from monitor.warehouse.duckdb import DuckDBWarehouse
-from tests.contract import ContractDB, D, features, ts
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
+from tests.contract import ContractDB, D, ts
+from tests.fakes.slack_server import FakeSlack
+from tests.processes import BIN, ROOT, clean_env, free_port, held_by_another_process, slack_env
+from tests.slates import broken
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent / "prediction-monitor"
 T0 = ts(D, 16)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    yield fake
-    stop_fake_slack(fake)
-
-
-def broken(db: ContractDB, day: dt.date = D, at: dt.datetime | None = None) -> None:
-    for _ in range(40):
-        db.prediction(day=day, line=21.5, cf=features(None, has=0.0),
-                      predicted_at=at or dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC))
-
-
-def slack_env(slack: FakeSlack) -> dict[str, str]:
-    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_CHANNEL": "#alerts",
-            "SLACK_API_URL": slack.base_url}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "CLOUD_RUN", "K_", "GOOGLE_CLOUD", "MONITOR_"))}
-    return {**env, **extra}
 
 
 def test_run_id_comes_from_the_cloud_run_execution() -> None:
@@ -157,12 +129,6 @@ def test_two_concurrent_runs_with_the_same_run_id_post_one_message(
     assert len(slack.posts()) == 1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_sigterm_lets_the_running_cycle_finish_and_exits_0(
         db: ContractDB, slack: FakeSlack, tmp_path: Path) -> None:
     # Written an hour ago for today's slate (US/Eastern), whatever the time of day.
@@ -263,21 +229,6 @@ def test_cold_start_imports_only_what_the_command_uses(db: ContractDB) -> None:
     assert not used & {"pandas", "google", "pyarrow", "numpy", "slack_sdk", "grpc",
                        "apscheduler"}
     assert "duckdb" in used
-
-
-@contextlib.contextmanager
-def held_by_another_process(path: Path) -> Iterator[int]:
-    """The DuckDB file open in another process (a `serve` or a `run`) until the block
-    ends; yields that process's id."""
-    code = ("import sys, duckdb\nc = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\n"
-            "sys.stdin.read()\n")
-    with subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        try:
-            yield proc.pid
-        finally:
-            proc.communicate(timeout=30)  # closes its stdin: it lets go of the file
 
 
 def test_a_second_process_on_a_duckdb_file_is_told_the_warehouse_is_busy(

@@ -26,9 +26,7 @@ from monitor.warehouse.bigquery import make_client
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D
 from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
-
-ENV = {"BUILD_COMMIT": "ea88e526f00d", "K_REVISION": "prediction-worker-00042-abc"}
-T = dt.datetime(2026, 1, 9, 15, 0, tzinfo=dt.UTC)
+from tests.known_batch import ENV, T, known_batch
 
 
 def test_stamp_carries_commit_and_revision_from_the_environment() -> None:
@@ -60,14 +58,6 @@ def test_critical_features_keep_missing_apart_from_default() -> None:
     zero_line = critical_features({"vegas_points_line": 0.0})
     assert zero_line["has_vegas_line"] == 1.0  # a 0.0 line is still a line
     assert critical_features({"ppm_avg_last_10": float("nan")})["ppm_avg_last_10"] is None
-
-
-def known_batch() -> list[dict[str, object]]:
-    feats = [{"vegas_points_line": 20.5, "ppm_avg_last_10": 0.6}] * 3 + \
-        [{"ppm_avg_last_10": 0.6}] * 4 + [{}]
-    return [{**stamp_prediction({"prediction_id": f"p{i}"}, f, env=ENV, predicted_at=T),
-             "feature_quality_score": 80.0 + i, "has_shot_zones": i % 2 == 0}
-            for i, f in enumerate(feats)]
 
 
 def test_execution_log_row_from_a_known_batch_has_exact_percentages() -> None:

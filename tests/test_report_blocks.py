@@ -4,25 +4,13 @@ files (UPDATE_GOLDEN=1 rewrites them on purpose)."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
-from typing import Any
 
 from monitor.config import MonitorConfig
 from monitor.model import CheckResult, Status
 from monitor.report.blocks import report_blocks
 from monitor.validate import DailyReport
-from tests.test_markdown_report import NOW, D, failing_report, passing_report
-
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def golden(name: str, payload: dict[str, Any]) -> None:
-    path = GOLDEN / name
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(text)
-    assert text == path.read_text()
+from tests.daily_reports import NOW, D, failing_report, passing_report
+from tests.golden_files import assert_golden, golden_json
 
 
 def test_failing_day_names_the_commit_with_a_row_per_check_and_next_steps(
@@ -37,7 +25,7 @@ def test_failing_day_names_the_commit_with_a_row_per_check_and_next_steps(
     assert steps.startswith("*Next steps*") and steps.count("\n•") == 3
     assert "Runbook: `runbooks.md#vegas_line_feature_mismatch`" in steps  # no base: text
     assert "|Runbook>" not in steps
-    golden("validate_daily_failing.blocks.json", payload)
+    assert_golden("validate_daily_failing.blocks.json", golden_json(payload))
 
 
 def test_next_steps_link_the_runbook_under_the_configured_base(config: MonitorConfig) -> None:
@@ -50,7 +38,7 @@ def test_healthy_day(config: MonitorConfig) -> None:
     payload = report_blocks(passing_report(config))
     assert "OK* — all checks passed" in payload["blocks"][0]["text"]["text"]
     assert all("Next steps" not in json.dumps(b) for b in payload["blocks"])
-    golden("validate_daily_ok.blocks.json", payload)
+    assert_golden("validate_daily_ok.blocks.json", golden_json(payload))
 
 
 def test_text_from_the_data_is_escaped_and_limits_hold() -> None:

@@ -10,7 +10,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,21 +21,15 @@ from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
 from monitor.model import eastern_date
 from monitor.routes import Request, dispatch, report_route
 from monitor.scheduler import Health
-from tests.contract import ContractDB, features
-from tests.fakes.slack_server import FakeSlack, start_fake_slack, stop_fake_slack
-from tests.test_production import BIN, ROOT, clean_env, free_port, slack_env
+from tests.contract import ContractDB
+from tests.fakes.slack_server import FakeSlack
+from tests.processes import BIN, ROOT, clean_env, free_port, slack_env
+from tests.slates import todays_data
 
 PREFIX = "prediction_monitor_"
 PROCESS_COUNTERS = ("cycles_total", "cycle_duration_seconds_count",
                     "notifications_total", "metric_write_failures_total",
                     "last_successful_cycle_timestamp_seconds")
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    yield fake
-    stop_fake_slack(fake)
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -80,18 +73,6 @@ def wait_for(url: str, done: object, timeout: float) -> dict[tuple[str, frozense
 def counter(scrape: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
             **labels: str) -> float:
     return scrape.get((PREFIX + name, frozenset(labels.items())), 0.0)
-
-
-def todays_data(db: ContractDB, today: dt.date) -> None:
-    """Today's slate written by a broken batch, and a graded day before it."""
-    for _ in range(40):
-        db.prediction(day=today, line=21.5, cf=features(None, has=0.0),
-                      predicted_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30))
-    db.batch(day=today, started=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40))
-    yesterday = today - dt.timedelta(days=1)
-    for i in range(20):
-        db.graded(day=yesterday, correct=i % 3 != 0,
-                  graded_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
 
 
 def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(

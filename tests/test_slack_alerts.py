@@ -6,24 +6,15 @@ import datetime as dt
 import json
 import logging
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from monitor.cli import main
-from tests.contract import ContractDB, D, features, ts
-from tests.fakes.slack_server import TOKEN, FakeSlack, start_fake_slack, stop_fake_slack
-
-ROOT = Path(__file__).resolve().parent.parent
-T0 = ts(D, 16)  # the cycle after the broken batch (written at 15:00)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = start_fake_slack()
-    yield fake
-    stop_fake_slack(fake)
+from tests.contract import ContractDB, D, ts
+from tests.fakes.slack_server import TOKEN, FakeSlack
+from tests.processes import ROOT
+from tests.slates import T0, broken_slate, mismatch_posts, run
 
 
 @pytest.fixture
@@ -35,25 +26,9 @@ def bot_env(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> FakeSlack:
     return slack
 
 
-def broken_slate(db: ContractDB, day: dt.date = D, commit: str = "bad0c0de", n: int = 40,
-                 player: str | None = None) -> None:
-    for _ in range(n):
-        db.prediction(day=day, commit=commit, line=21.5, cf=features(None, has=0.0),
-                      predicted_at=ts(D, 15), player=player)
-
-
 def healthy_slate(db: ContractDB, day: dt.date, commit: str = "600dc0de") -> None:
     for _ in range(40):
         db.prediction(day=day, commit=commit, predicted_at=ts(day, 15))
-
-
-def mismatch_posts(slack: FakeSlack) -> list[dict[str, object]]:
-    return [p for p in slack.posts() if "vegas_line_feature_mismatch" in str(p["text"])]
-
-
-def run(db: ContractDB, as_of: dt.datetime, run_id: str, *extra: str) -> int:
-    return main(["run", "--warehouse", db.url, "--as-of", as_of.isoformat(),
-                 "--run-id", run_id, "--config", str(ROOT / "alerts.yaml"), *extra])
 
 
 def events(db: ContractDB) -> list[tuple[str, str, str | None]]:

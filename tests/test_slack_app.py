@@ -33,7 +33,7 @@ from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB
 from tests.fakes.slack_server import TOKEN, FakeSlack
-from tests.test_slack_alerts import T0, broken_slate, mismatch_posts, run
+from tests.slates import T0, broken_slate, mismatch_posts, run
 
 SIGNING = "8f742231b10e8888abcd99yyyzzz85a5"  # a test signing secret
 H = dt.timedelta(hours=1)
@@ -342,7 +342,7 @@ def test_slack_routes_are_off_without_a_signing_secret(config: MonitorConfig) ->
 def test_the_manifest_points_at_serves_routes_with_the_scopes_in_use() -> None:
     import yaml
 
-    from tests.test_production import ROOT
+    from tests.processes import ROOT
 
     manifest = yaml.safe_load((ROOT / "deploy/slack/manifest.yaml").read_text())
     command, = manifest["features"]["slash_commands"]
@@ -369,16 +369,16 @@ def test_a_signing_secret_with_a_newline_is_refused_without_being_echoed() -> No
 # --- `prediction-monitor serve` itself, and `silences` ----------------------------------
 
 def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
-        db: ContractDB, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        db: ContractDB, tmp_path: Path, slack: FakeSlack,
+        capsys: pytest.CaptureFixture[str]) -> None:
     import subprocess
     import time
 
     from monitor.cli import main
     from monitor.model import eastern_date
-    from tests.fakes.slack_server import start_fake_slack, stop_fake_slack
-    from tests.test_production import BIN, ROOT, broken, clean_env, free_port, slack_env
+    from tests.processes import BIN, ROOT, clean_env, free_port, slack_env
+    from tests.slates import broken
 
-    slack = start_fake_slack()
     now = dt.datetime.now(dt.UTC)
     broken(db, eastern_date(now), at=now - dt.timedelta(hours=1))
     db.close()
@@ -418,7 +418,6 @@ def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
         if proc is not None:
             proc.terminate()
             proc.communicate(timeout=60)
-        stop_fake_slack(slack)
     capsys.readouterr()
     assert main(["silences", "--warehouse", db.url, "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -440,7 +439,7 @@ def test_serve_without_a_signing_secret_has_no_slack_routes(db: ContractDB,
     import subprocess
     import time
 
-    from tests.test_production import BIN, clean_env, free_port
+    from tests.processes import BIN, clean_env, free_port
 
     db.close()
     port = free_port()
@@ -484,7 +483,7 @@ def test_without_a_bot_token_the_message_is_replaced_through_the_response_url(
 
 def test_slack_app_settings_are_strict_with_file_and_line() -> None:
     from monitor.config import ConfigError, parse_config
-    from tests.test_production import ROOT
+    from tests.processes import ROOT
 
     base = (ROOT / "alerts.yaml").read_text()
     first = base.count("\n") + 2  # the line of allowed_users below
@@ -634,7 +633,7 @@ def test_serve_routes_slack_serves_only_the_slack_app_and_healthz(
     import subprocess
     import time
 
-    from tests.test_production import BIN, clean_env, free_port
+    from tests.processes import BIN, clean_env, free_port
 
     db.close()
     env = clean_env(MONITOR_METRICS_DIR=str(tmp_path / "metrics"))

@@ -3,10 +3,6 @@ UPDATE_GOLDEN=1 pytest tests/test_slack_messages.py, then review the diff."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import pytest
 
 from monitor.config import MonitorConfig, Rule
@@ -19,8 +15,7 @@ from monitor.notify.message import (
     resolved_message,
 )
 from monitor.rules.state import AlertState, Evidence, fingerprint
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests.golden_files import assert_golden, golden_json
 
 
 def state(commit: str, system: str = "catboost_v8", n: int = 162,
@@ -39,12 +34,7 @@ def rule(config: MonitorConfig, name: str) -> Rule:
 
 
 def check_golden(name: str, message: SlackMessage) -> None:
-    path = GOLDEN / f"{name}.json"
-    payload = json.dumps(message.payload(), indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        path.write_text(payload)
-    assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1"
-    assert payload == path.read_text()
+    assert_golden(f"{name}.json", golden_json(message.payload()))
 
 
 PROVENANCE = {"0b5e11ad": {"commit first seen": "2026-01-09T13:11:26+00:00",

@@ -306,3 +306,26 @@ def measured_both_ways(duckdb_path: Path, check: Any, ctx: Any) -> tuple[Any, An
         duck.close()
         big.close()
         stop_fake_bigquery(fake)
+
+
+def bq_warehouse(fake: FakeBigQuery, **kwargs: object) -> Any:
+    """The real BigQuery client of the monitor, pointed at this fake."""
+    from monitor.warehouse.bigquery import BigQueryWarehouse
+
+    return BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
+                             maximum_bytes_billed=10**9, job_timeout_seconds=10,
+                             run_id="Run/2026-01-09", **kwargs)
+
+
+def rounded(observations: list[Any]) -> list[Any]:
+    """Sums after a window function (duplicate rows counted once) add in no fixed
+    order, on either engine: compare to 9 decimals, not to the last bit."""
+    from dataclasses import replace
+
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 9)
+
+    return [replace(o, value=r(o.value), baseline=r(o.baseline),
+                    interval=None if o.interval is None else
+                    (round(o.interval[0], 9), round(o.interval[1], 9)))
+            for o in observations]
