@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import socket
 import subprocess
@@ -16,12 +17,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from monitor.config import MonitorConfig
+from monitor.events.message import event_bytes
+from monitor.events.push import PATH
 from monitor.metrics.points import MetricPoint
 from monitor.metrics.prometheus import CONTENT_TYPE, PrometheusExporter
 from monitor.model import eastern_date
 from monitor.routes import Request, dispatch, report_route
-from monitor.scheduler import Health
+from monitor.scheduler import Health, build_scheduler, cron_trigger
 from tests.contract import ContractDB
+from tests.fakes.pubsub_push import push_envelope
 from tests.fakes.slack_server import FakeSlack
 from tests.processes import BIN, ROOT, clean_env, free_port, slack_env
 from tests.slates import todays_data
@@ -77,23 +82,20 @@ def counter(scrape: dict[tuple[str, frozenset[tuple[str, str]]], float], name: s
 
 def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
         db: ContractDB, slack: FakeSlack, tmp_path: Path) -> None:
-    todays_data(db, eastern_date(dt.datetime.now(dt.UTC)))
+    today = eastern_date(dt.datetime.now(dt.UTC))
+    todays_data(db, today)
     db.close()
-    # A cycle every minute, so the scheduled second cycle follows the start-up one.
-    config = tmp_path / "alerts.yaml"
-    config.write_text((ROOT / "alerts.yaml").read_text()
-                      + '\nschedule:\n  cycle: "* * * * *"\n')
     for _ in range(3):  # the first cycle's alert message fails (first try, both retries)
         slack.script.append((500, {}, b"oops"))
     metrics_dir = tmp_path / "metrics"
     port = free_port()
-    # Start early in a minute, so the start-up cycle is over before the scheduled one.
-    if dt.datetime.now().second > 30:
-        time.sleep(61 - dt.datetime.now().second)
-    env = clean_env(**slack_env(slack), MONITOR_METRICS_DIR=str(metrics_dir))
-    proc = subprocess.Popen([str(BIN), "serve", "--warehouse", db.url, "--config", str(config),
-                             "--run-now", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # This test triggers both cycles itself (the start-up one and a batch push): the
+    # job runs the hourly cycle, so none of the schedule's lands between them.
+    env = clean_env(**slack_env(slack), MONITOR_METRICS_DIR=str(metrics_dir),
+                    MONITOR_HOURLY_CYCLE="job")
+    proc = subprocess.Popen([str(BIN), "serve", "--warehouse", db.url, "--config",
+                             str(ROOT / "alerts.yaml"), "--run-now", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         first = wait_for(f"{base}/metrics",
@@ -118,8 +120,17 @@ def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
         assert counter(first, "last_successful_cycle_timestamp_seconds") > 0
         assert (f"{PREFIX}metric_write_failures_total", frozenset()) in first
 
+        # The second cycle: a batch push runs the very cycle the schedule runs
+        # (ServeCycle), in this process, at once (test_scheduled_cycle_job_... below
+        # shows the schedule's job is that cycle).
+        push = json.dumps(push_envelope(event_bytes(
+            {"execution_id": "e2", "game_date": today}), "992")).encode()
+        request = urllib.request.Request(f"{base}{PATH}", push,
+                                         {"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=120) as resp:
+            assert resp.status == 200  # the owed message was delivered by that cycle
         second = wait_for(f"{base}/metrics",
-                          lambda s: counter(s, "cycles_total", status="completed") >= 2, 150)
+                          lambda s: counter(s, "cycles_total", status="completed") >= 2, 60)
         assert counter(second, "cycle_duration_seconds_count") >= 2
         assert counter(second, "notifications_total", outcome="sent") > \
             counter(first, "notifications_total", outcome="sent")  # the owed message
@@ -142,6 +153,29 @@ def test_metrics_after_cycles_has_every_cycle_metric_and_moving_counters(
             proc.kill()
             print(proc.communicate()[0])  # what serve said, when the test failed
     assert proc.returncode == 0, out
+
+
+def test_scheduled_cycle_job_runs_the_cycle_on_its_cron(config: MonitorConfig) -> None:
+    """`serve`'s scheduler fires the cycle it was given on the configured cron; the
+    trigger is injected (the job's next run moved to now), not waited for."""
+    ran = threading.Event()
+    scheduler = build_scheduler(config.schedule, ran.set, lambda: None)
+    job = scheduler.get_job("cycle")
+    assert job is not None
+    assert str(job.trigger) == str(cron_trigger(config.schedule.cycle,
+                                                config.schedule.timezone))
+    thread = threading.Thread(target=scheduler.start, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not scheduler.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        assert not ran.is_set()  # nothing runs before its time
+        scheduler.modify_job("cycle", next_run_time=dt.datetime.now(dt.UTC))
+        assert ran.wait(10)
+    finally:
+        scheduler.shutdown(wait=True)
+        thread.join(10)
 
 
 def test_report_route_dates() -> None:
