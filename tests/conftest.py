@@ -132,6 +132,15 @@ class DemoWarehouses:
         return copy
 
 
+@pytest.fixture(scope="session", autouse=True)
+def contract_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each kind of empty contract warehouse is built once per test process, then
+    copied for every test that asks for one."""
+    ContractDB.templates = tmp_path_factory.mktemp("contract-templates")
+    yield
+    ContractDB.templates = None
+
+
 @pytest.fixture(scope="session")
 def demo_warehouses(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouses:
     return DemoWarehouses(tmp_path_factory)

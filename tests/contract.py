@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from monitor.schema import apply_schema
 from monitor.warehouse.duckdb import DuckDBWarehouse
@@ -39,16 +40,43 @@ def fetch(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[A
 class ContractDB:
     """A DuckDB warehouse with the contract's schema and helpers to add rows."""
 
+    # Where the empty warehouse of each kind is built once and copied from (the
+    # conftest sets a folder per test process); None: every one is built from the schema.
+    templates: ClassVar[Path | None] = None
+
     def __init__(self, path: Path, *, varchar_features: bool = True) -> None:
         self.path = path
-        self.wh = DuckDBWarehouse(path, "nba_predictions")
-        apply_schema(self.wh)
+        if self.templates is not None:
+            kind = "varchar" if varchar_features else "json"
+            template = self.templates / f"contract-{kind}.duckdb"
+            if not template.exists():
+                self._build(template, varchar_features)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, path)
+            self.wh = DuckDBWarehouse(path, "nba_predictions")
+        else:
+            self.wh = DuckDBWarehouse(path, "nba_predictions")
+            self._apply_schema(self.wh, varchar_features)
+        self._n = 0
+
+    @classmethod
+    def _build(cls, path: Path, varchar_features: bool) -> None:
+        wh = DuckDBWarehouse(path.with_suffix(".partial"), "nba_predictions")
+        try:
+            cls._apply_schema(wh, varchar_features)
+            wh.connection.execute("CHECKPOINT")
+        finally:
+            wh.close()
+        path.with_suffix(".partial").replace(path)
+
+    @staticmethod
+    def _apply_schema(wh: DuckDBWarehouse, varchar_features: bool) -> None:
+        apply_schema(wh)
         if varchar_features:
             # A VARCHAR column can hold malformed JSON (a JSON column cannot).
             for table in ("player_prop_predictions", "prediction_accuracy"):
-                self.wh.connection.execute(
+                wh.connection.execute(
                     f"ALTER TABLE nba_predictions.{table} ALTER critical_features TYPE VARCHAR")
-        self._n = 0
 
     @property
     def url(self) -> str:
