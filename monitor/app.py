@@ -90,6 +90,12 @@ class App:
     def release(self) -> str:
         return release_name(self.env)
 
+    @property
+    def user(self) -> str:
+        """Who runs the command, for the events a person writes from the command line
+        (`block-commit --by` defaults to it): USER, else LOGNAME, else "cli"."""
+        return (self.env.get("USER") or self.env.get("LOGNAME") or "").strip() or "cli"
+
     def open_warehouse(self, *, read_only: bool = False, run_id: str = "",
                        create: bool = True) -> Warehouse:
         """Raises WarehouseURLError or WarehouseOpenError (monitor.warehouse)."""

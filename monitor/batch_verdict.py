@@ -1,8 +1,10 @@
 """`check-batch`'s core: one prediction batch, found in the execution log, judged
 alone — its rows by the batch gate (monitor.gate: the feature-default rules), its
 provenance by the provenance rules (a backfill on a commit other than the serving one,
-a daily batch on a commit older than the serving one, a batch already blocked). The
-rules and thresholds are alerts.yaml's; the warehouse is only read.
+a daily batch on a commit older than the serving one, a batch already blocked), and its
+commit against the commits people blocked (`block-commit`): a blocked commit blocks
+every batch of it, whatever else is found. The rules and thresholds are alerts.yaml's;
+the warehouse is only read.
 
 A batch's rows: predictions carry no batch column, so they are those of the batch's
 system_id, game_date and build_commit_sha whose predicted_at lies between its
@@ -18,7 +20,14 @@ from typing import Any
 
 from monitor.checks.commits import CommitsCheck
 from monitor.config import MonitorConfig
-from monitor.gate import GateReason, GateVerdict, check_batch, verdict_of
+from monitor.gate import (
+    BlockedCommits,
+    GateReason,
+    GateVerdict,
+    check_batch,
+    commit_block_reasons,
+    verdict_of,
+)
 from monitor.metrics.registry import COMMIT
 from monitor.model import Observation, commit_label, iso, make_labels
 from monitor.rules.evaluate import evaluate_check
@@ -131,27 +140,38 @@ def provenance_observations(warehouse: QueryRunner, config: MonitorConfig,
             for metric, value in values.items()], serving_commit
 
 
-def judge_batch(warehouse: QueryRunner, config: MonitorConfig, batch: Record) -> BatchVerdict:
+def judge_batch(warehouse: QueryRunner, config: MonitorConfig, batch: Record, *,
+                blocked_commits: BlockedCommits | None = None) -> BatchVerdict:
+    """The batch's verdict. A batch of a blocked commit (`blocked_commits`: the blocks in
+    force, monitor.rules.store's load_blocks) is blocked even when its rows could not
+    be judged (not ended, failed, rows missing): its commit alone says no."""
     observations, serving = provenance_observations(warehouse, config, batch)
     rules = config.rules_for(set(BATCH_METRICS))
     provenance = evaluate_check(CommitsCheck.name, BATCH_METRICS, observations, rules,
                                 "no batch")
-    if batch["execution_end_timestamp"] is None:
-        return BatchVerdict(batch, verdict_of(provenance.findings, 0, rules), serving,
-                            "the batch has not ended (no execution_end_timestamp): its rows "
-                            "cannot be told apart yet")
-    rows = batch_rows(warehouse, batch)
+    ended = batch["execution_end_timestamp"] is not None
+    rows = batch_rows(warehouse, batch) if ended else []
+    blocked = commit_block_reasons({commit_label(batch["build_commit_sha"]): len(rows)},
+                                   blocked_commits)
+    if not ended:
+        from_log = verdict_of(provenance.findings, 0, rules)
+        verdict = GateVerdict(from_log.blocked or bool(blocked),
+                              (*blocked, *from_log.reasons), 0)
+        return BatchVerdict(batch, verdict, serving, None if blocked else (
+            "the batch has not ended (no execution_end_timestamp): its rows cannot be told "
+            "apart yet"))
     features = check_batch(rows, config=config)
     from_log = verdict_of(provenance.findings, len(rows), rules)
     short = missing_rows(batch, len(rows))
     # An empty batch has nothing for the gate to judge ("too small": 0 rows): its
     # emptiness is the reason.
     judged = () if short and not rows else features.reasons
-    reasons = sorted((*([short] if short else []), *judged, *from_log.reasons),
+    reasons = sorted((*blocked, *([short] if short else []), *judged, *from_log.reasons),
                      key=lambda r: not r.blocking)
-    verdict = GateVerdict(features.blocked or from_log.blocked or short is not None,
-                          tuple(reasons), len(rows))
-    return BatchVerdict(batch, verdict, serving, unjudgeable(batch, len(rows), verdict))
+    verdict = GateVerdict(features.blocked or from_log.blocked or short is not None
+                          or bool(blocked), tuple(reasons), len(rows))
+    return BatchVerdict(batch, verdict, serving,
+                        None if blocked else unjudgeable(batch, len(rows), verdict))
 
 
 def missing_rows(batch: Record, found: int) -> GateReason | None:

@@ -29,6 +29,14 @@ blocks; a warning is a reason that lets the batch pass; a rule whose sample is u
 min_sample says so (info) and passes. Beside them the gate has two rules of its own, at
 any size (gate_rules): most rows holding no critical feature, and copies of a
 prediction_id (more copies than predictions blocks, any copy warns).
+
+A commit someone blocked (`prediction-monitor block-commit`, or Block this commit in
+Slack) blocks every batch of it, whatever its rows. The gate has no warehouse: the
+worker reads the blocks in force once (a lazy import, opening the warehouse read-only)
+and hands them over:
+
+    blocks = blocked_commits(warehouse_url)           # {sha: CommitBlock}, or a set of shas
+    verdict = check_batch(frame, blocked_commits=blocks)
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ import math
 import numbers
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +56,10 @@ from monitor.model import commit_label
 if TYPE_CHECKING:
     from monitor.config import CriticalFeature, MonitorConfig, Rule
     from monitor.model import Finding
+    from monitor.rules.blocks import CommitBlock
+
+# The commits no batch may be published from: shas, or sha → CommitBlock (who, when, why).
+BlockedCommits = Collection[str] | Mapping[str, "CommitBlock"]
 
 # Fewer distinct predictions than this say nothing about a batch: it passes, and says why.
 MIN_ROWS = 10
@@ -157,11 +169,15 @@ def too_small(rows: int, n: int) -> GateVerdict:
         f"too small to judge: {n} rows < {MIN_ROWS}{copies}"),), rows)
 
 
-def check_batch(rows: Any, *, config: MonitorConfig | None = None) -> GateVerdict:
+def check_batch(rows: Any, *, config: MonitorConfig | None = None,
+                blocked_commits: BlockedCommits | None = None) -> GateVerdict:
     """Judge the batch about to be written: a pandas DataFrame (taken through its
     `to_dict("records")`) or an iterable of mappings with `line_value` and
     `critical_features` (JSON text or a mapping); `prediction_id`, `system_id`,
     `game_date`, `build_commit_sha` and `predicted_at` are used when present.
+    `blocked_commits` (a set of shas, or the mapping `blocked_commits()` returns): each
+    distinct build_commit_sha of the rows found there blocks, naming the commit (and
+    who blocked it, when and why, when the mapping says).
     Raises GateInputError when the rows are not of that shape."""
     from monitor.checks.feature_defaults import FeatureDefaults
     from monitor.rules.evaluate import evaluate_check
@@ -170,7 +186,13 @@ def check_batch(rows: Any, *, config: MonitorConfig | None = None) -> GateVerdic
     distinct, duplicates = _latest_copies(records)
     config = config or default_config()
     features = config.features
-    built_in = gate_rules(distinct, duplicates, features)
+    commits: dict[str, int] = {}
+    for r in records:
+        sha = r.get("build_commit_sha")
+        commit = commit_label(None if _missing(sha) else sha)
+        commits[commit] = commits.get(commit, 0) + 1
+    built_in = [*commit_block_reasons(commits, blocked_commits),
+                *gate_rules(distinct, duplicates, features)]
     # Copies of one prediction are one row to the query: they must not make a batch
     # look big enough to judge.
     if len(distinct) < MIN_ROWS:
@@ -185,6 +207,80 @@ def check_batch(rows: Any, *, config: MonitorConfig | None = None) -> GateVerdic
         return verdict
     reasons = sorted((*built_in, *verdict.reasons), key=lambda r: not r.blocking)
     return GateVerdict(any(r.blocking for r in reasons), tuple(reasons), len(records))
+
+
+# --- blocked commits -----------------------------------------------------------------
+
+COMMIT_BLOCKED = "commit_blocked"
+
+
+def blocked_commit(commit: str, blocked: BlockedCommits | None) -> tuple[str, Any] | None:
+    """(the blocked sha, its CommitBlock or None) when `commit` is one of `blocked`
+    (full and abbreviated shas of one commit match), else None. `unknown` is no commit."""
+    if isinstance(blocked, str | bytes):
+        raise GateInputError("blocked_commits takes a set of shas or a mapping sha → "
+                             f"CommitBlock, not {_kind(blocked)}")
+    if not blocked or commit_label(commit) == "unknown":
+        return None
+    from monitor.provenance.identity import same_commit
+
+    if commit in blocked:
+        return commit, blocked[commit] if isinstance(blocked, Mapping) else None
+    for sha in sorted(blocked):
+        if same_commit(commit, sha):
+            return sha, blocked[sha] if isinstance(blocked, Mapping) else None
+    return None
+
+
+def block_message(commit: str, block: Any = None) -> str:
+    """Why a batch of a blocked commit is blocked: the commit, and who blocked it, when
+    and why when known (a CommitBlock, taken by its attributes)."""
+    head = f"{COMMIT_BLOCKED}: commit {commit} is blocked"
+    if block is None:
+        return f"{head} (in the blocked commits given to the gate)"
+    at = block.blocked_at
+    when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if isinstance(
+        at, dt.datetime) else str(at)
+    why = f": {block.reason}" if block.reason else ""
+    return (f"{head} by {block.blocked_by} since {when}{why} (`prediction-monitor "
+            f"unblock-commit {commit}` lifts it)")
+
+
+def commit_block_reasons(counts: Mapping[str, int],
+                         blocked: BlockedCommits | None) -> list[GateReason]:
+    """A blocking reason for each commit of `counts` (commit → its rows: the reason's n)
+    that is blocked."""
+    out = []
+    for commit in sorted(counts):
+        found = blocked_commit(commit, blocked)
+        if found is not None:
+            out.append(GateReason(COMMIT_BLOCKED, "critical", "build_commit_sha", None, None,
+                                  counts[commit], None, block_message(commit, found[1])))
+    return out
+
+
+def blocked_commits(warehouse_url: str, *, config: MonitorConfig | None = None,
+                    as_of: dt.datetime | None = None) -> dict[str, CommitBlock]:
+    """The commits blocked at as_of (default now), by sha, read from the warehouse's
+    alert event log (opened read-only, then closed): what `check_batch` takes as
+    `blocked_commits`. Loads the warehouse client: call it once per batch run, not per
+    row. Raises the warehouse's errors (monitor.warehouse: WarehouseURLError,
+    WarehouseOpenError, WarehouseError): a worker that cannot tell should not publish."""
+    from monitor.rules.store import WarehouseAlertStore
+    from monitor.warehouse import open_warehouse
+
+    # The worker's side has no App: the warehouse is opened from the config alone.
+    config = config or default_config()
+    bigquery = config.bigquery
+    warehouse = open_warehouse(warehouse_url, dataset=config.dataset, read_only=True,
+                               create=False, location=bigquery.location,
+                               maximum_bytes_billed=bigquery.maximum_bytes_billed,
+                               job_timeout_seconds=bigquery.job_timeout_seconds,
+                               tables=config.table_names())
+    try:
+        return WarehouseAlertStore(warehouse).load_blocks(as_of or dt.datetime.now(dt.UTC))
+    finally:
+        warehouse.close()
 
 
 # The gate's own rules, not alerts.yaml's: what no batch may be published with, at any
@@ -470,6 +566,8 @@ def _counted(rows: Sequence[Mapping[str, Any]], duplicates: int,
     return out
 
 
-__all__ = ["DUPLICATE_IDS", "LACKING_FEATURES", "MIN_ROWS", "REQUIRED_COLUMNS",
-           "GateInputError", "GateReason", "GateVerdict", "check_batch", "default_config",
-           "feature_defaults_row", "gate_rules", "too_small", "verdict_of"]
+__all__ = ["COMMIT_BLOCKED", "DUPLICATE_IDS", "LACKING_FEATURES", "MIN_ROWS",
+           "REQUIRED_COLUMNS", "BlockedCommits", "GateInputError", "GateReason",
+           "GateVerdict", "block_message", "blocked_commit", "blocked_commits", "check_batch",
+           "commit_block_reasons", "default_config", "feature_defaults_row", "gate_rules",
+           "too_small", "verdict_of"]

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from monitor.commands import (
     backtest_command,
+    block_commit_command,
+    blocks_command,
     check_batch_command,
     check_config_command,
     dashboard_command,
@@ -20,6 +22,7 @@ from monitor.commands import (
     schema_command,
     serve_command,
     silences_command,
+    unblock_commit_command,
     validate_command,
 )
 
@@ -40,4 +43,7 @@ REGISTER: list[Register] = [
     report_command.register,
     dashboard_command.register,
     silences_command.register,
+    block_commit_command.register,
+    unblock_commit_command.register,
+    blocks_command.register,
 ]

@@ -1,7 +1,8 @@
 """`prediction-monitor check-batch (--execution-id ID | --batch-id ID)`: the orchestrator
 step between "predict" and "publish". The prediction-time checks on that batch alone
 (feature defaults and mismatch through the batch gate, provenance against the serving
-commit). Exit 0 pass, 1 block (naming the commit and the rule), 2 cannot tell."""
+commit, the commits people blocked). Exit 0 pass, 1 block (naming the commit and the
+rule), 2 cannot tell."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def cmd_check_batch(args: argparse.Namespace) -> int:
     from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.errors import CannotTell
     from monitor.report.strict_json import dumps
+    from monitor.rules.store import WarehouseAlertStore
 
     app = command_app(args)
     config = app.config
@@ -51,7 +53,11 @@ def cmd_check_batch(args: argparse.Namespace) -> int:
         batches = find_batches(warehouse, execution_id=args.execution_id or "",
                                batch_id=args.batch_id or "", as_of=as_of,
                                lookback_days=args.lookback_days)
-        verdicts = [judge_batch(warehouse, config, b) for b in batches]
+        # The blocks in force when the clock reads as_of: `block-commit` and Slack's.
+        store = WarehouseAlertStore(warehouse, labels={"check": "check_batch"})
+        blocks = store.load_blocks(as_of) if batches else {}
+        verdicts = [judge_batch(warehouse, config, b, blocked_commits=blocks)
+                    for b in batches]
     finally:
         warehouse.close()
     if not verdicts:

@@ -1,6 +1,7 @@
 """`prediction-monitor check-deployment --expected-sha SHA`: the seed's pre-backfill
 gate. Exit 0 when the serving code is SHA, 1 when it is not (both commits named,
-with when each was first seen), 2 when it cannot tell."""
+with when each was first seen) or when SHA is a blocked commit (who blocked it, when and
+why), 2 when it cannot tell."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_check_deployment(args: argparse.Namespace) -> int:
     from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.errors import CannotTell
+    from monitor.gate import block_message, blocked_commit
     from monitor.provenance.identity import same_commit
+    from monitor.rules.store import WarehouseAlertStore
     from monitor.warehouse.base import WarehouseError
 
     app = command_app(args)
@@ -42,10 +45,24 @@ def cmd_check_deployment(args: argparse.Namespace) -> int:
             "system_id": args.system or "", "history_from": as_of - HISTORY, "as_of": as_of})
         seen = warehouse.query("commit_provenance", {
             "commits": [expected], "exec_from": as_of - HISTORY, "as_of": as_of})
+        blocks = WarehouseAlertStore(warehouse).load_blocks(as_of)
     except WarehouseError as exc:
         raise CannotTell(str(exc)) from exc
     finally:
         warehouse.close()
+    from monitor.report.format import terminal_safe
+
+    # A blocked commit (`block-commit`, Slack's Block this commit) may not be backfilled,
+    # whatever serves: every batch of it would be blocked.
+    blocked: dict[str, None] = {}
+    for commit in (expected, args.revision_commit or ""):
+        found = blocked_commit(commit, blocks) if commit else None
+        if found is not None:
+            blocked[block_message(*found)] = None
+    if blocked:
+        print("BLOCKED COMMIT: do not backfill.\n- " + "\n- ".join(
+            terminal_safe(b, keep_newlines=False) for b in blocked))
+        return ExitCode.CHECK_FAILED
     if not rows or not rows[0]["serving_commit"] or rows[0]["serving_commit"] == "unknown":
         scope = f" for system {args.system}" if args.system else ""
         raise CannotTell(f"no daily batch with a known commit{scope} in the last "
@@ -62,7 +79,6 @@ def cmd_check_deployment(args: argparse.Namespace) -> int:
     if args.revision_commit and not same_commit(expected, args.revision_commit):
         problems.append(f"the deployed revision was built from {args.revision_commit}, "
                         f"not the expected {expected}")
-    from monitor.report.format import terminal_safe
 
     # Commits and systems come from the data (and the flags): shown escaped.
     if problems:

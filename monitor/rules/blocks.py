@@ -4,12 +4,17 @@ the alert event log (rule `commit_block`), folded into the blocks in force. Pure
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.rules.state import AlertEvent, make_event
 
 BLOCK_RULE = "commit_block"
+# Commit labels that name no commit (the data contract's NULL and the system-wide series).
+NOT_COMMITS = ("unknown", "all")
+MAX_TEXT = 1000  # a reason, a name or a sha longer than this is a mistake
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,48 @@ class CommitBlock:
     blocked_by: str
     blocked_at: dt.datetime
     reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"commit": self.commit, "blocked_by": self.blocked_by,
+                "blocked_at": self.blocked_at.astimezone(dt.UTC).isoformat(),
+                "reason": self.reason}
+
+
+def plain_text(text: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """`text` without its surrounding blanks: one printable line, not empty. Raises
+    ValueError naming `what` otherwise (a control character would reach the log, Slack
+    and every terminal that lists the block)."""
+    text = text.strip()
+    if not text:
+        raise ValueError(f"{what} is empty")
+    if len(text) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise ValueError(f"{what} holds a control character")
+    return text
+
+
+def commit_text(text: str) -> str:
+    """A commit as given on the command line: a sha (full or abbreviated hex) or the
+    data contract's build_commit_sha text, one word without control characters; never
+    `unknown` or `all`, which name no commit. Raises ValueError saying what is wrong."""
+    commit = plain_text(text, "the commit", limit=100)
+    if any(ch.isspace() for ch in commit):
+        raise ValueError(f"the commit {commit!r} holds a blank: one sha, one word")
+    if commit.lower() in NOT_COMMITS:
+        raise ValueError(f"{commit!r} names no commit (rows without a known commit cannot "
+                         "be blocked by commit)")
+    return commit
+
+
+def blocks_of(blocks: Mapping[str, CommitBlock], commit: str) -> list[CommitBlock]:
+    """The blocks in force on `commit`: its own, else those of the same commit written
+    otherwise (a full and an abbreviated sha, as monitor.provenance.identity matches)."""
+    from monitor.provenance.identity import same_commit
+
+    if commit in blocks:
+        return [blocks[commit]]
+    return [b for sha, b in sorted(blocks.items()) if same_commit(commit, sha)]
 
 
 def block_event(now: dt.datetime, run_id: str, commit: str, *, actor: str, reason: str,

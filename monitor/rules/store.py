@@ -5,18 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from monitor.rules.state import ACTIONS, AlertEvent, Evidence, as_event_type, as_severity
-from monitor.warehouse.base import Params, Warehouse
+from monitor.rules.blocks import BLOCK_RULE, CommitBlock, fold_blocks
+from monitor.rules.state import (
+    ACTIONS,
+    AlertEvent,
+    EventType,
+    Evidence,
+    as_event_type,
+    as_severity,
+)
+from monitor.warehouse.base import MissingTableError, Params, Warehouse
 
 STATE_HORIZON = dt.timedelta(days=90)  # alerts older than this are forgotten
+# Commit blocks are not alerts: a block stands until someone lifts it, so they are read
+# over a window of their own, long but bounded (the log is partitioned by event_time).
+BLOCK_HORIZON = dt.timedelta(days=3 * 366)
+# Events a person wrote, whose actor is read apart (the column came with migration 022).
+_BY_PEOPLE: tuple[EventType, ...] = (*ACTIONS, "blocked", "unblocked")
 
 
 class AlertStore(Protocol):
     def load(self, as_of: dt.datetime) -> list[AlertEvent]: ...
+
+    def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]: ...
 
     def append(self, events: Sequence[AlertEvent]) -> None: ...
 
@@ -28,24 +43,48 @@ class MemoryAlertStore:
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
         return [e for e in self.events if as_of - STATE_HORIZON <= e.event_time <= as_of]
 
+    def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]:
+        """The commit blocks in force at as_of, by commit (past STATE_HORIZON too)."""
+        return fold_blocks(e for e in self.events if e.rule == BLOCK_RULE
+                           and as_of - BLOCK_HORIZON <= e.event_time <= as_of)
+
     def append(self, events: Sequence[AlertEvent]) -> None:
         self.events.extend(events)
 
 
 class WarehouseAlertStore:
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(self, warehouse: Warehouse, *,
+                 labels: Mapping[str, str] | None = None) -> None:
         self.warehouse = warehouse
+        # The job labels of the reads (BigQuery): a gate command's reads say which.
+        self.labels = labels
 
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
         window = {"since": as_of - STATE_HORIZON, "as_of": as_of}
-        rows = self.warehouse.query("alert_events_recent", window)
-        events = [e for e in map(event_from_row, rows) if e is not None]
-        if not any(e.event_type in ACTIONS for e in events):
+        return self._with_actors(_events(self.warehouse.query(
+            "alert_events_recent", window, labels=self.labels)), window)
+
+    def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]:
+        """The commit blocks in force at as_of, by commit: read over BLOCK_HORIZON, not
+        STATE_HORIZON, so a block does not lapse with the alerts. A warehouse without the
+        alert event log holds no block."""
+        window = {"since": as_of - BLOCK_HORIZON, "as_of": as_of}
+        try:
+            rows = self.warehouse.query("commit_blocks", window, labels=self.labels)
+        except MissingTableError:
+            return {}
+        return fold_blocks(self._with_actors(_events(rows), window))
+
+    def _with_actors(self, events: list[AlertEvent],
+                     window: dict[str, dt.datetime]) -> list[AlertEvent]:
+        """The events, those written by people with who did it (read only when any)."""
+        if not any(e.event_type in _BY_PEOPLE for e in events):
             return events
         actors = {r["event_id"]: r["actor"]
-                  for r in self.warehouse.query("alert_event_actors", window)}
-        return [replace(e, actor=actors.get(e.event_id)) if e.event_type in ACTIONS else e
-                for e in events]
+                  for r in self.warehouse.query("alert_event_actors", window,
+                                                labels=self.labels)}
+        return [replace(e, actor=actors.get(e.event_id)) if e.event_type in _BY_PEOPLE
+                else e for e in events]
 
     def append(self, events: Sequence[AlertEvent]) -> None:
         # Events of one cycle share event_time (the cycle's as-of time): the wall
@@ -55,6 +94,11 @@ class WarehouseAlertStore:
             params = dict(event_params(event))
             params.update(recorded_at=recorded_at, seq=seq)
             self.warehouse.query("append_alert_event", params)
+
+
+def _events(rows: Sequence[dict[str, Any]]) -> list[AlertEvent]:
+    """The events the rows hold, those of an event type this code does not know left out."""
+    return [e for e in map(event_from_row, rows) if e is not None]
 
 
 def _json(value: Any) -> Any:
