@@ -11,6 +11,7 @@ from typing import Any
 from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
 from monitor.config import MonitorConfig
 from monitor.model import as_date
+from monitor.rules.blocks import CommitBlock
 from monitor.rules.state import AlertEvent
 from monitor.rules.store import WarehouseAlertStore
 from monitor.validate import DailyReport, validate_daily
@@ -51,6 +52,8 @@ class ReportData:
     # Per system and commit with batches the gate blocked in the period: the
     # provenance check's batch_commit_lineage rows (count, latest batch, its reasons).
     blocked: list[dict[str, Any]] = field(default_factory=list)
+    # The commits people blocked (block-commit, Slack), in force when the page is made.
+    commit_blocks: list[CommitBlock] = field(default_factory=list)
 
 
 def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, days: int,
@@ -90,11 +93,15 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
             days=config.settings.provenance.history_days),
         "recent_from": period_from, "as_of": period_end}) if int(r["blocked_batches"])]
     note = ""
+    store = WarehouseAlertStore(warehouse)
     try:
         end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        alerts = [e for e in WarehouseAlertStore(warehouse).load(min(end, now))
+        alerts = [e for e in store.load(min(end, now))
                   if e.event_type in ("fired", "resolved") and as_date(e.event_time) >= start]
+        commit_blocks = sorted(store.load_blocks(now).values(),
+                               key=lambda b: (b.blocked_at, b.commit))
     except WarehouseError:
-        alerts, note = [], "no alert history in this warehouse (run `schema apply`)"
+        alerts, commit_blocks = [], []
+        note = "no alert history in this warehouse (run `schema apply`)"
     return ReportData(date, start, daily, dict(sorted(systems.items())), alerts, note,
-                      blocked)
+                      blocked, commit_blocks)

@@ -173,6 +173,18 @@ def _blocked_table(data: ReportData) -> str:
                               "latest (UTC)", "execution", "reasons"], rows)
 
 
+def _commit_blocks_table(data: ReportData) -> str:
+    """The commits people blocked, in force now: who, since when, why."""
+    if not data.commit_blocks:
+        return '<p class="empty">No commit is blocked.</p>'
+    rows = []
+    for b in data.commit_blocks:
+        at = b.blocked_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        rows.append([(escape(b.commit), b.commit), (escape(b.blocked_by), b.blocked_by),
+                     (at, at), (escape(b.reason), b.reason)])
+    return _table("commit-blocks", ["commit", "blocked by", "since (UTC)", "why"], rows)
+
+
 def _alerts_table(data: ReportData) -> str:
     if not data.alerts:
         return f'<p class="empty">No alert fired or resolved in the period. {data.alerts_note}</p>'
@@ -226,6 +238,10 @@ def render_html(data: ReportData, config: MonitorConfig) -> str:
         f'<span class="status {overall}">{overall}</span></h1>',
         f"<h2>Checks for {data.date}</h2>",
         _table("status", ["check", "status", "evidence"], status_rows),
+        "<h2>Blocked commits</h2>", "<p>Commits no batch may be published from "
+        "(<code>block-commit</code> or Slack), in force now: <code>check-batch</code>, "
+        "<code>check-deployment</code> and the batch gate block every batch of them until "
+        "<code>unblock-commit</code>.</p>", _commit_blocks_table(data),
         *(_system_section(h, data, config) for h in data.systems.values()),
         "<h2>What changed with each commit</h2>",
         "<p>Critical features on a new commit's first slates against the commit it "
