@@ -18,6 +18,7 @@ from monitor.cli import main
 from monitor.commands.report_command import report_page
 from monitor.config import MonitorConfig
 from monitor.gate import GateInputError, blocked_commits, check_batch
+from monitor.migrations import ensure_schema
 from monitor.rules.blocks import BLOCK_RULE, CommitBlock, block_event
 from monitor.rules.store import (
     BLOCK_HORIZON,
@@ -337,3 +338,35 @@ def test_the_blocks_json_is_the_one_the_docs_show(
     (block,) = data["blocks"]
     assert (block["commit"], block["blocked_by"], block["reason"]) == (GOOD, "alice", "r")
     assert dt.datetime.fromisoformat(block["blocked_at"]).utcoffset() == dt.timedelta(0)
+
+
+def test_block_commit_makes_the_schema_check_of_writing_commands(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A warehouse a newer release migrated is never written to: exit 2, nothing written."""
+    db = warehouse_with_a_batch(tmp_path / "w.duckdb")
+    ensure_schema(db.wh, migrate=True)
+    db.wh.query("record_schema_migration", {
+        "version": 999, "name": "999_from_the_future.sql",
+        "applied_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "release": "9.9.9"})
+    db.close()
+    code, out, err = run(capsys, "block-commit", GOOD, "--reason", "r", "--by", "a",
+                         "--warehouse", db.url)
+    assert (code, out) == (2, "")
+    assert err.startswith("schema error: ") and "deploy the newer release" in err
+    assert run(capsys, "blocks", "--warehouse", db.url) == (0, "no blocked commit\n", "")
+
+
+def test_unblocking_an_abbreviation_of_several_blocked_commits_names_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = warehouse_with_a_batch(tmp_path / "w.duckdb")
+    db.close()
+    url = ("--warehouse", db.url)
+    for sha in ("abc1234aaa", "abc1234bbb"):
+        assert run(capsys, "block-commit", sha, "--reason", "r", "--by", "a", *url)[0] == 0
+    code, _, err = run(capsys, "unblock-commit", "abc1234", "--by", "a", *url)
+    assert code == 2
+    assert err.startswith("error: abc1234 matches 2 blocked commits (abc1234aaa, abc1234bbb)")
+    code, out, _ = run(capsys, "unblock-commit", "abc1234bbb", "--by", "a", *url)
+    assert code == 0 and out.startswith("unblocked abc1234bbb, by a ")
+    code, out, _ = run(capsys, "unblock-commit", "abc1234", "--by", "a", *url)
+    assert code == 0 and out.startswith("unblocked abc1234aaa, by a ")
