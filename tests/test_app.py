@@ -71,7 +71,8 @@ def test_only_the_composition_root_calls_the_adapter_factories() -> None:
     calls = []
     for path in sorted((ROOT / "monitor").rglob("*.py")):
         rel = path.relative_to(ROOT)
-        if rel == Path("monitor/app.py"):
+        # The worker's gate has no App: `blocked_commits(url)` opens its warehouse.
+        if rel in (Path("monitor/app.py"), Path("monitor/gate.py")):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             # The factories are imported by name; `app.open_warehouse()` is the root's.
