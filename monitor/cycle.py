@@ -7,7 +7,6 @@ summary; raises only when the monitor itself cannot go on (state unreadable).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,20 +14,17 @@ from dataclasses import dataclass, field
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import shifts_by_commit
 from monitor.config import MonitorConfig, Rule
+from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
-from monitor.notify.base import ChartUploader, Notifier
-from monitor.notify.message import SlackMessage, alert_message, resolved_message
+from monitor.notify.base import Notifier
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
     AlertEvent,
-    AlertState,
     Candidate,
     Evidence,
-    Pending,
     fold,
     group_findings,
-    make_event,
     owed_notifications,
     transition,
 )
@@ -59,16 +55,6 @@ NO_DATA_RULE = Rule(
 BUILT_IN_RULES = (CHECK_ERROR_RULE, NO_DATA_RULE)
 
 
-@dataclass(frozen=True)
-class PlannedMessage:
-    rule: str
-    kind: str  # firing | repeat | resolved
-    alerts: tuple[AlertState, ...]
-    thread_ts: str | None
-    message: SlackMessage
-    key: str = ""  # the same in every run until delivered (Slack message metadata)
-
-
 @dataclass
 class CycleSummary:
     run_id: str
@@ -78,7 +64,8 @@ class CycleSummary:
     events: list[AlertEvent] = field(default_factory=list)
     planned: list[PlannedMessage] = field(default_factory=list)
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # kept owed for the next run
+    dropped: int = 0  # refused for good by the channel: reported, no longer owed
     notification_errors: list[str] = field(default_factory=list)
     metric_failures: int = 0
     metric_errors: list[str] = field(default_factory=list)
@@ -108,7 +95,7 @@ class CycleSummary:
             "checks_no_data": self.count(Status.NO_DATA),
             "checks_error": self.count(Status.ERROR),
             "alerts_fired": self.events_of("fired"), "alerts_resolved": self.events_of("resolved"),
-            "alerts_pending": self.pending, "notification_failures": self.failed,
+            "alerts_pending": self.pending, "notification_failures": self.failed + self.dropped,
             "metric_failures": metric_failures,
             "status": "skipped" if self.skipped else "completed",
         }
@@ -118,10 +105,12 @@ class CycleSummary:
         if self.skipped:
             return (f"run {self.run_id} as of {self.as_of.isoformat()}: checks {checks}; "
                     f"alerts not handled: {self.skipped}")
+        dropped = (f", {self.dropped} refused for good (not re-sent every run)"
+                   if self.dropped else "")
         return (f"run {self.run_id} as of {self.as_of.isoformat()}: checks {checks}; "
                 f"alerts {self.events_of('fired')} fired, {self.events_of('resolved')} "
                 f"resolved, {self.events_of('silenced')} silenced; notifications "
-                f"{self.sent} sent, {self.failed} failed (kept pending); "
+                f"{self.sent} sent, {self.failed} failed (kept pending){dropped}; "
                 f"metric failures {self.metric_failures}")
 
 
@@ -151,56 +140,6 @@ def candidates_for(results: Sequence[CheckResult], rules: Mapping[str, Rule],
         candidates.append(Candidate(CHECK_ERROR_RULE.name, CHECK_ERROR_RULE.severity, labels,
                                     error, evidence))
     return candidates, evaluated
-
-
-def plan_messages(owed: Sequence[AlertState], rules: Mapping[str, Rule], *,
-                  threads: bool, provenance: Mapping[str, Mapping[str, str]],
-                  runbook_base_url: str | None = None) -> (
-    list[PlannedMessage]
-):
-    """One message per rule and kind; resolutions go to each alert's own thread."""
-    groups: dict[tuple[str, Pending, str | None], list[AlertState]] = {}
-    for st in sorted(owed, key=lambda s: (s.rule, s.labels)):
-        kind = st.pending or "firing"
-        thread = st.slack_ts if kind == "resolved" and threads else None
-        groups.setdefault((st.rule, kind, thread), []).append(st)
-    planned = []
-    for (rule_name, kind, thread), alerts in groups.items():
-        if kind == "fired_resolved":
-            log.info("%s fired and resolved while its message was owed (Slack unreachable): "
-                     "one message says both", rule_name, extra={"rule": rule_name})
-        rule = rules[rule_name]
-        message = (resolved_message(rule, alerts) if kind == "resolved"
-                   else alert_message(rule, alerts, kind=kind, provenance=provenance,
-                                      runbook_base_url=runbook_base_url))
-        identity = "|".join([kind, *sorted(a.pending_key or a.fingerprint for a in alerts)])
-        key = hashlib.sha256(identity.encode()).hexdigest()[:24]
-        planned.append(PlannedMessage(rule_name, kind, tuple(alerts), thread, message, key))
-    return planned
-
-
-def attach_chart(notifier: Notifier, warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
-                 plan: PlannedMessage, as_of: dt.datetime, channel: str,
-                 thread_ts: str) -> str | None:
-    """A PNG of the metric into the alert's thread, when the channel takes files.
-    Returns an error to report; never raises (the alert is already delivered)."""
-    if not isinstance(notifier, ChartUploader):
-        return None
-    try:
-        from monitor.notify.chart import chart_threshold, metric_series, render_png
-
-        labels = dict(plan.alerts[0].labels)
-        title, points, change = metric_series(warehouse, config, rule, labels, as_of)
-        if len(points) < 2:
-            return None
-        where = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
-        png = render_png(f"{title} — {where}", points, threshold=chart_threshold(rule),
-                         marker=change)
-    except Exception as exc:  # noqa: BLE001
-        return f"chart for {rule.name} not drawn: {type(exc).__name__}: {exc}"
-    result = notifier.upload_png(png, filename=f"{rule.name}.png", title=f"{rule.name}: {title}",
-                    channel=channel, thread_ts=thread_ts)
-    return result if isinstance(result, str) else None
 
 
 def commit_hints(warehouse: QueryRunner, commits: set[str],
@@ -272,53 +211,20 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     # alert's hints about it.
     for commit, shifted in shifts_by_commit(results).items():
         provenance.setdefault(commit, {})["features shifted"] = shifted
-    summary.planned = plan_messages(owed, rules, threads=notifier.supports_threads,
-                                    provenance=provenance,
-                                    runbook_base_url=config.settings.runbook_base_url)
+    summary.planned = plan(owed, rules, threads=notifier.supports_threads,
+                           provenance=provenance,
+                           runbook_base_url=config.settings.runbook_base_url)
     summary.events = list(new_events)
     if dry_run:
         return
 
     store.append(new_events)
-    lock = lock or NoLock()
-    for plan in summary.planned:
-        if not lock.renew():
-            # Another cycle took the lease over: it sends what is still owed.
-            log.warning("cycle lock lost: leaving the remaining messages owed")
-            summary.skipped = "the cycle lock was lost while notifying"
-            break
-        found = None
-        if any(st.retrying for st in plan.alerts):
-            # An earlier send failed; a timeout may have posted it all the same.
-            found = notifier.find(plan.key, thread_ts=plan.thread_ts)
-            if found is not None:
-                log.info("%s %s was delivered by an earlier run after all (found in the "
-                         "channel): not sent again", plan.rule, plan.kind,
-                         extra={"rule": plan.rule})
-        delivery = found or notifier.send(plan.message, thread_ts=plan.thread_ts,
-                                          key=plan.key)
-        outcome: list[AlertEvent] = []
-        for st in plan.alerts:
-            if delivery.ok:
-                outcome.append(make_event(as_of, run_id, "notified", st.rule, st.severity,
-                                          st.labels, detail=plan.kind, slack_ts=delivery.ts,
-                                          slack_channel=delivery.channel))
-            else:
-                outcome.append(make_event(as_of, run_id, "notify_failed", st.rule,
-                                          st.severity, st.labels, detail=plan.kind))
-        if delivery.ok and found is None:
-            summary.sent += 1
-            if plan.kind in ("firing", "repeat") and delivery.ts and delivery.channel:
-                error = attach_chart(notifier, warehouse, config, rules[plan.rule], plan,
-                                     as_of, delivery.channel, delivery.ts)
-                if error:
-                    summary.chart_errors.append(error)
-                    log.warning("%s", error)
-        elif not delivery.ok:
-            summary.failed += 1
-            summary.notification_errors.append(delivery.error or "unknown error")
-            log.warning("notification for %s failed, kept pending: %s", plan.rule,
-                        delivery.error)
-        # Recorded per message, right after sending, so a crash re-sends at most one.
-        store.append(outcome)
-        summary.events.extend(outcome)
+    report = deliver(summary.planned, notifier=notifier, store=store, lock=lock or NoLock(),
+                     warehouse=warehouse, config=config, rules=rules, as_of=as_of,
+                     run_id=run_id)
+    summary.events += report.events
+    summary.sent, summary.failed, summary.dropped = report.sent, report.failed, report.dropped
+    summary.notification_errors += report.errors
+    summary.chart_errors += report.chart_errors
+    if report.lock_lost:
+        summary.skipped = "the cycle lock was lost while notifying"

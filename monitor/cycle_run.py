@@ -69,13 +69,13 @@ def run_once(app: App, warehouse: Warehouse, notifier: Notifier, *, as_of: dt.da
         log.info("%s: %s — %s", result.name, result.status.value, result.summary,
                  extra={**extra, "check": result.name})
     if dry_run:
-        from monitor.notify.message import message_as_text
+        from monitor.notify.formats.text import text
 
         say(env, f"dry run: {len(summary.events)} alert events would be written", extra)
         for plan in summary.planned:
             where = f" (reply in thread {plan.thread_ts})" if plan.thread_ts else ""
             say(env, f"--- would send {plan.kind} for {plan.rule}{where}:\n"
-                     f"{message_as_text(plan.message)}\n", {**extra, "rule": plan.rule})
+                     f"{text(plan.body)}\n", {**extra, "rule": plan.rule})
     if summary.calendar is not None:
         say(env, summary.calendar.describe(), extra)
     say(env, summary.line(), extra)
@@ -114,7 +114,8 @@ def export_metrics(app: App, summary: CycleSummary | None, as_of: dt.datetime,
         sinks = list(extra_sinks)
     outcome = export_cycle(sinks, summary.results if summary else [], as_of=as_of,
                            alerts_firing=summary.alerts_firing if summary else 0,
-                           monitor_failed=summary is None)
+                           monitor_failed=summary is None,
+                           notify_failed=summary.dropped if summary else 0)
     if summary is not None:
         summary.metric_failures += outcome.failed
         summary.metric_errors += outcome.errors

@@ -16,8 +16,8 @@ from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.cycle import run_cycle
+from monitor.notify.formats.text import text as message_text
 from monitor.notify.memory import MemoryNotifier
-from monitor.notify.message import message_as_text
 from monitor.rules.store import MemoryAlertStore
 from tests.contract import ContractDB, ts
 from tests.fakes.bigquery_server import measured_both_ways
@@ -57,9 +57,9 @@ def test_a_slate_whose_only_batch_was_blocked_has_no_data_and_the_block_is_named
     blocked = fired["batch_blocked"]
     assert blocked.severity == "critical"
     assert dict(blocked.labels) == {"system_id": "catboost_v8", "build_commit_sha": "bad0003"}
-    text = "\n".join(message_as_text(m) for m, _ in notifier.messages
-                     if "batch_blocked" in m.text)
-    assert "`bad0003`" in text and "exec-blocked-1" in text
+    text = "\n".join(message_text(m) for m, _ in notifier.messages
+                     if "batch_blocked" in m.headline)
+    assert "commit bad0003" in text and "exec-blocked-1" in text
     assert "has_vegas_line mismatch_share 88.0%" in text  # the gate's reasons
     # Blocked code is not the serving commit: the backfill is not judged against itself.
     stale = next(o for o in CommitsCheck().measure(db.wh, CheckContext(

@@ -18,6 +18,7 @@ from monitor.cycle import run_cycle
 from monitor.demo.options import BROKEN_COMMIT
 from monitor.model import Observation
 from monitor.notify.console import ConsoleNotifier
+from monitor.notify.formats.block_kit import block_kit
 from monitor.rules.store import MemoryAlertStore
 from monitor.stats import population_stability, psi_chance_level
 from monitor.warehouse.base import Params, Record
@@ -329,14 +330,16 @@ def test_the_first_incident_alert_names_the_most_shifted_features(
         for hour in range(24):
             summary = run_cycle(wh, config, ConsoleNotifier(out), store,
                                 as_of=start + dt.timedelta(hours=hour), run_id=f"h{hour}")
-            if any(BROKEN_COMMIT in json.dumps(p.message.blocks) for p in summary.planned):
+            if any(BROKEN_COMMIT in json.dumps(block_kit(p.body).blocks)
+                   for p in summary.planned):
                 break
     finally:
         wh.close()
-    first = next(p for p in summary.planned if BROKEN_COMMIT in json.dumps(p.message.blocks))
-    hints = [el["text"] for b in first.message.blocks if b["type"] == "context"
+    blocks = next(block_kit(p.body).blocks for p in summary.planned
+                  if BROKEN_COMMIT in json.dumps(block_kit(p.body).blocks))
+    hints = [el["text"] for b in blocks if b["type"] == "context"
              for el in b["elements"] if "features shifted" in el["text"]]
-    assert hints, first.message.blocks
+    assert hints, blocks
     shifted = hints[0][hints[0].index("features shifted: `") + len("features shifted: `"):]
     named = [part.split(" PSI ")[0] for part in shifted.split("; ")]
     assert named[:2] == ["ppm_avg_last_10", "has_vegas_line"]

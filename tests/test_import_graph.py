@@ -118,7 +118,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "monitor.frames")),  # frames: the notebooks' entry, with its own App
     ("the App", ("monitor.app",)),
     ("flow", (
-        "monitor.cycle", "monitor.cycle_run", "monitor.validate", "monitor.backtest",
+        "monitor.cycle", "monitor.cycle_run", "monitor.delivery", "monitor.validate",
+        "monitor.backtest",
         "monitor.batch_verdict", "monitor.gate", "monitor.runner", "monitor.scheduler",
         "monitor.demo", "monitor.schema",
         # The pages of a report read and render a flow's results (validate-daily's).

@@ -9,7 +9,8 @@ import pytest
 
 from monitor.config import ConfigError, MonitorConfig, parse_config
 from monitor.cycle import BUILT_IN_RULES
-from monitor.notify.message import alert_message
+from monitor.notify.formats.block_kit import block_kit
+from monitor.notify.message import alert_body
 from monitor.report.format import runbook_link
 from monitor.rules.state import AlertState, Evidence, fingerprint
 
@@ -41,7 +42,7 @@ def runbook_block(config: MonitorConfig, base: str | None) -> str:
                        labels, active=True, evidence=Evidence(
                            "mismatch_share", 0.864, 162, (0.803, 0.909), None, 0.05, "x"))
     rule = next(r for r in config.rules if r.name == "vegas_line_feature_mismatch")
-    msg = alert_message(rule, [alert], runbook_base_url=base)
+    msg = block_kit(alert_body(rule, [alert], runbook_base_url=base))
     text: str = next(b["text"]["text"] for b in msg.blocks
                      if b["type"] == "section" and "Runbook" in b["text"]["text"])
     return text

@@ -3,17 +3,19 @@ UPDATE_GOLDEN=1 pytest tests/test_slack_messages.py, then review the diff."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from monitor.config import MonitorConfig, Rule
-from monitor.notify.message import (
+from monitor.notify.formats.block_kit import (
     MAX_BLOCKS,
     MAX_TEXT,
     SlackMessage,
-    alert_message,
+    block_kit,
     escape,
-    resolved_message,
 )
+from monitor.notify.message import alert_body, resolved_body
 from monitor.rules.state import AlertState, Evidence, fingerprint
 from tests.golden_files import assert_golden, golden_json
 
@@ -27,6 +29,14 @@ def state(commit: str, system: str = "catboost_v8", n: int = 162,
                    ("first_predicted_at", "2026-01-09T13:27:46.573491+00:00")))
     return AlertState(fingerprint("r", labels), "vegas_line_feature_mismatch", "critical",
                       labels, active=True, evidence=ev, slack_ts="1767225600.000001")
+
+
+def alert_message(rule: Rule, alerts: list[AlertState], **kwargs: Any) -> SlackMessage:
+    return block_kit(alert_body(rule, alerts, **kwargs))
+
+
+def resolved_message(rule: Rule, alerts: list[AlertState]) -> SlackMessage:
+    return block_kit(resolved_body(rule, alerts))
 
 
 def rule(config: MonitorConfig, name: str) -> Rule:
@@ -102,7 +112,7 @@ def test_header_is_plain_text_and_clipped(config: MonitorConfig) -> None:
 def test_buttons_after_each_action_and_who_acted(config: MonitorConfig) -> None:
     import datetime as dt
 
-    from monitor.notify.message import acted_blocks
+    from monitor.notify.formats.block_kit import acted_blocks
 
     original = alert_message(rule(config, "vegas_line_feature_mismatch"),
                              [state("0b5e11ad")], provenance=PROVENANCE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from monitor.notify.message import SlackMessage
+from monitor.notify.body import MessageBody
 
 
 @dataclass(frozen=True)
@@ -14,16 +14,22 @@ class Delivery:
     ts: str | None = None  # message id, for threads (None when the channel has none)
     channel: str | None = None
     error: str | None = None  # secret-free
+    # A failure worth trying again next run (rate limit, 5xx, timeout, no connection).
+    # False when the channel refused for good (a missing channel, a revoked token, a
+    # message it will never take): the message stops being owed and is reported.
+    retryable: bool = True
+    code: str | None = None  # the channel's own error code, e.g. "channel_not_found"
 
 
 class Notifier(Protocol):
     name: str
     supports_threads: bool
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None,
+    def send(self, body: MessageBody, thread_ts: str | None = None,
              key: str | None = None) -> Delivery:
-        """Deliver or report why not. Never raises for delivery failures. `key`
-        identifies the message across runs; a channel that can, stamps it on."""
+        """Draw the body in the channel's format and deliver it, or report why not.
+        Never raises for delivery failures. `key` identifies the message across runs;
+        a channel that can, stamps it on."""
         ...
 
     def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:

@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from monitor.notify.base import Delivery
-from monitor.notify.message import SlackMessage, message_as_text
-from monitor.report.format import terminal_safe
+from monitor.notify.body import MessageBody
+from monitor.notify.formats.text import text
 
 
 class ConsoleNotifier:
@@ -25,13 +25,13 @@ class ConsoleNotifier:
     def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
         return None  # printing never fails
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None,
+    def send(self, body: MessageBody, thread_ts: str | None = None,
              key: str | None = None) -> Delivery:
         self._count += 1
         ts = f"console.{self._count:06d}"
         prefix = f"[slack reply in thread {thread_ts}]" if thread_ts else "[slack message]"
         if self.logger:
-            self.logger.warning("%s\n%s", prefix, message_as_text(message))
+            self.logger.warning("%s\n%s", prefix, text(body))
         else:
-            self.stream.write(f"{prefix}\n{terminal_safe(message_as_text(message))}\n\n")
+            self.stream.write(f"{prefix}\n{text(body)}\n\n")
         return Delivery(True, ts=ts, channel="console")

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monitor.notify.base import Delivery
-from monitor.notify.message import SlackMessage
+from monitor.notify.body import MessageBody
 
 
 @dataclass
 class MemoryNotifier:
     name: str = "memory"
     supports_threads: bool = True
-    messages: list[tuple[SlackMessage, str | None]] = field(default_factory=list)
+    messages: list[tuple[MessageBody, str | None]] = field(default_factory=list)
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None,
+    def send(self, body: MessageBody, thread_ts: str | None = None,
              key: str | None = None) -> Delivery:
-        self.messages.append((message, thread_ts))
+        self.messages.append((body, thread_ts))
         return Delivery(True, ts=f"memory.{len(self.messages):06d}", channel="memory")
 
     def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:

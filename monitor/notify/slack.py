@@ -1,7 +1,9 @@
 """Slack through slack-sdk: the Web API (bot token + channel) or an incoming webhook.
 
-Thin senders: the message is built elsewhere (monitor/notify/message.py). Neither
-raises on a delivery failure; both report a secret-free error instead.
+Thin senders: the message body is built elsewhere (monitor/notify/message.py) and
+drawn as Block Kit by monitor/notify/formats/block_kit.py. Neither raises on a
+delivery failure; both report a secret-free error instead, and whether it is worth
+trying again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from monitor.notify.base import ChartUploader, Delivery
-from monitor.notify.message import SlackMessage
+from monitor.notify.body import MessageBody
+from monitor.notify.formats.block_kit import block_kit
 from monitor.secrets import Secret, redact
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,19 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 # message an earlier run sent but never heard back about (needs channels:history).
 METADATA_EVENT = "prediction_monitor_alert"
 HISTORY_LIMIT = 200
+# Errors that sending again cannot fix: the channel, the app or its token is gone…
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth",
+    "token_revoked", "account_inactive", "not_authed", "missing_scope",
+    # …and the incoming webhook's words for the same (HTTP 403, 404, 410).
+    "channel_is_archived", "invalid_token", "no_service", "no_active_hooks",
+    "action_prohibited"})
+# …or Slack will never take this one message (the next one may go through).
+MESSAGE_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_payload"})
+
+
+def is_permanent(code: str | None) -> bool:
+    return code in PERMANENT_ERRORS or code in MESSAGE_ERRORS
 
 
 class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -126,9 +142,10 @@ class SlackNotifier(ChartUploader):
                                 channel=response.get("channel") or channel)
         return None
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None,
+    def send(self, body: MessageBody, thread_ts: str | None = None,
              key: str | None = None) -> Delivery:
         _reset_waits(self.client.retry_handlers)
+        message = block_kit(body)
         metadata = ({"event_type": METADATA_EVENT, "event_payload": {"key": key}}
                     if key else None)
         try:
@@ -139,7 +156,9 @@ class SlackNotifier(ChartUploader):
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", "?")
             error = exc.response.get("error") if exc.response is not None else None
-            return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"))
+            code = str(error) if error else None
+            return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"),
+                            retryable=not is_permanent(code), code=code)
         except Exception as exc:  # noqa: BLE001 - connection errors of any kind
             return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: "
                                                 f"{exc}"))
@@ -193,9 +212,10 @@ class SlackWebhookNotifier:
         # after Slack took the message) the next run sends it again.
         return None
 
-    def send(self, message: SlackMessage, thread_ts: str | None = None,
+    def send(self, body: MessageBody, thread_ts: str | None = None,
              key: str | None = None) -> Delivery:
         _reset_waits(self.client.retry_handlers)
+        message = block_kit(body)
         try:
             response = self.client.send(text=message.text, blocks=message.blocks,
                                         unfurl_links=False, unfurl_media=False)
@@ -204,6 +224,9 @@ class SlackWebhookNotifier:
                                                 f"{type(exc).__name__}: {exc}"))
         # WebhookClient never raises on HTTP errors: the status is the only signal.
         if response.status_code != 200:
-            body = redact(str(response.body))[:200]
-            return Delivery(False, error=f"Slack webhook HTTP {response.status_code}: {body}")
+            answer = redact(str(response.body))[:200]
+            # 4xx with one of Slack's error words: refused for good; 429/5xx: try again.
+            code = answer.strip() if 400 <= response.status_code < 500 else None
+            return Delivery(False, error=f"Slack webhook HTTP {response.status_code}: {answer}",
+                            retryable=not is_permanent(code), code=code)
         return Delivery(True)

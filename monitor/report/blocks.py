@@ -8,15 +8,11 @@ from typing import Any
 
 from monitor.checks.feature_shift import changed_commits
 from monitor.model import CheckResult, Status
-from monitor.notify.message import MAX_BLOCKS, MAX_TEXT, escape
+from monitor.notify.formats.block_kit import MAX_BLOCKS, clip, escape
 from monitor.report.markdown import ICONS, next_step
 from monitor.validate import DailyReport
 
 NOT_OK = (Status.FAIL, Status.WARN, Status.NO_DATA, Status.ERROR)
-
-
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _commits(result: CheckResult) -> list[str]:
@@ -46,22 +42,22 @@ def report_blocks(report: DailyReport) -> dict[str, Any]:
     `blocks`."""
     line = verdict(report)
     blocks: list[dict[str, Any]] = [{"type": "section",
-                                     "text": {"type": "mrkdwn", "text": _clip(line)}}]
+                                     "text": {"type": "mrkdwn", "text": clip(line)}}]
     if report.calendar and not report.calendar.known:
         blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": _clip(f"_{escape(report.calendar_note)}_")}]})
+            {"type": "mrkdwn", "text": clip(f"_{escape(report.calendar_note)}_")}]})
     blocks.append({"type": "divider"})
     # Room for the verdict, the note, the divider, what changed, the next steps and "more".
     shown = report.results[:MAX_BLOCKS - 7]
     for r in shown:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(
             f"{ICONS[r.status]} *{escape(r.name)}* — {r.status.value}\n{escape(r.summary)}")}})
     if len(report.results) > len(shown):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"and {len(report.results) - len(shown)} more checks")}]})
     changed = changed_commits(report.results)
     if changed:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(
             "*What changed with these commits* (feature shift vs the commit each "
             "replaced)\n" + "\n".join(f"• `{escape(c)}`: {escape(t)}"
                                       for c, t in changed.items()))}})
@@ -74,7 +70,7 @@ def report_blocks(report: DailyReport) -> dict[str, Any]:
                                      for text, url in links) if links else ""
             steps.append(f"• {escape(step)}{runbook}")
     if steps:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(
             "*Next steps*\n" + "\n".join(steps))}})
     text = line.replace("*", "")
-    return {"text": _clip(text), "blocks": blocks}
+    return {"text": clip(text), "blocks": blocks}

@@ -1,0 +1,183 @@
+"""MessageBody → Slack Block Kit JSON, within Slack's limits. Pure: the same body
+always gives the same payload (golden files in tests/golden/ pin every shape). Text
+from the data is escaped for mrkdwn here and nowhere else: it must never become a
+mention or a link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from monitor.notify.body import BUTTONS, AlertGroup, EvidenceRow, Fact, Link, MessageBody
+
+MAX_BLOCKS = 50  # Slack's limit per message
+MAX_TEXT = 3000  # Slack's limit per section text
+MAX_HEADER = 150  # Slack's limit on a header's text
+ACTIONS_BLOCK = "alert_actions"  # block_id of the buttons: an update replaces them
+ACTED_BLOCK = "alert_acted"  # block_id of "acknowledged by …": an update replaces it
+SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
+TONE_ICON = {"resolved": ":large_green_circle:", "info": ":information_source:"}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str  # the notification fallback
+    blocks: list[Block]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def escape(text: str) -> str:
+    """mrkdwn control characters; data must never become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Within a Slack limit, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text)}]}
+
+
+def _facts(facts: Sequence[Fact]) -> str:
+    return " · ".join(f"*{escape(f.name)}* `{escape(f.value)}`" for f in facts)
+
+
+def _hints(facts: Sequence[Fact]) -> str:
+    return " · ".join(f"{escape(f.name)}: `{escape(f.value)}`" for f in facts)
+
+
+def _row_blocks(row: EvidenceRow) -> list[Block]:
+    text = _facts(row.labels)
+    if row.numbers:
+        n = row.numbers
+        text += (f"\n{escape(n.metric)} *{escape(n.value)}* "
+                 f"({escape(', '.join(n.facts))}); rule: {escape(n.condition)}")
+    if row.reason is not None:
+        text += f"\n_{escape(row.reason)}_"
+    blocks = [_section(text)]
+    if row.hints:
+        blocks.append(_context(_hints(row.hints)))
+    return blocks
+
+
+def _link(link: Link) -> str:
+    if link.url:
+        return f"<{escape(link.url)}|{escape(link.label)}>"
+    return f"{escape(link.label)}: `{escape(link.text)}`"
+
+
+def _more(group: AlertGroup) -> str:
+    return f"and {group.hidden} more"
+
+
+def _group_blocks(group: AlertGroup) -> list[Block]:
+    affected = f"*{group.affected}* label set{'s' if group.affected != 1 else ''} affected"
+    blocks = [_section(f"{SEVERITY_ICON[group.severity]} {escape(group.summary)} — "
+                       f"{affected}")]
+    for row in group.rows:
+        blocks += _row_blocks(row)
+    if group.hidden:
+        blocks.append(_section(_more(group)))
+    return blocks
+
+
+def _resolved_blocks(group: AlertGroup) -> list[Block]:
+    lines = [_facts(row.labels) for row in group.rows]
+    if group.hidden:
+        lines.append(_more(group))
+    return [_section(f"{TONE_ICON['resolved']} *Resolved*: {escape(group.rule)} "
+                     f"{escape(group.summary)}"),
+            _section("\n".join(lines))]
+
+
+def _fit(body: MessageBody, fixed: int) -> tuple[AlertGroup, ...]:
+    """The groups with rows left out (counted in "and N more") until the message fits
+    in Slack's 50 blocks."""
+    groups = list(body.groups)
+
+    def size(g: AlertGroup) -> int:
+        if body.kind == "resolved":
+            return 2
+        return len(_group_blocks(g))
+
+    while fixed + sum(size(g) for g in groups) > MAX_BLOCKS:
+        widest = max(range(len(groups)), key=lambda i: len(groups[i].rows))
+        if not groups[widest].rows:
+            break
+        groups[widest] = replace(groups[widest], rows=groups[widest].rows[:-1])
+    return tuple(groups)
+
+
+def block_kit(body: MessageBody) -> SlackMessage:
+    """The message for chat.postMessage, chat.update or an incoming webhook."""
+    head: list[Block] = []
+    if body.kind != "resolved":
+        head.append({"type": "header", "text": {"type": "plain_text",
+                                                "text": clip(body.title, MAX_HEADER)}})
+    tail: list[Block] = [_context(f"{TONE_ICON[n.tone]} {escape(n.text)}")
+                         for n in body.notes]
+    tail += [_section(_link(link)) for g in body.groups for link in g.links]
+    if body.actions:
+        tail.append(action_buttons(body.actions[0].value,
+                                   [a.action_id for a in body.actions]))
+    groups = _fit(body, len(head) + len(tail))
+    middle: list[Block] = []
+    for group in groups:
+        middle += _resolved_blocks(group) if body.kind == "resolved" else _group_blocks(group)
+    return SlackMessage(clip(escape(body.headline)), [*head, *middle, *tail])
+
+
+def action_buttons(value: str, action_ids: Sequence[str]) -> Block:
+    elements = []
+    for action_id in action_ids:
+        label = BUTTONS[action_id][0]
+        button: Block = {"type": "button", "action_id": action_id, "value": value,
+                         "text": {"type": "plain_text", "text": label}}
+        if action_id == "acknowledge":
+            button["style"] = "primary"
+        elements.append(button)
+    return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
+
+
+def who(user: str) -> str:
+    """A Slack user id as a mention; anything else as escaped text."""
+    return f"<@{user}>" if _USER_ID.match(user) else escape(user)
+
+
+def acted_blocks(blocks: Sequence[Block], action: str, *, user: str,
+                 at: dt.datetime, value: str, until: dt.datetime | None = None) -> (
+    list[Block]
+):
+    """The alert message after someone pressed a button (`chat.update`): the same
+    blocks, a note of who did what and when, and the buttons that make sense now."""
+    kept = [b for b in blocks if b.get("block_id") not in (ACTIONS_BLOCK, ACTED_BLOCK)]
+    when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if action == "acknowledged":
+        note = f":white_check_mark: Acknowledged by {who(user)} at {when}"
+        buttons: tuple[str, ...] = ("silence_24h",)
+    elif action == "silence":
+        end = (until or at).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        note = f":no_bell: Silenced by {who(user)} at {when}, until {end}"
+        buttons = ("unsilence",)
+    elif action == "unsilence":
+        note = f":bell: Unsilenced by {who(user)} at {when}"
+        buttons = ("acknowledge", "silence_24h")
+    else:
+        raise ValueError(f"unknown action {action!r}")
+    kept = kept[:MAX_BLOCKS - 2]
+    return [*kept, {"type": "context", "block_id": ACTED_BLOCK,
+                    "elements": [{"type": "mrkdwn", "text": note}]},
+            action_buttons(value, buttons)]
