@@ -36,12 +36,20 @@ class Log:
         self.events: list[AlertEvent] = []
 
     def cycle(self, now: dt.datetime, run: str, firing: bool | None,
-              deliver: bool = True) -> list[str]:
+              deliver: bool | str = True) -> list[str]:
+        """`deliver`: True (sent), False (a retryable failure) or "dropped" (the
+        channel refused for good)."""
         candidates = [] if firing is None else [cand(firing)]
         new = transition(fold(self.events), candidates, RULES, {"r"}, now, run)
         self.events += new
         kinds = [e.event_type for e in new]
         for st in owed_notifications(fold(self.events), RULES):
+            if deliver == "dropped":
+                self.events.append(make_event(now, run, "notify_dropped", st.rule,
+                                              st.severity, st.labels,
+                                              detail=f"{st.pending}: channel_not_found"))
+                kinds.append(f"notify_dropped:{st.pending}")
+                continue
             kind = "notified" if deliver else "notify_failed"
             self.events.append(make_event(now, run, kind, st.rule, st.severity, st.labels,
                                           detail=st.pending, slack_ts="ts1"))

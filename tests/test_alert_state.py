@@ -87,3 +87,54 @@ def test_an_owed_firing_survives_its_resolve_as_one_message_that_says_both() -> 
     # Slack is back: sent once, then nothing is owed.
     assert log.cycle(T + 3 * H, "4", False) == ["notified:fired_resolved"]
     assert log.cycle(T + 4 * H, "5", False) == []
+
+
+def test_a_message_refused_for_good_is_owed_once_then_tried_after_the_repeat_interval(
+        ) -> None:
+    log = Log()
+    assert log.cycle(T, "1", True, deliver="dropped") == ["fired", "notify_dropped:firing"]
+    state = fold(log.events)[fingerprint("r", LABELS)]
+    assert state.pending is None and state.undelivered and state.dropped_at == T
+    # Not owed: nothing is sent in the runs inside the repeat interval (4 h).
+    for hour in (1, 2, 3):
+        assert log.cycle(T + hour * H, str(hour + 1), True, deliver="dropped") == []
+    # One more try after the interval: still refused, dropped again, not re-sent hourly.
+    assert log.cycle(T + 4 * H, "5", True, deliver="dropped") == [
+        "repeated", "notify_dropped:firing"]
+    assert log.cycle(T + 5 * H, "6", True, deliver="dropped") == []
+    # The channel works again: what still fires is posted once, as a firing (nobody
+    # was told), then it is an ordinary delivered alert.
+    assert log.cycle(T + 8 * H, "7", True) == ["repeated", "notified:firing"]
+    assert log.cycle(T + 9 * H, "8", True) == []
+    state = fold(log.events)[fingerprint("r", LABELS)]
+    assert not state.undelivered and state.dropped_at is None and state.notified_at == T + 8 * H
+    assert log.cycle(T + 12 * H, "9", True) == ["repeated", "notified:repeat"]
+
+
+def test_a_refused_reminder_is_tried_again_as_a_reminder() -> None:
+    log = Log()
+    assert log.cycle(T, "1", True) == ["fired", "notified:firing"]
+    assert log.cycle(T + 4 * H, "2", True, deliver="dropped") == [
+        "repeated", "notify_dropped:repeat"]
+    assert log.cycle(T + 5 * H, "3", True) == []
+    assert log.cycle(T + 8 * H, "4", True) == ["repeated", "notified:repeat"]
+
+
+def test_a_refused_alert_that_resolves_owes_nothing() -> None:
+    log = Log()
+    log.cycle(T, "1", True, deliver="dropped")
+    assert log.cycle(T + H, "2", False) == ["clear"]
+    # Nobody was told it fired: no "fired and resolved", no reply to a thread.
+    assert log.cycle(T + 2 * H, "3", False) == ["clear", "resolved"]
+    state = fold(log.events)[fingerprint("r", LABELS)]
+    assert not state.active and not state.undelivered and state.dropped_at is None
+    # It fires again later: a new firing, owed at once.
+    assert log.cycle(T + 3 * H, "4", True) == ["fired", "notified:firing"]
+
+
+def test_a_retryable_failure_stays_owed_unlike_a_refusal() -> None:
+    log = Log()
+    assert log.cycle(T, "1", True, deliver=False) == ["fired", "notify_failed:firing"]
+    assert log.cycle(T + H, "2", True, deliver="dropped") == ["notify_dropped:firing"]
+    assert log.cycle(T + 2 * H, "3", True) == []
+    assert owed_notifications(fold(log.events), RULES) == []

@@ -341,3 +341,63 @@ def test_a_send_that_timed_out_but_landed_is_found_and_not_sent_again(
     state, = [s for s in fold(store.events).values()
               if s.rule == "vegas_line_feature_mismatch"]
     assert state.pending is None and state.slack_ts == slack.posted[0][1]
+
+
+def test_a_channel_slack_refuses_for_good_is_owed_once_reported_then_posted_once_fixed(
+        db: ContractDB, bot_env: FakeSlack, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    broken_slate(db)
+    db.close()
+    metrics = tmp_path / "metrics"
+    monkeypatch.setenv("MONITOR_METRICS_DIR", str(metrics))
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+
+    def refused(at: dt.datetime) -> float:
+        lines = [json.loads(line) for line in
+                 (metrics / "metrics.jsonl").read_text().splitlines()]
+        value, = [line["value"] for line in lines if line["metric"] == "monitor_notify_failed"
+                  and line["time"] == at.isoformat()]
+        return float(value)
+
+    bot_env.missing_channels.add("#prediction-alerts")  # deleted, or the app removed
+    caplog.set_level(logging.WARNING)
+    assert run(db, T0, "r1") == 0
+    assert len(bot_env.posts()) == 1  # tried once: no retry can fix it
+    assert events(db) == [("fired", "r1", None),
+                          ("notify_dropped", "r1", "firing: channel_not_found")]
+    assert refused(T0) == 1.0  # reported to the metrics (an alert policy pages on it)...
+    assert "failed permanently" in caplog.text and "channel_not_found" in caplog.text
+    # ...and not owed any more: the next runs send nothing to Slack.
+    run(db, T0 + dt.timedelta(hours=1), "r2")
+    assert len(bot_env.posts()) == 1 and refused(T0 + dt.timedelta(hours=1)) == 0.0
+    bot_env.missing_channels.clear()  # someone fixed the channel
+    run(db, T0 + dt.timedelta(hours=2), "r3")
+    assert len(bot_env.posts()) == 1
+    # After the rule's repeat_interval (12 h) it is tried again: what still fires is
+    # posted once, as a firing, since nobody was told.
+    run(db, T0 + dt.timedelta(hours=12), "r4")
+    run(db, T0 + dt.timedelta(hours=13), "r5")
+    posts = bot_env.posts()
+    assert len(posts) == 2 and len(bot_env.posted) == 1  # the refused one, then one post
+    assert posts[1]["blocks"][0]["text"]["text"] == \
+        "CRITICAL: vegas_line_feature_mismatch firing"
+    assert sorted(e for e in events(db) if e[1] == "r4") == [("notified", "r4", "firing"),
+                                                            ("repeated", "r4", None)]
+    assert "notify_dropped" not in [e[0] for e in events(db)][2:]
+
+
+@pytest.mark.parametrize(("status", "answer", "retryable"), [
+    (404, b"channel_not_found", False), (410, b"channel_is_archived", False),
+    (403, b"invalid_token", False), (400, b"invalid_blocks", False),
+    (429, b"rate_limited", True), (503, b"service_unavailable", True)])
+def test_a_webhook_failure_says_whether_it_is_worth_retrying(
+        slack: FakeSlack, status: int, answer: bytes, retryable: bool) -> None:
+    from monitor.notify.body import MessageBody
+    from monitor.notify.slack import SlackWebhookNotifier
+    from monitor.secrets import Secret
+
+    notifier = SlackWebhookNotifier.from_url(Secret(slack.webhook_url), max_retry_after=0)
+    slack.script += [(status, {"Retry-After": "60"}, answer)] * 3  # any retries too
+    delivery = notifier.send(MessageBody("firing", "T", "warning", "T", ()))
+    assert not delivery.ok and delivery.retryable is retryable
+    assert delivery.code == (None if status >= 500 else answer.decode())

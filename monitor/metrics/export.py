@@ -23,9 +23,10 @@ class ExportSummary:
 
 
 def export_cycle(sinks: Sequence[MetricSink], results: Sequence[CheckResult], *,
-                 as_of: dt.datetime, alerts_firing: int, monitor_failed: bool) -> ExportSummary:
+                 as_of: dt.datetime, alerts_firing: int, monitor_failed: bool,
+                 notify_failed: int = 0) -> ExportSummary:
     points = observation_points((o for r in results for o in r.observations), eastern_date(as_of))
-    points += heartbeat_points(results, alerts_firing, monitor_failed)
+    points += heartbeat_points(results, alerts_firing, monitor_failed, notify_failed)
     summary = ExportSummary()
     for sink in sinks:
         try:

@@ -80,7 +80,8 @@ def observation_points(observations: Iterable[Observation], today: dt.date) -> (
 
 
 def heartbeat_points(results: Sequence[CheckResult], alerts_firing: int,
-                     monitor_failed: bool) -> list[MetricPoint]:
+                     monitor_failed: bool, notify_failed: int = 0) -> list[MetricPoint]:
+    """`notify_failed`: messages the channel refused for good this cycle."""
     ok = sum(1 for r in results if r.status in (Status.OK, Status.WARN))
     failed = len(results) - ok
     return [
@@ -89,4 +90,5 @@ def heartbeat_points(results: Sequence[CheckResult], alerts_firing: int,
         MetricPoint("checks_failed", (), float(failed)),
         MetricPoint("alerts_firing", (), float(alerts_firing)),
         MetricPoint("cycle_status", (), 1.0 if monitor_failed else 0.0),
+        MetricPoint("monitor_notify_failed", (), float(notify_failed)),
     ]

@@ -200,6 +200,9 @@ REGISTRY: tuple[MetricSpec, ...] = (
                source=HEARTBEAT),
     MetricSpec("cycle_status", "0 the cycle completed, 1 the monitor failed", "count",
                source=HEARTBEAT),
+    MetricSpec("monitor_notify_failed", "alert messages the channel refused for good in the "
+               "cycle (channel_not_found, invalid_auth, …): recorded, not retried every run",
+               "count", source=HEARTBEAT),
     # What the built-in rules of monitor/cycle.py judge: read in alerts and reports,
     # never exported (checks_failed and the heartbeat carry them).
     MetricSpec("check_error", "1 when a check could not run (rule monitor_check_error)",

@@ -1,8 +1,9 @@
 """Alert state: an append-only event log folded into current state, and the pure
 transition from (state, this run's findings) to new events.
 
-Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed, and
-the actions people take from Slack (with the Slack user as `actor`): acknowledged,
+Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed,
+notify_dropped (the channel refused the message for good; detail: "kind: error code"),
+and the actions people take from Slack (with the Slack user as `actor`): acknowledged,
 silence (detail: until when, ISO 8601), unsilence.
 No I/O and no clock here: `now` and `run_id` are passed in.
 """
@@ -23,7 +24,8 @@ from monitor.rules.evaluate import FIRING
 # The words of the event log, as types: mypy strict refuses a comparison with a word
 # that is not one of them, and `fold` must handle each (assert_never).
 AlertEventType = Literal["fired", "silenced", "repeated", "clear", "resolved", "notified",
-                         "notify_failed", "acknowledged", "silence", "unsilence"]
+                         "notify_failed", "notify_dropped", "acknowledged", "silence",
+                         "unsilence"]
 # Written to the same log by the incident fold (monitor/rules/incidents.py) and the
 # commit blocks (monitor/rules/blocks.py); an alert's own state leaves them to those.
 IncidentEventType = Literal["opened", "reopened", "joined", "severity_raised", "inhibited",
@@ -131,6 +133,11 @@ class AlertState:
     pending_key: str | None = None
     # A send failed: it may have landed anyway (a timeout), so look before re-sending.
     retrying: bool = False
+    # The channel refused a message for good (notify_dropped): it is owed no more, and
+    # tried again only after the rule's repeat_interval since `dropped_at`. While
+    # `undelivered`, nobody was told the alert fires: that retry says "firing".
+    dropped_at: dt.datetime | None = None
+    undelivered: bool = False
     evidence: Evidence | None = None
     runs: frozenset[str] = field(default_factory=frozenset)
     # Acknowledged from Slack: no repeats until it resolves or a new label set of its
@@ -195,12 +202,15 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                          pending=st.pending if refire else "firing",
                          pending_key=st.pending_key if refire else e.event_id,
                          retrying=st.retrying if refire else False,
-                         slack_ts=st.slack_ts if refire else None)
+                         slack_ts=st.slack_ts if refire else None,
+                         dropped_at=st.dropped_at if refire else None,
+                         undelivered=st.undelivered if refire else False)
         elif kind == "silenced":
             st = replace(st, silenced=True, pending=None)
         elif kind == "repeated":
-            st = replace(st, pending="repeat", evidence=e.evidence or st.evidence,
-                         pending_key=e.event_id, retrying=False)
+            st = replace(st, pending="firing" if st.undelivered else "repeat",
+                         evidence=e.evidence or st.evidence, pending_key=e.event_id,
+                         retrying=False)
         elif kind == "clear":
             st = replace(st, clear_runs=st.clear_runs + 1,
                          cleared_at=st.cleared_at if st.clear_runs else e.event_time)
@@ -214,14 +224,22 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             st = replace(st, active=False, silenced=False, clear_runs=0, cleared_at=None,
                          pending=pending,
                          pending_key=e.event_id if pending else None, retrying=False,
-                         acknowledged_by=None, acknowledged_at=None)
+                         acknowledged_by=None, acknowledged_at=None, dropped_at=None,
+                         undelivered=False)
         elif kind == "notified":
-            st = replace(st, pending=None, pending_key=None, retrying=False)
+            st = replace(st, pending=None, pending_key=None, retrying=False,
+                         dropped_at=None, undelivered=False)
             if e.detail in ("firing", "repeat"):
                 st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
                              slack_channel=e.slack_channel)
         elif kind == "notify_failed":
             st = replace(st, pending=as_pending(e.detail) or st.pending, retrying=True)
+        elif kind == "notify_dropped":
+            # Owed no more. A firing nobody heard of is retried after a repeat interval.
+            dropped = (e.detail or "").partition(":")[0]
+            st = replace(st, pending=None, pending_key=None, retrying=False,
+                         dropped_at=e.event_time if st.active else None,
+                         undelivered=st.active and (dropped == "firing" or st.undelivered))
         elif kind == "acknowledged":
             st = replace(st, acknowledged_by=e.actor or "someone", acknowledged_at=e.event_time)
         elif kind == "silence":
@@ -326,8 +344,10 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
             events.append(ev("silenced", silence))
         elif not silence and st.silenced:
             events.append(ev("fired", "unsilenced"))
-        elif (not st.silenced and st.pending is None and st.notified_at is not None
-              and not st.acknowledged_by and now - st.notified_at >= rule.repeat_interval):
+        elif (not st.silenced and st.pending is None and not st.acknowledged_by
+              and (last := st.dropped_at or st.notified_at) is not None
+              and now - last >= rule.repeat_interval):
+            # A reminder; or after a message the channel refused for good, one more try.
             events.append(ev("repeated"))
     for fp, st in states.items():
         if (not st.active or fp in firing_now or st.rule not in evaluated_rules

@@ -7,7 +7,9 @@ slow Slack does. Posted messages keep their metadata and are served back by
 conversations.history / conversations.replies (metadata only with
 include_all_metadata, as Slack does). `chat.update` is recorded in `updated`; a slash
 command's or an interaction's `response_url` (`response_url(name)`) takes POSTs and
-records them in `responses`; `usergroups` answers `usergroups.users.list`.
+records them in `responses`; `usergroups` answers `usergroups.users.list`. A channel
+named in `missing_channels` answers `ok: false, error: channel_not_found`, as Slack does
+for a deleted channel (or a private one the app is not in).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class FakeSlack:
     updated: list[dict[str, Any]] = field(default_factory=list)  # chat.update arguments
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, body)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    missing_channels: set[str] = field(default_factory=set)
     arrived: threading.Condition = field(default_factory=threading.Condition)
     _ts: int = 0
 
@@ -156,6 +159,8 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self._reply(200, reply, content_type=content_type)
 
         def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+            if args.get("channel") in fake.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
             if method == "chat.postMessage":
                 if not args.get("channel") or not (args.get("text") or args.get("blocks")):
                     return {"ok": False, "error": "no_text"}
