@@ -14,6 +14,8 @@ from monitor.config import Calendar, MonitorConfig
 from monitor.cycle import CycleSummary, run_cycle
 from monitor.league_calendar import load_calendar
 from monitor.model import Observation, Status
+from monitor.notify.body import MessageBody
+from monitor.notify.formats.block_kit import block_kit
 from monitor.notify.memory import MemoryNotifier
 from monitor.rules.state import AlertEvent
 from monitor.rules.store import MemoryAlertStore
@@ -350,16 +352,18 @@ def test_without_a_calendar_a_missing_slate_warns_and_never_pages(
     assert not [e for e in fired(summary) if e.severity == "critical"]
     warned = [e for e in fired(summary) if e.rule == "slate_no_data_calendar_unknown"]
     assert [e.severity for e in warned] == ["warning"]
-    message = " ".join(str(b) for m, _ in _sent(db, config, OFF_DAY) for b in m.blocks)
+    message = " ".join(str(b) for m, _ in _sent(db, config, OFF_DAY)
+                       for b in block_kit(m).blocks)
     assert "calendar is unknown" in message
     assert summary.calendar is not None and "calendar unknown" in summary.calendar.describe()
 
 
-def _sent(db: ContractDB, config: MonitorConfig, day: dt.date) -> list[tuple[object, object]]:
+def _sent(db: ContractDB, config: MonitorConfig, day: dt.date) -> (
+        list[tuple[MessageBody, str | None]]):
     notifier = MemoryNotifier()
     run_cycle(db.wh, config, notifier, MemoryAlertStore(), as_of=eastern(day, 16),
               run_id="sent")
-    return list(notifier.messages)  # type: ignore[arg-type]
+    return list(notifier.messages)
 
 
 def test_predictions_the_calendar_does_not_know_mean_it_is_stale(
