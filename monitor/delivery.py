@@ -6,7 +6,8 @@ per message: the cycle lock is renewed before each message, and each outcome is
 recorded right after its send, so a crash re-sends at most one message. A failure
 the channel calls permanent (a missing channel, a revoked token, a message it will
 never take) is recorded as `notify_dropped`: the message stops being owed, is counted
-for the `monitor_notify_failed` metric and logged — never re-sent every run.
+for the `monitor_notify_failed` metric and logged — never re-sent every run (the fold
+in monitor/rules/state.py decides when it is owed again).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from monitor.notify.base import ChartUploader, Delivery, Notifier
 from monitor.notify.body import Kind, MessageBody
 from monitor.notify.message import alert_body, resolved_body
 from monitor.rules.lock import CycleLock
-from monitor.rules.state import AlertEvent, AlertState, make_event
+from monitor.rules.state import THIS_MESSAGE_ONLY, AlertEvent, AlertState, make_event
 from monitor.rules.store import AlertStore
 from monitor.warehouse.base import QueryRunner
 
@@ -95,7 +96,8 @@ def send(notifier: Notifier, message: PlannedMessage) -> Delivery:
 def record(message: PlannedMessage, delivery: Delivery, *, as_of: dt.datetime,
            run_id: str) -> list[AlertEvent]:
     """The outcome for each alert the message lists: `notified`, `notify_failed` (still
-    owed) or `notify_dropped` (detail: the kind and the channel's error code)."""
+    owed) or `notify_dropped` (detail: the kind and the channel's error code, marked
+    when only this message was refused)."""
     if delivery.ok:
         return [make_event(as_of, run_id, "notified", st.rule, st.severity, st.labels,
                            detail=message.kind, slack_ts=delivery.ts,
@@ -104,6 +106,8 @@ def record(message: PlannedMessage, delivery: Delivery, *, as_of: dt.datetime,
         return [make_event(as_of, run_id, "notify_failed", st.rule, st.severity, st.labels,
                            detail=message.kind) for st in message.alerts]
     detail = f"{message.kind}: {delivery.code or 'refused'}"
+    if delivery.this_message_only:
+        detail += THIS_MESSAGE_ONLY
     return [make_event(as_of, run_id, "notify_dropped", st.rule, st.severity, st.labels,
                        detail=detail) for st in message.alerts]
 
@@ -177,5 +181,6 @@ def _report_failure(report: DeliveryReport, message: PlannedMessage,
         return
     report.dropped += 1
     log.error("notification for %s %s failed permanently, not retried every run: %s "
-              "(fix the channel or the app's token; what still fires is posted after "
-              "the rule's repeat_interval)", message.rule, message.kind, error, extra=extra)
+              "(fix the channel or the app's token; what still fires is posted once Slack "
+              "takes another message, or after the rule's repeat_interval)", message.rule,
+              message.kind, error, extra=extra)

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from monitor.config import MonitorConfig, Silence
-from monitor.rules.state import AlertEvent, fingerprint, fold, owed_notifications, transition
-from tests.alert_log import LABELS, RULE, RULES, H, Log, T, cand
+from monitor.rules.state import (
+    AlertEvent,
+    AlertState,
+    fingerprint,
+    fold,
+    make_event,
+    owed_notifications,
+    transition,
+)
+from tests.alert_log import EV, LABELS, RULE, RULES, H, Log, T, cand
 
 
 def test_fire_notify_once_repeat_after_interval_then_resolve_after_two_clear_runs() -> None:
@@ -138,3 +146,23 @@ def test_a_retryable_failure_stays_owed_unlike_a_refusal() -> None:
     assert log.cycle(T + H, "2", True, deliver="dropped") == ["notify_dropped:firing"]
     assert log.cycle(T + 2 * H, "3", True) == []
     assert owed_notifications(fold(log.events), RULES) == []
+
+
+def test_once_the_channel_takes_another_message_what_it_refused_is_owed_at_once() -> None:
+    other = (("build_commit_sha", "bad"), ("system_id", "ensemble"))
+
+    def refused_then_other_delivered(detail: str) -> AlertState:
+        events = [make_event(T, "1", "fired", "r", "critical", LABELS, evidence=EV),
+                  make_event(T, "1", "notify_dropped", "r", "critical", LABELS, detail=detail),
+                  make_event(T + H, "2", "fired", "r", "critical", other, evidence=EV),
+                  make_event(T + H, "2", "notified", "r", "critical", other, detail="firing",
+                             slack_ts="ts2")]
+        return fold(events)[fingerprint("r", LABELS)]
+
+    # The channel was missing; a later message went through: the refused firing is
+    # owed now, not after the repeat interval, under a key of its own.
+    state = refused_then_other_delivered("firing: channel_not_found")
+    assert state.pending == "firing" and state.pending_key and not state.channel_refused
+    # Only that message was refused (too long): another delivery proves nothing.
+    state = refused_then_other_delivered("firing: msg_too_long (this message)")
+    assert state.pending is None and state.undelivered

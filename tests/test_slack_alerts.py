@@ -402,3 +402,27 @@ def test_a_webhook_failure_says_whether_it_is_worth_retrying(
     delivery = notifier.send(MessageBody("firing", "T", "warning", "T", ()))
     assert not delivery.ok and delivery.retryable is retryable
     assert delivery.code == (None if status >= 500 else answer.decode())
+
+
+def test_once_slack_takes_a_message_again_the_refused_alert_is_posted_once(
+        db: ContractDB, bot_env: FakeSlack) -> None:
+    broken_slate(db)  # predicted at 15:00
+    for _ in range(40):  # a second broken commit, predicted at 17:00
+        db.prediction(commit="bad1c0de", line=21.5, cf=features(None, has=0.0),
+                      predicted_at=ts(D, 17))
+    db.close()
+    bot_env.missing_channels.add("#prediction-alerts")
+    run(db, T0, "r1")
+    assert ("notify_dropped", "r1", "firing: channel_not_found") in events(db)
+    bot_env.missing_channels.clear()
+    # The new commit's alert goes through: Slack works again...
+    run(db, T0 + dt.timedelta(hours=1, minutes=30), "r2")
+    # ...so the first commit's alert, still firing, is owed and posted at the next run.
+    run(db, T0 + dt.timedelta(hours=2, minutes=30), "r3")
+    run(db, T0 + dt.timedelta(hours=3, minutes=30), "r4")
+    delivered = [(str(args["text"]), args["blocks"][0]["text"]["text"])
+                 for args, _ in bot_env.posted
+                 if "vegas_line_feature_mismatch" in str(args["text"])]
+    assert len(delivered) == 2
+    assert "bad1c0de" in delivered[0][0] and "bad0c0de" in delivered[1][0]
+    assert delivered[1][1] == "CRITICAL: vegas_line_feature_mismatch firing"

@@ -19,6 +19,9 @@ class Delivery:
     # message it will never take): the message stops being owed and is reported.
     retryable: bool = True
     code: str | None = None  # the channel's own error code, e.g. "channel_not_found"
+    # A permanent failure of this one message (too long, blocks refused) rather than of
+    # the channel: other messages still go through.
+    this_message_only: bool = False
 
 
 class Notifier(Protocol):

@@ -158,7 +158,8 @@ class SlackNotifier(ChartUploader):
             error = exc.response.get("error") if exc.response is not None else None
             code = str(error) if error else None
             return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"),
-                            retryable=not is_permanent(code), code=code)
+                            retryable=not is_permanent(code), code=code,
+                            this_message_only=code in MESSAGE_ERRORS)
         except Exception as exc:  # noqa: BLE001 - connection errors of any kind
             return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: "
                                                 f"{exc}"))
@@ -228,5 +229,6 @@ class SlackWebhookNotifier:
             # 4xx with one of Slack's error words: refused for good; 429/5xx: try again.
             code = answer.strip() if 400 <= response.status_code < 500 else None
             return Delivery(False, error=f"Slack webhook HTTP {response.status_code}: {answer}",
-                            retryable=not is_permanent(code), code=code)
+                            retryable=not is_permanent(code), code=code,
+                            this_message_only=code in MESSAGE_ERRORS)
         return Delivery(True)

@@ -2,7 +2,8 @@
 transition from (state, this run's findings) to new events.
 
 Event types: fired, silenced, repeated, clear, resolved, notified, notify_failed,
-notify_dropped (the channel refused the message for good; detail: "kind: error code"),
+notify_dropped (the channel refused the message for good; detail: "kind: error code",
+plus THIS_MESSAGE_ONLY when only that message was refused),
 and the actions people take from Slack (with the Slack user as `actor`): acknowledged,
 silence (detail: until when, ISO 8601), unsilence.
 No I/O and no clock here: `now` and `run_id` are passed in.
@@ -40,6 +41,8 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 ACTIONS: tuple[Action, ...] = get_args(Action)
 PENDING: tuple[Pending, ...] = get_args(Pending)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+# Ends a notify_dropped detail when the channel refused that one message, not all.
+THIS_MESSAGE_ONLY = " (this message)"
 
 
 def as_event_type(text: str) -> EventType | None:
@@ -138,6 +141,9 @@ class AlertState:
     # `undelivered`, nobody was told the alert fires: that retry says "firing".
     dropped_at: dt.datetime | None = None
     undelivered: bool = False
+    # The refusal was the channel's (not this message's): once any other message is
+    # delivered, the channel works again and this one is owed at once.
+    channel_refused: bool = False
     evidence: Evidence | None = None
     runs: frozenset[str] = field(default_factory=frozenset)
     # Acknowledged from Slack: no repeats until it resolves or a new label set of its
@@ -204,7 +210,8 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                          retrying=st.retrying if refire else False,
                          slack_ts=st.slack_ts if refire else None,
                          dropped_at=st.dropped_at if refire else None,
-                         undelivered=st.undelivered if refire else False)
+                         undelivered=st.undelivered if refire else False,
+                         channel_refused=st.channel_refused if refire else False)
         elif kind == "silenced":
             st = replace(st, silenced=True, pending=None)
         elif kind == "repeated":
@@ -225,10 +232,17 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
                          pending=pending,
                          pending_key=e.event_id if pending else None, retrying=False,
                          acknowledged_by=None, acknowledged_at=None, dropped_at=None,
-                         undelivered=False)
+                         undelivered=False, channel_refused=False)
         elif kind == "notified":
             st = replace(st, pending=None, pending_key=None, retrying=False,
-                         dropped_at=None, undelivered=False)
+                         dropped_at=None, undelivered=False, channel_refused=False)
+            # The channel takes messages again: what it refused and still fires is owed.
+            for other_fp, other in states.items():
+                if (other_fp != e.fingerprint and other.channel_refused and other.active
+                        and other.pending is None and not other.silenced):
+                    states[other_fp] = replace(
+                        other, pending="firing" if other.undelivered else "repeat",
+                        pending_key=f"{e.event_id}:{other_fp}", channel_refused=False)
             if e.detail in ("firing", "repeat"):
                 st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
                              slack_channel=e.slack_channel)
@@ -239,7 +253,9 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             dropped = (e.detail or "").partition(":")[0]
             st = replace(st, pending=None, pending_key=None, retrying=False,
                          dropped_at=e.event_time if st.active else None,
-                         undelivered=st.active and (dropped == "firing" or st.undelivered))
+                         undelivered=st.active and (dropped == "firing" or st.undelivered),
+                         channel_refused=st.active and not (e.detail or "").endswith(
+                             THIS_MESSAGE_ONLY))
         elif kind == "acknowledged":
             st = replace(st, acknowledged_by=e.actor or "someone", acknowledged_at=e.event_time)
         elif kind == "silence":
