@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from tests.contract import ContractDB, D, ts
+from tests.contract import ContractDB, D, features, ts
 from tests.fakes.slack_server import TOKEN, FakeSlack
 from tests.processes import ROOT
 from tests.slates import T0, broken_slate, mismatch_posts, run
