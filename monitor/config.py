@@ -147,6 +147,9 @@ class Sequential(Strict):
     serving_days: Count = Field(3, ge=1, le=30, description="graded in the last N game days")
     recent_days: Count = Field(10, ge=2, le=60, description="system-wide CUSUM window")
     history_days: Count = Field(60, ge=7, le=180)
+    # Where `baseline_days` hold too few picks, the baseline reaches back over earlier
+    # commits up to this many calendar days before the commit's first day.
+    baseline_max_days: Count = Field(90, ge=3, le=180)
 
 
 class FreshnessSettings(Strict):
@@ -156,6 +159,10 @@ class FreshnessSettings(Strict):
     # Saturday slate is due earlier than a weeknight one). Needs the calendar.
     expected_batch_before_tipoff: Duration | None = None
     grading_lag_days: Count = Field(2, ge=1, le=7)
+    # A game date's grading has settled (outcome checks judge it) once no new grade
+    # landed for `grading_settle`, or at `grading_deadline` (US/Eastern) the next day.
+    grading_settle: Duration = dt.timedelta(minutes=90)
+    grading_deadline: dt.time = dt.time(14, 0)
     lookback_days: Count = Field(7, ge=1, le=30)
 
 
@@ -241,8 +248,13 @@ class Rule(Strict):
     above: Number | None = None
     drop_from_baseline: Number | None = Field(None, gt=0)
     # interval: fire only when the whole interval is past the threshold (strong
-    # evidence); point: the value alone decides (counts, deltas).
-    evidence: Literal["interval", "point"] = "interval"
+    # evidence); point: the value alone decides (counts, deltas); sequence: fire only
+    # when an anytime-valid confidence sequence for the rate (monitor/stats.py) is
+    # wholly past it, so that looking every hour at the same alert identity keeps the
+    # chance it ever fires on a safe rate under `alpha`.
+    evidence: Literal["interval", "point", "sequence"] = "interval"
+    # The `sequence` evidence's error rate over an alert identity's whole life.
+    alpha: Number = Field(0.01, gt=0, lt=0.5)
     min_sample: Count = Field(0, ge=0)
     severity: Severity
     group_by: list[str] = Field(min_length=1)

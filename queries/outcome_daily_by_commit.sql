@@ -8,7 +8,11 @@
 -- A prediction_id graded twice counts once (the latest graded_at wins); a NaN or
 -- infinite absolute_error is left out of the sums; rows with a non-finite
 -- absolute_error, line_value or actual_points are counted in invalid_rows.
--- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP
+-- defaulted_rows: rows whose critical_features hold the seed's sentinels (has_vegas_line
+-- at @vegas_sentinel while the row has a line, or ppm_avg_last_10 at @ppm_sentinel):
+-- a commit that wrote defaults is no baseline for the commits after it.
+-- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP,
+--         @vegas_sentinel FLOAT64, @ppm_sentinel FLOAT64
 WITH graded AS (
   SELECT
     system_id,
@@ -19,6 +23,10 @@ WITH graded AS (
     COALESCE(IS_NAN(absolute_error) OR IS_INF(absolute_error)
              OR IS_NAN(line_value) OR IS_INF(line_value)
              OR IS_NAN(actual_points) OR IS_INF(actual_points), FALSE) AS invalid,
+    COALESCE((line_value IS NOT NULL AND SAFE_CAST(JSON_VALUE(critical_features,
+                '$.has_vegas_line') AS FLOAT64) = @vegas_sentinel)
+             OR SAFE_CAST(JSON_VALUE(critical_features, '$.ppm_avg_last_10') AS FLOAT64)
+                = @ppm_sentinel, FALSE) AS defaulted,
     CASE
       WHEN prediction_correct IS NULL THEN NULL
       WHEN recommendation = 'OVER' THEN actual_points - line_value
@@ -49,7 +57,8 @@ SELECT
   SUM(margin) AS sum_margin,
   SUM(margin * margin) AS sum_sq_margin,
   COUNTIF(invalid) AS invalid_rows,
-  SUM(extra_copies) AS duplicate_rows
+  SUM(extra_copies) AS duplicate_rows,
+  COUNTIF(defaulted) AS defaulted_rows
 FROM margins
 GROUP BY 1, 2, 3
 ORDER BY 1, 3, 2

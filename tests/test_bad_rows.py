@@ -16,6 +16,7 @@ from monitor.checks import CheckContext
 from monitor.checks.commits import CommitsCheck
 from monitor.checks.feature_defaults import FeatureDefaults
 from monitor.checks.hit_rate_by_commit import HitRateByCommit
+from monitor.checks.outcome_drift import NO_SENTINELS
 from monitor.checks.vegas_coverage_trend import VegasCoverageTrend
 from monitor.cli import main
 from monitor.config import MonitorConfig
@@ -51,7 +52,7 @@ def strict_loads(text: str) -> Any:
 
 def outcome_rows(db: ContractDB) -> list[dict[str, Any]]:
     return db.wh.query("outcome_daily_by_commit", {"start_date": D, "end_date": D,
-                                                   "as_of": NOW})
+                                                   "as_of": NOW, **NO_SENTINELS})
 
 
 # --- NaN / infinity --------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from monitor.checks.outcome_drift import CommitDays, drift_observations
 from monitor.config import Sequential
+from monitor.model import Observation
 from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 
 D0 = dt.date(2026, 1, 1)
@@ -138,22 +139,48 @@ def test_edge_cusum_counts_picks_without_a_margin() -> None:
     assert dict(obs["edge_drift"].context)["picks_without_margin"] == "20"
 
 
+def judged(observations: list[Observation]) -> dict[str, str | None]:
+    """metric → None when judged, else its not_judged reason."""
+    return {o.metric: dict(o.context).get("not_judged") for o in observations}
+
+
 def test_edge_cusum_is_not_judged_without_an_edge_to_lose() -> None:
     later = D0 + dt.timedelta(days=12)
     new = days("new", D0 + dt.timedelta(days=10), 3, 4.4, 0.63)
     short = days("old", D0, 10, 4.4, 0.63, margin=-0.2)  # picks landed short on average
-    metrics = [o.metric for o in drift_observations("v8", [short, new], SETTINGS, later)]
-    assert "edge_drift" not in metrics and "hit_rate_drift" in metrics
+    verdicts = judged(drift_observations("v8", [short, new], SETTINGS, later))
+    assert verdicts["hit_rate_drift"] is None
+    assert "margin shows no edge" in str(verdicts["edge_drift"])
     # A positive margin at a coin flip's hit rate: the lines' skew, not an edge.
     skew = days("old", D0, 10, 4.4, 0.50, margin=0.8)
-    metrics = [o.metric for o in drift_observations("v8", [skew, new], SETTINGS, later)]
-    assert "edge_drift" not in metrics and "hit_rate_drift" not in metrics
+    verdicts = judged(drift_observations("v8", [skew, new], SETTINGS, later))
+    assert verdicts["hit_rate_drift"] == "baseline shows no edge over 50% to lose"
+    assert verdicts["edge_drift"] == verdicts["hit_rate_drift"]
     # Margins that barely vary: no spread to judge a fall by.
     flat = days("old", D0, 10, 4.4, 0.63)
     for d in flat.days:
         d["sum_sq_margin"] = (0.5**2 + 1.82**2) * d["margin_picks"]
-    metrics = [o.metric for o in drift_observations("v8", [flat, new], SETTINGS, later)]
-    assert "edge_drift" not in metrics and "hit_rate_drift" in metrics
+    verdicts = judged(drift_observations("v8", [flat, new], SETTINGS, later))
+    assert verdicts["hit_rate_drift"] is None and verdicts["edge_drift"] is not None
+
+
+def test_a_thin_baseline_reaches_back_over_earlier_commits() -> None:
+    # 21 days of 15 picks (315 < 400) right before; more days further back.
+    older = days("older", D0, 30, 4.4, 0.63, picks=40)
+    thin = days("thin", D0 + dt.timedelta(days=30), 21, 4.4, 0.63, picks=15)
+    new = days("new", D0 + dt.timedelta(days=51), 2, 4.4, 0.63)
+    obs = [o for o in drift_observations("v8", [older, thin, new], SETTINGS,
+                                         D0 + dt.timedelta(days=52))
+           if o.label("build_commit_sha") == "new"]
+    assert judged(obs) == {"mae_drift": None, "hit_rate_drift": None, "edge_drift": None}
+    reach = dict(obs[0].context)["baseline_from"]
+    assert reach == str(D0 + dt.timedelta(days=51 - 28))
+    # A commit whose own days wrote defaults is no baseline: without it, too few picks.
+    obs = [o for o in drift_observations("v8", [older, thin, new], SETTINGS,
+                                         D0 + dt.timedelta(days=52),
+                                         excluded=frozenset({"older"}))
+           if o.label("build_commit_sha") == "new"]
+    assert judged(obs)["hit_rate_drift"] == "baseline too small: 315 picks < 400"
 
 
 def test_an_equal_commit_stays_quiet() -> None:

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.checks.settled import settled_end
 from monitor.metrics.registry import COMMIT_WINDOW, check_metrics
-from monitor.model import Observation, as_date, make_labels
+from monitor.model import Observation, make_labels
 from monitor.stats import mean_interval, safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
 
 LABELS = COMMIT_WINDOW
+WINDOW_COMMIT = "commit"  # the window label of a commit's all-graded-picks series
 
 
 class HitRateByCommit:
@@ -19,43 +21,41 @@ class HitRateByCommit:
     description = "Hit rate, MAE and error spread per system and commit over graded windows"
     metrics: dict[str, tuple[str, ...]] = check_metrics("hit_rate_by_commit")
 
-    def window_end(self, warehouse: QueryRunner, ctx: CheckContext) -> dt.date | None:
-        if ctx.mode == "daily" and ctx.target_date:
-            return ctx.target_date
-        # Grading lands the morning after the games: end at the newest graded date.
-        longest = max(ctx.config.settings.hit_rate_windows_days)
-        rows = warehouse.query("latest_graded_date", {
-            "start_date": ctx.today - dt.timedelta(days=longest + 30),
-            "end_date": ctx.today,
-            "as_of": ctx.as_of,
-        })
-        latest = rows[0]["latest_graded_date"] if rows else None
-        return None if latest is None else as_date(latest)
-
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
-        end = self.window_end(warehouse, ctx)
-        if end is None:
+        settings = ctx.config.settings
+        longest = max(settings.hit_rate_windows_days)
+        commit_days = settings.sequential.history_days
+        # Grading lands the morning after the games: end at the newest game date whose
+        # grading settled; a night still being graded is reported, not judged.
+        window = settled_end(warehouse, ctx, max(longest, commit_days) + 30)
+        if window.end is None:
             return []
+        end = window.end
         observations: list[Observation] = []
-        for days in ctx.config.settings.hit_rate_windows_days:
+        # The fixed windows for reports and metrics, and each commit on all its graded
+        # picks since its first graded day (at most history_days back): the one
+        # identity the hit-rate rule judges.
+        spans = [(days, f"{days}d") for days in settings.hit_rate_windows_days]
+        for days, name in [*spans, (commit_days, WINDOW_COMMIT)]:
             rows = warehouse.query(self.name, {
                 "start_date": end - dt.timedelta(days=days - 1),
                 "end_date": end,
                 "as_of": ctx.as_of,
-                "edge_threshold": float(ctx.config.settings.edge_threshold),
+                "edge_threshold": float(settings.edge_threshold),
             })
             for row in rows:
-                observations.extend(self.observe(row, f"{days}d"))
+                observations.extend(self.observe(row, name, window.context()))
         return observations
 
-    def observe(self, row: dict[str, Any], window: str) -> list[Observation]:
+    def observe(self, row: dict[str, Any], window: str,
+                extra: tuple[tuple[str, str], ...] = ()) -> list[Observation]:
         labels = make_labels(system_id=row["system_id"],
                              build_commit_sha=row["build_commit_sha"], window=window)
         context = (("first_game_date", str(row["first_game_date"])),
                    ("last_game_date", str(row["last_game_date"])),
                    ("graded", str(row["graded"])),
                    ("invalid_rows", str(row["invalid_rows"])),
-                   ("duplicate_rows", str(row["duplicate_rows"])))
+                   ("duplicate_rows", str(row["duplicate_rows"])), *extra)
         picks, hits = int(row["picks"]), int(row["hits"])
         # NaN/infinite errors are left out in SQL: the means' n is what they averaged.
         error_n, signed_n = int(row["error_n"]), int(row["signed_n"])

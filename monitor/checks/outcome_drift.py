@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
+from monitor.checks.settled import settled_end
 from monitor.metrics.registry import COMMIT, check_metrics
 from monitor.model import Observation, as_date, make_labels
 
@@ -44,6 +45,9 @@ LABELS = COMMIT
 # Points: a baseline whose margins barely vary (a handful of near-identical picks, a
 # grading bug) would make every later day look far off; real margins vary by ~6 points.
 MIN_MARGIN_SIGMA = 1.0
+# outcome_daily_by_commit's sentinel parameters where no defaulted_rows are wanted
+# (NaN equals nothing on BigQuery; a JSON number is never NaN).
+NO_SENTINELS = {"vegas_sentinel": math.nan, "ppm_sentinel": math.nan}
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
 FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits",
           "margin_picks", "sum_margin", "sum_sq_margin", "invalid_rows", "duplicate_rows")
@@ -107,6 +111,55 @@ def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | No
     return replace(base, margin=margin, margin_sigma=margin_sigma)
 
 
+def not_judged_reasons(base: Baseline | None, settings: Sequential) -> dict[str, str]:
+    """Pure: metric → why its test cannot run against this baseline (absent: it can)."""
+    if base is None:
+        why = (f"baseline too small: under {settings.min_baseline_graded} graded rows in "
+               f"up to {settings.baseline_max_days} days before")
+        return dict.fromkeys(("mae_drift", "hit_rate_drift", "edge_drift"), why)
+    reasons: dict[str, str] = {}
+    if base.hit_rate is None:
+        reasons["hit_rate_drift"] = (
+            f"baseline too small: {base.picks} picks < {settings.min_baseline_picks}"
+            if base.picks < settings.min_baseline_picks
+            else "baseline shows no edge over 50% to lose")
+    if base.margin is None:
+        reasons["edge_drift"] = reasons.get("hit_rate_drift") or (
+            "baseline's realized margin shows no edge (or no spread) to lose")
+    return reasons
+
+
+def extended_baseline(before: list[dict[str, Any]], first_day: dt.date,
+                      settings: Sequential) -> tuple[Baseline | None, dt.date]:
+    """Pure: the baseline of the rows `before` a commit's first day: its `baseline_days`,
+    reaching back a week at a time up to `baseline_max_days` while they hold too few
+    picks for the hit-rate and edge tests. Returns the baseline and its first day."""
+    days = settings.baseline_days
+    while True:
+        since = first_day - dt.timedelta(days=days)
+        base = baseline_from(pooled(d for d in before
+                                    if since <= as_date(d["game_date"]) < first_day),
+                             settings)
+        full = base is not None and base.picks >= settings.min_baseline_picks
+        if full or days >= settings.baseline_max_days:
+            return base, since
+        days = min(days + 7, settings.baseline_max_days)
+
+
+def _unjudged(check: str, system: str, commit: str, days: list[dict[str, Any]],
+              reasons: dict[str, str], context: tuple[tuple[str, str], ...]) -> (
+    list[Observation]
+):
+    """Tests that cannot run: a null value, the sample they would have judged, and why."""
+    labels = make_labels(system_id=system, build_commit_sha=commit)
+    sums = pooled(days)
+    sizes = {"mae_drift": sums["graded"], "hit_rate_drift": sums["picks"],
+             "edge_drift": sums["margin_picks"]}
+    return [Observation(check, metric, labels, None, int(sizes[metric]), None, None,
+                        (*context, ("not_judged", why)))
+            for metric, why in reasons.items()]
+
+
 def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Baseline,
                   settings: Sequential, context: tuple[tuple[str, str], ...],
                   check: str) -> list[Observation]:
@@ -145,62 +198,65 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
                                (*context, ("margin", f"{margin:.2f}"),
                                 ("alternative", f"{m1:.2f}"), ("threshold_h", f"{h:.2f}"),
                                 ("picks_without_margin", str(picks - n_margin)), *bad)))
-    return out
+    return out + _unjudged(check, system, commit, days, not_judged_reasons(base, settings),
+                           context)
 
 
 def drift_observations(system: str, commits: list[CommitDays], settings: Sequential,
-                       latest_day: dt.date, check: str = "outcome_drift") -> list[Observation]:
+                       latest_day: dt.date, check: str = "outcome_drift",
+                       context: tuple[tuple[str, str], ...] = (),
+                       excluded: frozenset[str] = frozenset()) -> list[Observation]:
     """Pure: each serving commit against the system's rows of the `baseline_days`
-    before its first day (the commit it replaced, and the one before when that one
-    served only briefly)."""
+    before its first day (the commit it replaced, and those before when it served only
+    briefly), reaching back up to `baseline_max_days` when those hold too few picks.
+    Commits in `excluded` (their own days failed the feature-default checks) are left
+    out of every baseline. A test that cannot run says why (`not_judged`)."""
     ordered = sorted(commits, key=lambda c: c.first_day)
     out: list[Observation] = []
     for i, current in enumerate(ordered):
         if (latest_day - current.last_day).days >= settings.serving_days:
             continue  # no longer serving: nothing to watch
-        since = current.first_day - dt.timedelta(days=settings.baseline_days)
-        base = baseline_from(pooled(d for c in ordered[:i] for d in c.days
-                                    if since <= as_date(d["game_date"]) < current.first_day),
-                             settings)
+        before = [d for c in ordered[:i] if c.commit not in excluded for d in c.days]
+        base, since = extended_baseline(before, current.first_day, settings)
         days = sorted(current.days, key=lambda d: as_date(d["game_date"]))
+        facts = (*context, ("replaced_commit", ordered[i - 1].commit if i else "none"),
+                 ("since", str(current.first_day)), ("baseline_from", str(since)))
         if base is None:
             # Nothing to compare with yet: reported as not judged, never as healthy.
-            labels = make_labels(system_id=system, build_commit_sha=current.commit)
-            why = (("not_judged", "no replaced code with enough graded rows"),)
-            out += [Observation(check, "mae_drift", labels, None,
-                                int(current.total("graded")), None, None, why),
-                    Observation(check, "hit_rate_drift", labels, None,
-                                int(current.total("picks")), None, None, why),
-                    Observation(check, "edge_drift", labels, None,
-                                int(current.total("margin_picks")), None, None, why)]
+            out += _unjudged(check, system, current.commit, days,
+                             not_judged_reasons(None, settings), facts)
             continue
-        context = (("replaced_commit", ordered[i - 1].commit),
-                   ("since", str(current.first_day)))
-        out += _observations(system, current.commit, days, base, settings, context, check)
+        out += _observations(system, current.commit, days, base, settings, facts, check)
     return out
 
 
 def system_drift_observations(system: str, commits: list[CommitDays], settings: Sequential,
-                              latest_day: dt.date, check: str = "outcome_drift") -> (
+                              latest_day: dt.date, check: str = "outcome_drift",
+                              context: tuple[tuple[str, str], ...] = (),
+                              excluded: frozenset[str] = frozenset()) -> (
     list[Observation]
 ):
     """Pure: the system's last `recent_days` game days, whatever commits served them,
     against its `baseline_days` before. Catches a regression that does not start
     with a deploy (a per-commit CUSUM restarts at each one)."""
     recent_from = latest_day - dt.timedelta(days=settings.recent_days - 1)
-    base_from = recent_from - dt.timedelta(days=settings.baseline_days)
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
     for c in commits:
         for d in c.days:
-            by_day[as_date(d["game_date"])].append(d)
-    base = baseline_from(pooled(d for day, ds in by_day.items()
-                                if base_from <= day < recent_from for d in ds), settings)
+            if c.commit not in excluded or as_date(d["game_date"]) >= recent_from:
+                by_day[as_date(d["game_date"])].append(d)
     recent = [pooled(ds) for day, ds in sorted(by_day.items()) if day >= recent_from]
-    if base is None or not recent:
+    if not recent:
         return []
-    context = (("baseline_days", f"{base_from} .. {recent_from - dt.timedelta(days=1)}"),
-               ("since", str(recent_from)))
-    return _observations(system, SYSTEM_WIDE, recent, base, settings, context, check)
+    before = [d for day, ds in by_day.items() if day < recent_from for d in ds]
+    base, base_from = extended_baseline(before, recent_from, settings)
+    facts = (*context,
+             ("baseline_days", f"{base_from} .. {recent_from - dt.timedelta(days=1)}"),
+             ("since", str(recent_from)))
+    if base is None:
+        return _unjudged(check, system, SYSTEM_WIDE, recent,
+                         not_judged_reasons(None, settings), facts)
+    return _observations(system, SYSTEM_WIDE, recent, base, settings, facts, check)
 
 
 class OutcomeDrift:
@@ -211,10 +267,21 @@ class OutcomeDrift:
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         settings = ctx.config.settings.sequential
-        end = ctx.target_date if ctx.mode == "daily" and ctx.target_date else ctx.today
+        reach = settings.history_days + settings.baseline_max_days
+        # Only game dates whose grading settled are judged; a night in progress is
+        # reported in the context.
+        window = settled_end(warehouse, ctx, reach)
+        if window.end is None:
+            return []
+        end = window.end
+        sentinels = {f.key: f.sentinel for f in ctx.config.features
+                     if f.sentinel is not None}
         rows = warehouse.query("outcome_daily_by_commit", {
-            "start_date": end - dt.timedelta(days=settings.history_days),
-            "end_date": end, "as_of": ctx.as_of})
+            "start_date": end - dt.timedelta(days=reach),
+            "end_date": end, "as_of": ctx.as_of,
+            # NaN equals nothing: a sentinel not configured matches no row.
+            "vegas_sentinel": float(sentinels.get("has_vegas_line", math.nan)),
+            "ppm_sentinel": float(sentinels.get("ppm_avg_last_10", math.nan))})
         if not rows:
             return []
         by_system: dict[str, dict[str, CommitDays]] = defaultdict(dict)
@@ -223,8 +290,23 @@ class OutcomeDrift:
             commits.setdefault(row["build_commit_sha"],
                                CommitDays(row["build_commit_sha"])).days.append(row)
         latest = max(as_date(r["game_date"]) for r in rows)
+        context = window.context()
         out: list[Observation] = []
         for system, commits in sorted(by_system.items()):
-            out += drift_observations(system, list(commits.values()), settings, latest)
-            out += system_drift_observations(system, list(commits.values()), settings, latest)
+            excluded = defaulted_commits(list(commits.values()))
+            out += drift_observations(system, list(commits.values()), settings, latest,
+                                      context=context, excluded=excluded)
+            out += system_drift_observations(system, list(commits.values()), settings,
+                                             latest, context=context, excluded=excluded)
         return out
+
+
+def defaulted_commits(commits: list[CommitDays]) -> frozenset[str]:
+    """Commits whose graded rows carried a configured sentinel on more than a tenth of
+    them (the feature-default checks' own threshold): their days are no baseline."""
+    out = set()
+    for c in commits:
+        graded = c.total("graded")
+        if graded and c.total("defaulted_rows") > 0.10 * graded:
+            out.add(c.commit)
+    return frozenset(out)

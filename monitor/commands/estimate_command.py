@@ -28,8 +28,9 @@ class DryRunRecorder:
     def query(self, name: str, params: Mapping[str, Any], *,
               labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
         self.bytes.append((name, self.inner.dry_run_bytes(name, params)))
-        if name == "latest_graded_date":  # let the outcome windows be planned too
-            return [{"latest_graded_date": params["end_date"]}]
+        if name == "grading_progress":  # let the outcome windows be planned too
+            return [{"game_date": params["end_date"], "graded": 1,
+                     "last_graded_at": params["as_of"] - dt.timedelta(days=1)}]
         if name == "feature_shift_samples":  # and feature_shift's second query
             from monitor.checks.feature_shift import widest_samples
 

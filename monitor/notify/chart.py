@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
-from monitor.checks.outcome_drift import pooled
+from monitor.checks.outcome_drift import NO_SENTINELS, pooled
 from monitor.config import MonitorConfig, Rule
 from monitor.metrics.registry import BY_NAME, SEED_METRICS, AlertSeries
 from monitor.model import as_date
@@ -53,7 +53,8 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
         title, numerator, denominator = OUTCOME_RATIOS[series]
         by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
         for r in warehouse.query("outcome_daily_by_commit",
-                                 {"start_date": start, "end_date": end, "as_of": as_of}):
+                                 {"start_date": start, "end_date": end, "as_of": as_of,
+                                  **NO_SENTINELS}):
             if r["system_id"] != system:
                 continue
             day = as_date(r["game_date"])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
+from monitor.checks.outcome_drift import NO_SENTINELS
 from monitor.config import MonitorConfig
 from monitor.model import as_date
 from monitor.rules.blocks import CommitBlock
@@ -66,7 +67,8 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
         return systems.setdefault(name, SystemHistory(name))
 
     for r in warehouse.query("outcome_daily_by_commit",
-                             {"start_date": start, "end_date": date, "as_of": now}):
+                             {"start_date": start, "end_date": date, "as_of": now,
+                              **NO_SENTINELS}):
         system(r["system_id"]).outcomes[as_date(r["game_date"])][r["build_commit_sha"]] = (
             int(r["graded"]), float(r["sum_abs_error"] or 0), int(r["picks"]), int(r["hits"]))
     for r in query_feature_defaults(warehouse, config.features, start, date, now):

@@ -8,6 +8,7 @@ from typing import Final
 from monitor.config import Rule
 from monitor.metrics.format import describe_observation, format_value
 from monitor.model import CheckResult, Finding, FindingState, Observation, Status
+from monitor.stats import confidence_sequence
 
 FIRING: Final = "firing"
 CLEAR: Final = "clear"
@@ -20,7 +21,9 @@ def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
 
     With evidence "interval" a rate fires only when the whole interval is past the
     threshold: a 41-pick sample at 45% has an interval reaching above 55%, so it is
-    not evidence of anything.
+    not evidence of anything. With evidence "sequence" the interval is an anytime-valid
+    confidence sequence for the rate at the rule's `alpha` (monitor.stats): valid over
+    every look at the same alert identity, where the 95% interval is valid for one.
     """
     def finding(state: FindingState, reason: str) -> Finding:
         return Finding(rule.name, rule.severity, obs, state, rule.threshold, reason,
@@ -31,17 +34,19 @@ def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
     if obs.sample_size < rule.min_sample:
         return finding(INSUFFICIENT, f"sample too small: n={obs.sample_size} < "
                                      f"{rule.min_sample} required")
-    use_interval = rule.evidence == "interval" and obs.interval is not None
-    low, high = obs.interval if use_interval and obs.interval else (obs.value, obs.value)
+    interval = sequence_bound(rule, obs) if rule.evidence == "sequence" else obs.interval
+    use_interval = rule.evidence != "point" and interval is not None
+    low, high = interval if use_interval and interval else (obs.value, obs.value)
     shown = format_value(obs.metric, rule.threshold)
+    kind = "anytime-valid " if rule.evidence == "sequence" else ""
     if rule.below is not None:
         if high < rule.below:
-            bound = "upper bound" if use_interval else "value"
+            bound = f"{kind}upper bound" if use_interval else "value"
             return finding(FIRING, f"{bound} {format_value(obs.metric, high)} < {shown}")
         return finding(CLEAR, f"not below {shown}")
     if rule.above is not None:
         if low > rule.above:
-            bound = "lower bound" if use_interval else "value"
+            bound = f"{kind}lower bound" if use_interval else "value"
             return finding(FIRING, f"{bound} {format_value(obs.metric, low)} > {shown}")
         return finding(CLEAR, f"not above {shown}")
     assert rule.drop_from_baseline is not None
@@ -52,6 +57,15 @@ def evaluate_rule(rule: Rule, obs: Observation) -> Finding:
         return finding(FIRING, f"dropped {format_value(obs.metric, drop)} from baseline "
                                f"{format_value(obs.metric, obs.baseline)} (limit {shown})")
     return finding(CLEAR, f"within {shown} of baseline")
+
+
+def sequence_bound(rule: Rule, obs: Observation) -> tuple[float, float] | None:
+    """The anytime-valid interval of a rate observation (its value times its sample
+    size are the successes)."""
+    if obs.value is None or obs.sample_size <= 0 or not 0 <= obs.value <= 1:
+        return None
+    return confidence_sequence(round(obs.value * obs.sample_size), obs.sample_size,
+                               rule.alpha)
 
 
 def evaluate_check(name: str, metrics: Iterable[str], observations: Sequence[Observation],
