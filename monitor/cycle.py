@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import shifts_by_commit
+from monitor.checks.freshness import data_expected
 from monitor.config import MonitorConfig, Rule
 from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
@@ -173,8 +174,8 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
     without any data quiet."""
     started = dt.datetime.now(dt.UTC)
     league = load_calendar(warehouse, config, eastern_date(as_of))
-    if games_expected is None:
-        games_expected = league.expects_slate(eastern_date(as_of))
+    if games_expected is None:  # due by now: the day's deadline, even after a break
+        games_expected = data_expected(as_of, config.settings.freshness, league)
     ctx = CheckContext(as_of=as_of, config=config, mode="cycle", run_id=run_id,
                        calendar=league)
     results = run_checks(warehouse, ctx)

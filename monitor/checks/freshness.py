@@ -38,6 +38,21 @@ def slate_deadline(day: dt.date, fresh: FreshnessSettings,
     return fixed.astimezone(dt.UTC)
 
 
+def data_expected(as_of: dt.datetime, fresh: FreshnessSettings,
+                  league: LeagueCalendar) -> bool | None:
+    """Whether a cycle at `as_of` on a game day should find data: today's slate is past
+    its deadline, or yesterday had a slate (its batches are still in the look-back). On
+    the first day after a break (the All-Star break, a season opener), before its
+    deadline, nothing is due yet. False on an off day; None: the calendar is unknown."""
+    today = as_of.astimezone(EASTERN).date()
+    expected_today = league.expects_slate(today)
+    if not expected_today:
+        return expected_today
+    if as_of >= slate_deadline(today, fresh, league):
+        return True
+    return bool(league.expects_slate(today - dt.timedelta(days=1)))
+
+
 def partial_slate(day: dt.date, league: LeagueCalendar,
                   predicted: Sequence[Record]) -> list[Observation]:
     """Predictions per scheduled game, for each system that predicted some of the day's
