@@ -294,6 +294,17 @@ class Rule(Strict):
         raise AssertionError("validated rule has a condition")
 
 
+# Rules every deployment has, on metrics of the checks (the cycle adds its own two).
+CRITICAL_FEATURE_ABSENT_RULE = Rule(
+    name="critical_feature_absent", metric="feature_absent",
+    description="a configured critical feature that no row of any commit carried in the "
+                "last 28 days: remove it from critical_features, or the worker stopped "
+                "writing it",
+    above=0, evidence="point", severity="warning", group_by=["feature"],
+    repeat_interval=dt.timedelta(days=7), resolve=Resolve(announce=True, after_runs=1))
+BUILT_IN_CHECK_RULES = (CRITICAL_FEATURE_ABSENT_RULE,)
+
+
 class BigQuerySettings(Strict):
     location: str | None = None
     maximum_bytes_billed: Count = Field(20 * 1024**3, gt=0)
@@ -387,7 +398,7 @@ class MonitorConfig(Strict):
         return {}
 
     def rules_for(self, metrics: set[str]) -> list[Rule]:
-        return [r for r in self.rules if r.metric in metrics]
+        return [r for r in (*self.rules, *BUILT_IN_CHECK_RULES) if r.metric in metrics]
 
 
 class ConfigError(ValueError):
@@ -596,7 +607,8 @@ def _card_problems(config: MonitorConfig, locations: dict[Any, Location],
     where = locate(locations, ("rules",), filename, key=True)
     out: list[tuple[Location, str]] = []
     for name in CARD_CHECKS:
-        rules = config.rules_for(metrics[name])
+        # The configured rules: a built-in one (critical_feature_absent) is no card rule.
+        rules = [r for r in config.rules if r.metric in metrics[name]]
         if not rules:
             out.append((where, f"rules: no rule on the {name!r} check (metrics: "
                                f"{', '.join(sorted(metrics[name]))}); without one its "
@@ -618,8 +630,9 @@ def label_values(metric: str, label: str, config: MonitorConfig) -> frozenset[st
     """Every value `label` takes on `metric`'s observations when configuration alone
     decides them (the hit-rate windows, the critical features); None when the data
     does (systems, commits, dates)."""
-    if label == "window":
-        return frozenset(f"{days}d" for days in config.settings.hit_rate_windows_days)
+    if label == "window":  # and each commit's all-graded-picks series (hit_rate_by_commit)
+        return frozenset({*(f"{days}d" for days in config.settings.hit_rate_windows_days),
+                          "commit"})
     if label == "feature":
         need = {"sentinel_share": "sentinel", "out_of_range_share": "range"}.get(metric)
         return frozenset(f.key for f in config.features

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import shifts_by_commit
 from monitor.checks.freshness import data_expected
-from monitor.config import MonitorConfig, Rule
+from monitor.config import BUILT_IN_CHECK_RULES, MonitorConfig, Rule
 from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
@@ -53,7 +53,7 @@ NO_DATA_RULE = Rule(
     repeat_interval=dt.timedelta(hours=24), resolve={"announce": False, "after_runs": 1},
     runbook_url="runbooks.md#monitor_no_data",
 )
-BUILT_IN_RULES = (CHECK_ERROR_RULE, NO_DATA_RULE)
+BUILT_IN_RULES = (CHECK_ERROR_RULE, NO_DATA_RULE, *BUILT_IN_CHECK_RULES)
 
 
 @dataclass

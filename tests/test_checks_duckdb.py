@@ -63,9 +63,14 @@ def test_hit_rate_counts_picks_pushes_and_unknown_commits(db: ContractDB,
 def test_hit_rate_respects_as_of(db: ContractDB, config: MonitorConfig) -> None:
     db.graded(correct=True, graded_at=ts(D + dt.timedelta(days=1), 9))
     db.graded(correct=False, graded_at=ts(D + dt.timedelta(days=1), 11))
+    # At 10:00 the night's grading is in progress (its last grade 60 min old): not
+    # judged yet. At 10:45, 105 quiet minutes later, it has settled on what was there.
     ctx = CheckContext(as_of=ts(D + dt.timedelta(days=1), 10), config=config)
-    obs = HitRateByCommit().measure(db.wh, ctx)
+    assert HitRateByCommit().measure(db.wh, ctx) == []
+    settled = ts(D + dt.timedelta(days=1), 10) + dt.timedelta(minutes=45)
+    obs = HitRateByCommit().measure(db.wh, CheckContext(as_of=settled, config=config))
     assert pick(obs, "hit_rate", window="7d").sample_size == 1
+    assert pick(obs, "hit_rate", window="commit").sample_size == 1
     # Before anything is graded the check has nothing: no observations, not ok.
     early = CheckContext(as_of=ts(D, 20), config=config)
     assert HitRateByCommit().measure(db.wh, early) == []

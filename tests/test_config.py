@@ -44,7 +44,7 @@ def test_shipped_alerts_yaml_is_valid() -> None:
     config = parse_config((ROOT / "alerts.yaml").read_text(), "alerts.yaml")
     assert {r.metric for r in config.rules} >= {"hit_rate", "mismatch_share", "vegas_coverage"}
     hit = next(r for r in config.rules if r.metric == "hit_rate")
-    assert hit.below == 0.55 and hit.min_sample >= 100 and hit.evidence == "interval"
+    assert hit.below == 0.55 and hit.min_sample >= 100 and hit.evidence == "sequence"
 
 
 def test_good_rule_parses_with_defaults() -> None:

@@ -45,6 +45,8 @@ def spelled(value: Any) -> str:
         return "none"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
+    if isinstance(value, dt.timedelta):  # a duration as alerts.yaml writes one
+        return f"`{int(value.total_seconds() // 60)}m`"
     if isinstance(value, dt.time):  # quoted: YAML 1.1 reads 11:00 as a number
         return f'`"{value:%H:%M}"`'
     if isinstance(value, str):
@@ -129,11 +131,12 @@ SHIPPED = {
             "false_alarm_rate": 0.001, "mae_shift": 0.15, "edge_loss": 1.0,
             "max_day_share": 0.6, "baseline_days": 21, "min_baseline_graded": 300,
             "min_baseline_picks": 800, "serving_days": 3, "recent_days": 10,
-            "history_days": 60},
+            "history_days": 60, "baseline_max_days": 90},
         "freshness": {
             "expected_batch_by": dt.time(11, 0),
             "expected_batch_before_tipoff": dt.timedelta(hours=2),
-            "grading_lag_days": 2, "lookback_days": 7},
+            "grading_lag_days": 2, "grading_settle": dt.timedelta(minutes=90),
+            "grading_deadline": dt.time(14, 0), "lookback_days": 7},
         "provenance": {
             "history_days": 45, "recent_days": 3, "shift_days": 14, "shift_slate_days": 3,
             "shift_reference_days": 7, "shift_min_players": 200},

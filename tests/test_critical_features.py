@@ -232,7 +232,35 @@ def fill(db: ContractDB) -> None:
 
 def feature_obs(observations: list[Observation], feature: str) -> dict[str, float | None]:
     return {o.metric: o.value for o in observations
-            if dict(o.labels).get("feature") == feature}
+            if dict(o.labels).get("feature") == feature and o.metric != "feature_absent"}
+
+
+def test_a_key_no_row_carried_is_one_warning_not_a_missing_share_per_commit(
+        db: ContractDB) -> None:
+    from monitor.rules.evaluate import FIRING, evaluate_check
+
+    for commit in ("aaa", "bbb"):  # the contract's four keys only
+        for _ in range(3):
+            db.prediction(cf=cf(minutes_avg_last_10=...), commit=commit)
+    config = parse_config(with_features(BLOCK), "alerts.yaml")
+    check = FeatureDefaults()
+    obs = check.measure(db.wh, CheckContext(NOW, config, "daily", D))
+    absent = {o.label("feature"): o.value for o in obs if o.metric == "feature_absent"}
+    assert absent == {"ppm_avg_last_10": 0.0, "has_vegas_line": 0.0, "team_win_pct": 0.0,
+                      "minutes_avg_last_10": 1.0}
+    assert {o.value for o in obs if o.metric == "features_missing_share"} == {0.0}
+    result = evaluate_check(check.name, check.metrics, obs,
+                            config.rules_for(set(check.metrics)), "empty")
+    firing = [(f.rule, f.observation.label("feature")) for f in result.findings
+              if f.state == FIRING]
+    assert firing == [("critical_feature_absent", "minutes_avg_last_10")]
+    # A key some row carried is counted as before: a commit that drops it is missing it.
+    db.prediction(cf=cf(), commit="aaa")
+    obs = check.measure(db.wh, CheckContext(NOW, config, "daily", D))
+    assert {o.value for o in obs if o.metric == "feature_absent"} == {0.0}
+    missing = {o.label("build_commit_sha"): o.value for o in obs
+               if o.metric == "features_missing_share"}
+    assert missing == {"aaa": pytest.approx(3 / 4), "bbb": 1.0}
 
 
 def test_each_feature_is_counted_with_a_feature_label(db: ContractDB) -> None:

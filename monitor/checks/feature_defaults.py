@@ -27,6 +27,10 @@ LABELS = COMMIT_SLATE
 FEATURE_LABELS = FEATURE_SLATE
 FEATURE_COUNTS: tuple[str, ...] = ("present", "missing", "wrong_type", "at_sentinel",
                                    "out_of_range")
+# A configured key no row of any commit carried in this many days is absent from the
+# deployment (a key the contract's worker never writes): one warning naming it, not a
+# missing-features alert per commit.
+ABSENT_KEY_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,19 @@ def query_feature_defaults(warehouse: QueryRunner, features: Sequence[CriticalFe
         "start_date": start, "end_date": end, "as_of": as_of, **feature_params(features)})
 
 
+def absent_keys(warehouse: QueryRunner, features: Sequence[CriticalFeature], end: dt.date,
+                as_of: dt.datetime) -> frozenset[str]:
+    """Configured keys that no row carried in the `ABSENT_KEY_DAYS` days to `end`
+    (none when no row held a critical_features object at all: nothing to tell by)."""
+    rows = warehouse.query("feature_key_presence", {
+        "start_date": end - dt.timedelta(days=ABSENT_KEY_DAYS - 1), "end_date": end,
+        "as_of": as_of, FEATURE_KEYS_PARAM: tuple(f.key for f in features)})
+    if not rows or not int(rows[0]["object_rows"] or 0):
+        return frozenset()
+    return frozenset(f.key for i, f in enumerate(features)
+                     if not int(rows[0][f"f{i}_carried"] or 0))
+
+
 def feature_counts(row: dict[str, Any], features: Sequence[CriticalFeature]) -> (
         list[FeatureCounts]):
     def n(i: int, name: str) -> int:
@@ -86,9 +103,16 @@ class FeatureDefaults:
 
     def measure(self, warehouse: QueryRunner, ctx: CheckContext) -> list[Observation]:
         start, end = ctx.slate_window(ctx.config.settings.prediction_lookback_days)
-        features = ctx.config.features
+        configured = ctx.config.features
+        absent = absent_keys(warehouse, configured, end, ctx.as_of)
+        # Rows lacking only an absent key are not incomplete: that key has its warning.
+        features = tuple(f for f in configured if f.key not in absent) or configured
         rows = query_feature_defaults(warehouse, features, start, end, ctx.as_of)
-        return [o for row in rows for o in self.observe(row, features)]
+        out = [o for row in rows for o in self.observe(row, features)]
+        return out + [Observation(
+            self.name, "feature_absent", make_labels(feature=f.key),
+            1.0 if f.key in absent else 0.0, 1, None, None,
+            (("window", f"{ABSENT_KEY_DAYS} days to {end}"),)) for f in configured]
 
     def observe(self, row: dict[str, Any], features: Sequence[CriticalFeature]) -> (
             list[Observation]):

@@ -121,6 +121,9 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "share", chart=FEATURE_DEFAULTS, source="feature_defaults", labels=COMMIT_SLATE),
     MetricSpec("feature_rows", "predictions read by the feature-default check", "count",
                source="feature_defaults", labels=COMMIT_SLATE),
+    MetricSpec("feature_absent", "1 when no row of any commit carried the configured "
+               "critical feature in the last 28 days, else 0", "value", exported=False,
+               source="feature_defaults", labels=("feature",)),
     # One series per configured critical feature (alerts.yaml bounds the `feature` label).
     MetricSpec("sentinel_share", "share of a critical feature's rows at its sentinel",
                "share", alert_series="feature_sentinel", threshold_on_series=True,
