@@ -76,6 +76,8 @@ MIN_HISTORY = 3
 EVENT_DAYS = 21
 SCENARIOS = ("clean", "incident", "hit_rate_only", "coverage_drop")
 DEFAULT_TIPOFF = dt.time(19, 30)
+QUALITY_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "edge_drift_detected",
+                 "mae_drift_detected", "prediction_edge_collapsed"}
 
 
 @dataclass(frozen=True)
@@ -514,8 +516,12 @@ def run_scenario(scenario: str, data: Path, seed: int, work: Path,
                                     "WHERE build_commit_sha = ?", [bad_commit])
         result.first_bad = first_bad.astimezone(dt.UTC)
         result.first_graded = first_graded.astimezone(dt.UTC)
+        # The incident: any alert naming the commit (its features are the symptom); the
+        # regression: an outcome or prediction-edge alert (its features are healthy).
         hits = [a for a in result.alerts if a.event == "fired"
-                and a.label("build_commit_sha") in (bad_commit, "all")
+                and a.label("build_commit_sha") in (bad_commit, "all", "")
+                and (scenario == "incident" or a.rule in QUALITY_RULES)
+                and (a.label("build_commit_sha") or a.rule in QUALITY_RULES)
                 and a.time >= result.first_bad]
     else:
         ((first_bad,),) = _fetch(path, "SELECT min(execution_start_timestamp) FROM "

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.checks.base import CheckContext
 from monitor.checks.settled import settled_end
 from monitor.metrics.registry import COMMIT_WINDOW, check_metrics
 from monitor.model import Observation, make_labels
-from monitor.stats import mean_interval, safe_ratio, wilson_interval
+from monitor.stats import confidence_sequence, mean_interval, safe_ratio, wilson_interval
 from monitor.warehouse.base import QueryRunner
+
+if TYPE_CHECKING:  # types only: the config comes in with the context
+    from monitor.config import MonitorConfig
 
 LABELS = COMMIT_WINDOW
 WINDOW_COMMIT = "commit"  # the window label of a commit's all-graded-picks series
+DEFAULT_ALPHA = 0.01  # the `alpha` a rule's sequence evidence defaults to
 
 
 class HitRateByCommit:
@@ -45,7 +49,9 @@ class HitRateByCommit:
             })
             for row in rows:
                 observations.extend(self.observe(row, name, window.context()))
-        return observations
+        alpha = sequence_alpha(ctx.config)
+        return observations + [bound_observation(o, alpha) for o in observations
+                               if o.metric == "hit_rate" and o.label("window") == WINDOW_COMMIT]
 
     def observe(self, row: dict[str, Any], window: str,
                 extra: tuple[tuple[str, str], ...] = ()) -> list[Observation]:
@@ -82,6 +88,24 @@ class HitRateByCommit:
             obs("high_edge_hit_rate", safe_ratio(he_hits, he_picks), he_picks,
                 wilson_interval(he_hits, he_picks)),
         ]
+
+
+def sequence_alpha(config: MonitorConfig) -> float:
+    """The alpha of the hit-rate rule with sequence evidence (the default without one)."""
+    rules = [r.alpha for r in config.rules if r.metric == "hit_rate"
+             and r.evidence == "sequence"]
+    return min(rules) if rules else DEFAULT_ALPHA
+
+
+def bound_observation(hit_rate: Observation, alpha: float) -> Observation:
+    """The commit's anytime-valid upper bound on its hit rate, exported so a production
+    backstop policy judges what the monitor judged (not a raw point value)."""
+    n = hit_rate.sample_size
+    interval = (None if hit_rate.value is None or n <= 0
+                else confidence_sequence(round(hit_rate.value * n), n, alpha))
+    return Observation(hit_rate.check, "hit_rate_upper_bound", hit_rate.labels,
+                       None if interval is None else interval[1], n, interval, None,
+                       (*hit_rate.context, ("alpha", f"{alpha:g}")))
 
 
 def _float(value: Any) -> float | None:

@@ -98,6 +98,9 @@ REGISTRY: tuple[MetricSpec, ...] = (
                source="hit_rate_by_commit", labels=COMMIT_WINDOW),
     MetricSpec("picks", "graded OVER/UNDER picks in the window", "count",
                source="hit_rate_by_commit", labels=COMMIT_WINDOW),
+    MetricSpec("hit_rate_upper_bound", "a commit's anytime-valid upper bound on its hit "
+               "rate over all its graded picks (window commit; the hit-rate rule's alpha)",
+               "share", source="hit_rate_by_commit", labels=COMMIT_WINDOW),
     MetricSpec("mae", "mean absolute error of graded predictions (points)", "value",
                chart=MAE, alert_series="mae", source="hit_rate_by_commit", labels=COMMIT_WINDOW),
     MetricSpec("error_std", "standard deviation of the signed error (points)", "value",
