@@ -146,15 +146,15 @@ def query(warehouse: WarehouseLike, name: str, *, config: MonitorConfig | None =
 
 
 OBSERVATION_COLUMNS = ("check", "metric", "value", "sample_size", "interval_low",
-                       "interval_high", "baseline")
+                       "interval_high", "baseline", "not_judged")
 
 
 def observations(warehouse: WarehouseLike, date: DateLike, *,
                  config: MonitorConfig | None = None) -> pd.DataFrame:
     """Every observation validate-daily makes for game date `date`: one row each, with
-    n and its 95% interval, and each label (system_id, build_commit_sha, window,
-    game_date...) as a column. A check without data contributes no rows; its status
-    is in `frame.attrs["checks"]`."""
+    n and its 95% interval, `not_judged` (why a test that could not run has no value),
+    and each label (system_id, build_commit_sha, window, game_date...) as a column. A
+    check without data contributes no rows; its status is in `frame.attrs["checks"]`."""
     from monitor.validate import validate_daily
 
     cfg = _config(config)
@@ -168,11 +168,15 @@ def observations(warehouse: WarehouseLike, date: DateLike, *,
             rows.append({"check": o.check, "metric": o.metric,
                          "value": None if o.value is None else float(o.value),
                          "sample_size": o.sample_size, "interval_low": low,
-                         "interval_high": high, "baseline": o.baseline, **dict(o.labels)})
+                         "interval_high": high, "baseline": o.baseline,
+                         # why a test could not run (value null), else None
+                         "not_judged": dict(o.context).get("not_judged"),
+                         **dict(o.labels)})
     frame = _frame(rows, [*OBSERVATION_COLUMNS, *labels])
     for column in ("value", "interval_low", "interval_high", "baseline"):
         frame[column] = frame[column].astype("float64")  # NULL-only columns stay floats
     frame["sample_size"] = frame["sample_size"].astype("Int64")
+    frame["not_judged"] = frame["not_judged"].astype("string")
     if "game_date" in frame:
         frame["game_date"] = pd.to_datetime(frame["game_date"]).astype(DATE)
     frame.attrs["checks"] = {r.name: r.status.value for r in report.results}

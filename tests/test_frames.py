@@ -29,7 +29,7 @@ INCIDENT = incident_first_date(DEMO_OPTS)
 OBSERVATION_DTYPES = {"check": "string", "metric": "string", "value": "float64",
                       "sample_size": "Int64", "interval_low": "float64",
                       "interval_high": "float64", "baseline": "float64",
-                      "system_id": "string", "build_commit_sha": "string",
+                      "not_judged": "string", "system_id": "string", "build_commit_sha": "string",
                       "game_date": DATE}
 
 
@@ -59,13 +59,17 @@ def test_observations_on_the_demo_warehouse(demo_copy: Path, config: MonitorConf
     obs = frames.observations(f"duckdb:///{demo_copy}", INCIDENT.isoformat(), config=config)
     assert {c: t for c, t in dtypes(obs).items() if c in OBSERVATION_DTYPES} == \
         OBSERVATION_DTYPES
-    assert list(obs.columns[:7]) == list(frames.OBSERVATION_COLUMNS)
+    assert list(obs.columns[:8]) == list(frames.OBSERVATION_COLUMNS)
     assert obs.attrs["checks"]["feature_defaults"] == "fail"
     broken = obs[(obs.metric == "mismatch_share") & (obs.value > 0.5)]
     assert len(broken) >= 1
     assert (broken.game_date == pd.Timestamp(INCIDENT)).all()
     assert (broken.sample_size >= 100).all() and (broken.interval_low > 0.5).all()
     assert set(obs.check) >= {"feature_defaults", "hit_rate_by_commit", "vegas_coverage_trend"}
+    # A test that could not run has no value and says why; one that ran, no reason.
+    unjudged = obs[obs.not_judged.notna()]
+    assert unjudged.value.isna().all()
+    assert obs[obs.value.notna()].not_judged.isna().all()
 
 
 def test_query_on_the_demo_warehouse(demo_copy: Path) -> None:

@@ -75,8 +75,11 @@ class HitRateByCommit:
                 interval: tuple[float, float] | None = None) -> Observation:
             return Observation(self.name, metric, labels, value, n, interval, None, context)
 
+        no_picks = (("not_judged", "no picks: every graded row was a PASS, a push or "
+                                   "without a line"),) if not picks else ()
         return [
-            obs("hit_rate", safe_ratio(hits, picks), picks, wilson_interval(hits, picks)),
+            Observation(self.name, "hit_rate", labels, safe_ratio(hits, picks), picks,
+                        wilson_interval(hits, picks), None, (*context, *no_picks)),
             obs("picks", float(picks), picks),
             obs("mae", mae, error_n,
                 mean_interval(mae, _float(row["absolute_error_std"]), error_n)),
