@@ -337,3 +337,18 @@ def test_adding_a_feature_makes_validate_daily_fail_naming_it_and_the_commit(
                for line in failing), out
     assert not any("abc123" in line for line in failing)
     assert validate(ALERTS)[0] == 0
+
+
+def test_check_config_with_a_warehouse_names_a_key_no_row_carries(
+        db: ContractDB, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    for _ in range(3):
+        db.prediction(cf=cf(minutes_avg_last_10=...), day=today,
+                      predicted_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    db.close()
+    config = tmp_path / "alerts.yaml"
+    config.write_text(with_features(BLOCK))
+    assert main(["check-config", "--config", str(config), "--warehouse", db.url]) == 0
+    out = capsys.readouterr().out
+    assert "critical feature absent: minutes_avg_last_10" in out
+    assert "critical feature absent: team_win_pct" not in out
