@@ -96,3 +96,17 @@ def test_the_window_ends_before_a_night_in_progress() -> None:
     later = settled_window(days, at(d2 + dt.timedelta(days=1), 11, 0), SETTLE, DEADLINE)
     assert later.end == d2 and later.context() == ()
     assert settled_window([], at(d2, 12), SETTLE, DEADLINE).end is None
+
+
+def test_the_exported_bound_is_the_rules_bound() -> None:
+    from monitor.checks.hit_rate_by_commit import bound_observation, sequence_alpha
+    from monitor.config import load_config
+
+    config = load_config()
+    assert sequence_alpha(config) == 0.01
+    obs = hit_rate(0.45, 600)
+    bound = bound_observation(obs, sequence_alpha(config))
+    expected = confidence_sequence(270, 600, 0.01)
+    assert bound.metric == "hit_rate_upper_bound" and bound.labels == obs.labels
+    assert expected is not None and bound.value == expected[1] and bound.value < 0.55
+    assert dict(bound.context)["alpha"] == "0.01"

@@ -109,6 +109,8 @@ class FeatureDefaults:
         features = tuple(f for f in configured if f.key not in absent) or configured
         rows = query_feature_defaults(warehouse, features, start, end, ctx.as_of)
         out = [o for row in rows for o in self.observe(row, features)]
+        if not out:  # nothing predicted in the window: no data, not a healthy absence
+            return []
         return out + [Observation(
             self.name, "feature_absent", make_labels(feature=f.key),
             1.0 if f.key in absent else 0.0, 1, None, None,
