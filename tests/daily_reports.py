@@ -26,7 +26,7 @@ def failing_report(config: MonitorConfig, runbook_base_url: str | None = None) -
                            wilson_interval(321, 390))
     hit = Observation("hit_rate_by_commit", "hit_rate",
                       make_labels(system_id="catboost_v8", build_commit_sha="0b5e11ad",
-                                  window="7d"), 0.45, 40, wilson_interval(18, 40))
+                                  window="commit"), 0.45, 40, wilson_interval(18, 40))
     return DailyReport(D, [
         check(config, "feature_defaults", ["mismatch_share"], [mismatch]),
         check(config, "hit_rate_by_commit", ["hit_rate"], [hit]),
@@ -39,5 +39,5 @@ def failing_report(config: MonitorConfig, runbook_base_url: str | None = None) -
 def passing_report(config: MonitorConfig) -> DailyReport:
     hit = Observation("hit_rate_by_commit", "hit_rate",
                       make_labels(system_id="catboost_v8", build_commit_sha="ea88e526",
-                                  window="7d"), 0.63, 600, wilson_interval(378, 600))
+                                  window="commit"), 0.63, 600, wilson_interval(378, 600))
     return DailyReport(D, [check(config, "hit_rate_by_commit", ["hit_rate"], [hit])], NOW)
