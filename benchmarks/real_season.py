@@ -126,6 +126,15 @@ def _tipoff(day: dt.date, text: str) -> dt.datetime:
     return dt.datetime.combine(day, clock, tzinfo=EASTERN).astimezone(dt.UTC)
 
 
+def _minutes(text: str) -> float:
+    """Decimal minutes, or MM:SS as some box-score extracts write them."""
+    text = text.strip()
+    if ":" in text:
+        mins, secs = text.split(":", 1)
+        return float(mins or 0) + float(secs or 0) / 60
+    return float(text or 0)
+
+
 def load_season(data: Path) -> Season:
     games_file = next(data.glob("games_*.csv"))
     tag = games_file.stem.removeprefix("games_")
@@ -139,14 +148,14 @@ def load_season(data: Path) -> Season:
     if post_file.exists():
         with post_file.open() as f:
             postponed = [(r["game_id"], dt.date.fromisoformat(r["original_date"]))
-                         for r in csv.DictReader(f)]
+                         for r in csv.DictReader(f) if (r.get("original_date") or "").strip()]
     box: dict[str, list[BoxRow]] = defaultdict(list)
     with gzip.open(data / f"box_{tag}.csv.gz", "rt") as f:
         for r in csv.DictReader(f):
-            minutes = float(r["min"] or 0)
+            minutes = _minutes(r.get("min") or "")
             played = not r["comment"].strip() and minutes > 0
             box[r["game_id"]].append(BoxRow(r["game_id"], r["team"], r["player_id"], played,
-                                            minutes, float(r["pts"] or 0)))
+                                            minutes, float(r.get("pts") or 0)))
     return Season(sorted(games, key=lambda g: (g.game_date, g.tipoff, g.game_id)),
                   postponed, dict(box))
 
