@@ -296,19 +296,19 @@ def _slate_rows(games: list[Game], season: Season, players: dict[str, Player],
                                   if played_games[b.team] else 0.5)
             out["tipoff"].append(g.tipoff)
     n = len(out["r"])
-    r = np.array(out["r"], float)
+    mean = np.array(out["r"], float)
     actual = np.array(out["actual"], float)
     # The draws come in a fixed order, the same in every scenario.
-    model = r + KAPPA * (actual - r) + rng.normal(0, MODEL_NOISE, n)
-    raw = r + rng.normal(0, LINE_NOISE, n)
+    model = mean + KAPPA * (actual - mean) + rng.normal(0, MODEL_NOISE, n)
+    raw = mean + rng.normal(0, LINE_NOISE, n)
     whole = rng.random(n) < 0.5
     line = np.maximum(np.where(whole, np.round(raw), np.floor(raw) + 0.5), 0.5)
     coin = rng.random(n) < 0.5  # the regressed commit's side
     keep_line = rng.random(n)  # who keeps a line in a coverage drop
     filled = rng.random(n) < 0.85  # the broken commit's defaulted rows
     broken_noise = rng.normal(0, 4.4, n)
-    return {"n": n, **{k: np.array(v) for k, v in out.items()}, "r": r, "actual": actual,
-            "model": model, "line": line, "has_line": r >= LINE_MIN_POINTS, "coin": coin,
+    return {"n": n, **{k: np.array(v) for k, v in out.items()}, "r": mean, "actual": actual,
+            "model": model, "line": line, "has_line": mean >= LINE_MIN_POINTS, "coin": coin,
             "keep_line": keep_line, "filled": filled, "broken_noise": broken_noise,
             "tipoff_list": out["tipoff"]}
 
@@ -321,11 +321,11 @@ def _update_history(games: Iterable[Game], season: Season, players: dict[str, Pl
             if b.played:
                 players[b.player_id].points.append(b.points)
                 players[b.player_id].minutes.append(b.minutes)
-        score: Counter[str] = Counter()
+        score: dict[str, float] = defaultdict(float)
         for b in rows:
             score[b.team] += b.points
         if len(score) == 2:
-            (t1, p1), (t2, p2) = score.most_common(2)
+            (t1, p1), (t2, p2) = sorted(score.items(), key=lambda kv: -kv[1])
             played_games[t1] += 1
             played_games[t2] += 1
             if p1 > p2:
