@@ -301,7 +301,8 @@ CRITICAL_FEATURE_ABSENT_RULE = Rule(
                 "last 28 days: remove it from critical_features, or the worker stopped "
                 "writing it",
     above=0, evidence="point", severity="warning", group_by=["feature"],
-    repeat_interval=dt.timedelta(days=7), resolve=Resolve(announce=True, after_runs=1))
+    repeat_interval=dt.timedelta(days=7), resolve=Resolve(announce=True, after_runs=1),
+    runbook_url="runbooks.md#critical_feature_absent")
 BUILT_IN_CHECK_RULES = (CRITICAL_FEATURE_ABSENT_RULE,)
 
 

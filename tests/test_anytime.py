@@ -34,7 +34,7 @@ def test_a_commit_at_56_percent_looked_at_every_day_fires_under_one_percent() ->
 
 
 def test_a_commit_at_45_percent_is_caught_and_50_percent_mostly() -> None:
-    # The README's figures: ~330 picks at 45%, ~1,300 at 50% (40 picks a game day).
+    # docs/statistics.md's figures: ~330 picks at 45%, ~1,300 at 50% (40 picks a game day).
     assert fires(0.45, 200, 15, 40, seed=1).mean() > 0.9
     assert fires(0.50, 200, 60, 40, seed=2).mean() > 0.5
 

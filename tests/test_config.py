@@ -238,15 +238,16 @@ def test_a_control_character_in_the_file_is_an_error_with_its_line(
 
 
 def test_a_card_check_whose_only_rule_can_never_match_is_an_error_naming_its_line() -> None:
-    # hit_rate's windows are settings.hit_rate_windows_days: 7d and 28d.
+    # hit_rate's windows are settings.hit_rate_windows_days (7d, 28d) and each commit's.
     (found, msg), = located(GOOD_RULE + "    only: {window: 8d}\n" + CARD_RULES)
     assert found == "alerts.yaml:7:12"
     assert msg.startswith("rules.0.only.window: window is never '8d' on hit_rate (it is 7d, "
-                          "28d), so the rule can never match; no other rule on the "
+                          "28d, commit), so the rule can never match; no other rule on the "
                           "'hit_rate_by_commit' check can")
-    (found, msg), = located(GOOD_RULE + "    unless: {window: [7d, 28d]}\n" + CARD_RULES)
+    (found, msg), = located(GOOD_RULE + "    unless: {window: [7d, 28d, commit]}\n"
+                            + CARD_RULES)
     assert found == "alerts.yaml:7:14" and msg.startswith(
-        "rules.0.unless.window: window takes no value on hit_rate outside 7d, 28d")
+        "rules.0.unless.window: window takes no value on hit_rate outside 7d, 28d, commit")
     # The windows configured decide.
     assert parse_config("settings:\n  hit_rate_windows_days: [8]\n" + GOOD_RULE
                         + "    only: {window: 8d}\n" + CARD_RULES, "alerts.yaml")

@@ -41,7 +41,7 @@ def test_small_sample_does_not_fail_and_says_why(db: ContractDB,
 def test_600_picks_at_42_percent_fail(db: ContractDB,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     # The rule's anytime-valid bound: 600 picks at 50% reach 57.3%, not evidence of
-    # anything; at 42% they reach 49.3%, below 55% (README: Statistics).
+    # anything; at 42% they reach 49.3%, below 55% (docs/statistics.md).
     healthy_slate(db)
     for i in range(600):
         hit = i % 50 < 21
