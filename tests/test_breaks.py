@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from monitor.checks.freshness import data_expected
-from monitor.config import Freshness
+from monitor.config import FreshnessSettings as Freshness
 from monitor.league_calendar import Game, LeagueCalendar, unknown
 from monitor.model import EASTERN
 
