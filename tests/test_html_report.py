@@ -55,9 +55,9 @@ def test_report_renders_in_chromium(demo_path: Path, tmp_path: Path, browser: Br
                              " + ' ' + r.cells[4].textContent)")
     broken = [r for r in shift if r.startswith(BROKEN_COMMIT)]
     assert {r.split()[1] for r in broken} == {"ppm_avg_last_10", "has_vegas_line",
-                                               "team_win_pct", "minutes_avg_last_10"}
+                                               "team_win_pct", "vegas_points_line"}
     psi = {r.split()[1]: float(r.split()[2]) for r in broken}
-    assert psi["ppm_avg_last_10"] > 1 > psi["minutes_avg_last_10"]
+    assert psi["ppm_avg_last_10"] > 1 > psi["team_win_pct"]
     assert "feature_defaults=fail" in rows
     deploys = browser.evaluate("document.querySelectorAll('[data-chart=\"mae-catboost_v8\"] "
                                ".deploy').length")
