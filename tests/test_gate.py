@@ -149,7 +149,7 @@ LACKING = {
     "NULL": None, "JSON null": "null", "an empty object": "{}", "an empty mapping": {},
     "a number": 5, "a number in JSON": "5", "an array": "[1.0]", "malformed JSON": "{broken",
     "every key null": json.dumps(dict.fromkeys(
-        ("has_vegas_line", "ppm_avg_last_10", "team_win_pct", "minutes_avg_last_10"))),
+        ("has_vegas_line", "ppm_avg_last_10", "team_win_pct", "vegas_points_line"))),
     "every key of the wrong type": json.dumps({"has_vegas_line": "yes", "ppm_avg_last_10":
                                                [0.4], "team_win_pct": True}),
     "JSON nested 5,000 deep": '{"has_vegas_line": ' * 5000 + "1" + "}" * 5000,
@@ -214,9 +214,7 @@ def test_a_rule_whose_sample_is_too_small_says_it_did_not_judge(
     assert set(by_rule) == {
         ("vegas_line_feature_mismatch", "has_vegas_line"),
         ("ppm_default_filled", "ppm_avg_last_10"),
-        ("critical_feature_default_filled", "minutes_avg_last_10"),
         ("critical_feature_out_of_range", "team_win_pct"),
-        ("critical_feature_out_of_range", "minutes_avg_last_10"),
         ("critical_features_missing", None)}
     mismatch = by_rule["vegas_line_feature_mismatch", "has_vegas_line"]
     assert mismatch.message == ("vegas_line_feature_mismatch: has_vegas_line mismatch_share "
