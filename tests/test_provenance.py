@@ -179,7 +179,13 @@ def test_the_monitor_reports_what_the_helpers_wrote(tmp_path: Path,
     report = json.loads(capsys.readouterr().out)
     checks = {c["name"]: c for c in report["checks"]}
     feature_obs = checks["feature_defaults"]["observations"]
-    assert {o["labels"]["build_commit_sha"] for o in feature_obs} == {"ea88e526f00d"}
+    # Every per-commit observation names the commit the helpers stamped; the others are
+    # the per-key absence counts (critical_feature_absent), labelled by feature alone.
+    per_commit = [o for o in feature_obs if o["metric"] != "feature_absent"]
+    assert per_commit and {o["labels"]["build_commit_sha"] for o in per_commit} == {
+        "ea88e526f00d"}
+    assert all(set(o["labels"]) == {"feature"} for o in feature_obs
+               if o["metric"] == "feature_absent")
     coverage = next(o for o in checks["vegas_coverage_trend"]["observations"]
                     if o["metric"] == "vegas_coverage")
     assert coverage["value"] == pytest.approx(0.375) and coverage["baseline"] == \
