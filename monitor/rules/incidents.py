@@ -21,7 +21,7 @@ from typing import Literal
 
 from monitor.model import Labels, Severity
 from monitor.rules.inhibit import Firing, InhibitRule, inhibited_by
-from monitor.rules.state import AlertEvent, AlertState, EventType, make_event
+from monitor.rules.state import AlertEvent, AlertState, EventType, make_event, parse_until
 
 INCIDENT_RULE = "incident"
 # build_commit_sha values that name no commit: the system-wide series and old code.
@@ -165,7 +165,7 @@ def _incident_event(inc: Incident | None, e: AlertEvent) -> Incident | None:
     if kind == "acknowledged":
         return replace(inc, acknowledged_by=e.actor or "someone", acknowledged_at=t)
     if kind == "silence":
-        return replace(inc, silenced_until=_parse_time(e.detail), silenced_by=e.actor)
+        return replace(inc, silenced_until=parse_until(e.detail), silenced_by=e.actor)
     if kind == "unsilence":
         return replace(inc, silenced_until=None, silenced_by=None)
     return inc  # notify_failed and the like: what is owed stays owed
@@ -216,14 +216,6 @@ def _member_event(inc: Incident, e: AlertEvent) -> Incident:
         return inc
     return replace(inc, members={**inc.members, fp: member}, needs_update=True,
                    unannounced=(*inc.unannounced, change))
-
-
-def _parse_time(text: str | None) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text or "")
-    except ValueError:
-        return None  # an unreadable expiry silences nothing
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
         elif kind == "acknowledged":
             st = replace(st, acknowledged_by=e.actor or "someone", acknowledged_at=e.event_time)
         elif kind == "silence":
-            st = replace(st, silenced_until=_parse_until(e.detail), silenced_by=e.actor,
+            st = replace(st, silenced_until=parse_until(e.detail), silenced_by=e.actor,
                          silenced=st.silenced or st.active, pending=None if st.active
                          else st.pending)
         elif kind == "unsilence":
@@ -274,7 +274,7 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
     return states
 
 
-def _parse_until(text: str | None) -> dt.datetime | None:
+def parse_until(text: str | None) -> dt.datetime | None:
     try:
         until = dt.datetime.fromisoformat(text or "")
     except ValueError:
