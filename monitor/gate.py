@@ -30,8 +30,8 @@ min_sample says so (info) and passes. Beside them the gate has two rules of its 
 any size (gate_rules): most rows holding no critical feature, and copies of a
 prediction_id (more copies than predictions blocks, any copy warns).
 
-A commit someone blocked (`prediction-monitor block-commit`, or Block this commit in
-Slack) blocks every batch of it, whatever its rows. The gate has no warehouse: the
+A commit someone blocked (`prediction-monitor block-commit`) blocks every batch of
+it, whatever its rows. The gate has no warehouse: the
 worker reads the blocks in force once (a lazy import, opening the warehouse read-only)
 and hands them over:
 

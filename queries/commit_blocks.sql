@@ -1,5 +1,5 @@
 -- The commit blocks and unblocks of the alert event log (rule 'commit_block', written by
--- `block-commit`, `unblock-commit` and Slack's Block this commit) over a long bounded
+-- `block-commit` and `unblock-commit`) over a long bounded
 -- window: a block outlives the alert state horizon, so it is read on its own. The blocks
 -- in force are folded in Python (monitor/rules/blocks.py); who did it is read apart
 -- (alert_event_actors.sql), so a warehouse older than the actor column still reads.

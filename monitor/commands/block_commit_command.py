@@ -1,7 +1,7 @@
 """`prediction-monitor block-commit SHA --reason TEXT [--by NAME]`: no batch of this
 commit may be published. Recorded in the alert event log with who and why; from then
 on `check-batch`, `check-deployment` and the worker's gate block every batch of it,
-until `unblock-commit`. What Slack's Block this commit does, without Slack."""
+until `unblock-commit`."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def cmd_check_deployment(args: argparse.Namespace) -> int:
         warehouse.close()
     from monitor.report.format import terminal_safe
 
-    # A blocked commit (`block-commit`, Slack's Block this commit) may not be backfilled,
+    # A blocked commit (`block-commit`) may not be backfilled,
     # whatever serves: every batch of it would be blocked.
     blocked: dict[str, None] = {}
     for commit in (expected, args.revision_commit or ""):
