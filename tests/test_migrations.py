@@ -41,7 +41,7 @@ T3 = T2 + dt.timedelta(hours=1)
 SENT = "4292e729402300c7"  # catboost_v8 / bad0c0de: fired and notified by release cf575ae
 OWED = "98970b5c1ceb4a07"  # ensemble_v1 / bad1c0de: fired, its message owed
 MIGRATIONS = ["020_monitor_schema_migrations.sql", "021_monitor_locks_holder.sql",
-              "022_monitor_alert_events_actor.sql"]
+              "022_monitor_alert_events_actor.sql", "023_monitor_alert_events_incident.sql"]
 # Release cf575ae recorded nothing: its own files (CREATE TABLE IF NOT EXISTS, no-ops
 # on its tables) are applied and recorded too.
 ALL = ["010_monitor_alert_events.sql", "011_monitor_runs.sql", "012_monitor_locks.sql",
@@ -107,7 +107,8 @@ def columns(con: object, dataset: str = "nba_predictions") -> list[tuple[object,
 def table_rows(con: object, table: str) -> list[tuple[object, ...]]:
     """Rows in the columns release cf575ae had (later ones hold NULL for old rows)."""
     return [tuple(r) for r in con.execute(  # type: ignore[attr-defined]
-        "SELECT COLUMNS(lambda c: c NOT IN ('actor', 'holder_host', 'holder_pid')) "
+        "SELECT COLUMNS(lambda c: c NOT IN ('actor', 'holder_host', 'holder_pid', "
+        "'incident_id', 'incident_key')) "
         f"FROM nba_predictions.{table} ORDER BY ALL").fetchall()]
 
 
@@ -206,7 +207,8 @@ def test_release_cf575ae_upgraded_on_duckdb_posts_only_what_was_owed_once(
             "WHERE run_id IN ('r3', 'r4') ORDER BY ALL").fetchall()
     finally:
         wh.close()
-    assert status.state == "current" and [a.name for a in status.applied][-3:] == MIGRATIONS
+    assert status.state == "current"
+    assert [a.name for a in status.applied][-len(MIGRATIONS):] == MIGRATIONS
     assert (OWED, "notified", "r3") in kinds
     assert not any(fp == SENT and kind in ("fired", "notified") for fp, kind, _ in kinds)
 
@@ -225,6 +227,7 @@ def test_migrations_applied_twice_change_nothing_on_duckdb(old_duckdb: Path) -> 
         assert ("monitor_locks", "holder_pid", "BIGINT") in schema
         assert ("monitor_locks", "holder_host", "VARCHAR") in schema
         assert ("monitor_alert_events", "actor", "VARCHAR") in schema
+        assert ("monitor_alert_events", "incident_id", "VARCHAR") in schema
     finally:
         wh.close()
     assert main(["schema", "apply", "--warehouse", duck_url(old_duckdb)]) == 0
@@ -251,13 +254,13 @@ def test_dry_run_lists_the_pending_migrations_and_applies_nothing(
     assert "ADD COLUMN IF NOT EXISTS holder_pid" in out
     assert main(["schema", "status", "--warehouse", url]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("warehouse schema version none recorded, code schema version 22: "
+    assert out.startswith("warehouse schema version none recorded, code schema version 23: "
                           "behind")
     assert main(["schema", "apply", "--warehouse", url]) == 0
     capsys.readouterr()
     assert main(["schema", "status", "--warehouse", url]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("warehouse schema version 22, code schema version 22: current")
+    assert out.startswith("warehouse schema version 23, code schema version 23: current")
     assert "applied 021_monitor_locks_holder.sql at " in out
 
 
@@ -285,14 +288,14 @@ def test_a_warehouse_newer_than_the_code_is_read_but_never_written(
     url = duck_url(old_duckdb)
     assert main(["schema", "apply", "--warehouse", url]) == 0
     wh = DuckDBWarehouse(old_duckdb)
-    wh.query("record_schema_migration", {"version": 23, "name": "023_from_the_future.sql",
+    wh.query("record_schema_migration", {"version": 99, "name": "099_from_the_future.sql",
                                          "applied_at": T2, "release": "0.2.0+f00d"})
     events = table_rows(wh.connection, "monitor_alert_events")
     wh.close()
     capsys.readouterr()
     assert run(url, T3, "r3") == 2
     err = capsys.readouterr().err
-    assert "023_from_the_future.sql (0.2.0+f00d)" in err and "deploy the newer release" in err
+    assert "099_from_the_future.sql (0.2.0+f00d)" in err and "deploy the newer release" in err
     assert "Traceback" not in err
     assert slack.posts() == []
     assert main(["schema", "apply", "--warehouse", url]) == 2
@@ -329,7 +332,7 @@ def test_run_on_an_unmigrated_bigquery_exits_2_with_one_line_and_writes_nothing(
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     schema_lines = [line for line in err if "schema apply" in line]
     assert len(schema_lines) == 1 and "Traceback" not in "\n".join(err)
-    assert "warehouse schema version none recorded, code schema version 22: behind" \
+    assert "warehouse schema version none recorded, code schema version 23: behind" \
         in schema_lines[0]
     assert slack.posts() == []
     assert table_rows(old_bigquery.con, "monitor_alert_events") == events
@@ -346,7 +349,7 @@ def test_release_cf575ae_upgraded_through_bigquery_posts_only_what_was_owed_once
     assert ", ".join(MIGRATIONS) in capsys.readouterr().out
     schema = columns(con)
     recorded = table_rows(con, "monitor_schema_migrations")
-    assert [r[1] for r in recorded][-3:] == MIGRATIONS
+    assert [r[1] for r in recorded][-len(MIGRATIONS):] == MIGRATIONS
     # Idempotent: applying again changes neither the schema nor the record.
     assert main(["schema", "apply", "--warehouse", BQ_URL, "--config", CONFIG]) == 0
     assert "migrations applied: none pending" in capsys.readouterr().out
@@ -374,7 +377,7 @@ def test_bigquery_configured_to_migrate_applies_pending_migrations_at_start_up(
                       encoding="utf-8")
     assert run(BQ_URL, T3, "r3", str(config)) == 0
     recorded = table_rows(old_bigquery.con, "monitor_schema_migrations")
-    assert [r[1] for r in recorded][-3:] == MIGRATIONS
+    assert [r[1] for r in recorded][-len(MIGRATIONS):] == MIGRATIONS
     assert len([p for p in slack.posts()
                 if "vegas_line_feature_mismatch" in str(p["text"])]) == 1
 
@@ -393,7 +396,7 @@ def log_rows(con: object) -> list[object]:
 
 def make_ahead(warehouse: Warehouse) -> None:
     ensure_schema(warehouse, migrate=True)
-    warehouse.query("record_schema_migration", {"version": 23, "name": "023_next.sql",
+    warehouse.query("record_schema_migration", {"version": 99, "name": "099_next.sql",
                                                 "applied_at": T2, "release": "0.2.0"})
 
 
@@ -405,7 +408,7 @@ def test_duckdb_writer_migrates_an_older_file_and_refuses_a_newer_one(old_duckdb
         make_ahead(wh)
     finally:
         wh.close()
-    with pytest.raises(SchemaVersionError, match="023_next.sql .*deploy the newer release"):
+    with pytest.raises(SchemaVersionError, match="099_next.sql .*deploy the newer release"):
         DuckDBRowWriter(str(old_duckdb)).write(
             "prediction_execution_log", [{**LOG_ROW, "execution_id": "e-refused"}])
     wh = DuckDBWarehouse(old_duckdb)

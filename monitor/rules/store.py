@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
 from monitor.rules.blocks import BLOCK_RULE, CommitBlock, fold_blocks
+from monitor.rules.incidents import INCIDENT_RULE
 from monitor.rules.state import (
     ACTIONS,
     AlertEvent,
@@ -18,11 +19,12 @@ from monitor.rules.state import (
     as_event_type,
     as_severity,
 )
-from monitor.warehouse.base import MissingTableError, Params, Warehouse
+from monitor.warehouse.base import MissingTableError, Params, Warehouse, WarehouseError
 
 STATE_HORIZON = dt.timedelta(days=90)  # alerts older than this are forgotten
 # Commit blocks are not alerts: a block stands until someone lifts it, so they are read
 # over a window of their own, long but bounded (the log is partitioned by event_time).
+# An open incident is carried over the same window: a long one must not page anew.
 BLOCK_HORIZON = dt.timedelta(days=3 * 366)
 # Events a person wrote, whose actor is read apart (the column came with migration 022).
 _BY_PEOPLE: tuple[EventType, ...] = (*ACTIONS, "blocked", "unblocked")
@@ -41,7 +43,14 @@ class MemoryAlertStore:
         self.events: list[AlertEvent] = list(events)
 
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
-        return [e for e in self.events if as_of - STATE_HORIZON <= e.event_time <= as_of]
+        since = as_of - STATE_HORIZON
+        carried = open_incidents(
+            (e.incident_id, e.event_type, e.event_time) for e in self.events
+            if e.rule == INCIDENT_RULE and e.incident_id
+            and as_of - BLOCK_HORIZON <= e.event_time <= as_of)
+        return [e for e in self.events if e.event_time <= as_of and (
+            since <= e.event_time or (e.incident_id in carried
+                                      and as_of - BLOCK_HORIZON <= e.event_time))]
 
     def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]:
         """The commit blocks in force at as_of, by commit (past STATE_HORIZON too)."""
@@ -60,9 +69,40 @@ class WarehouseAlertStore:
         self.labels = labels
 
     def load(self, as_of: dt.datetime) -> list[AlertEvent]:
+        """The events of STATE_HORIZON, after those of the incidents still open that
+        began before it (read over BLOCK_HORIZON)."""
         window = {"since": as_of - STATE_HORIZON, "as_of": as_of}
-        return self._with_actors(_events(self.warehouse.query(
-            "alert_events_recent", window, labels=self.labels)), window)
+        recent = _events(self.warehouse.query("alert_events_recent", window,
+                                              labels=self.labels))
+        long = {"since": as_of - BLOCK_HORIZON, "as_of": as_of}
+        try:
+            opens = self.warehouse.query("incident_opens", long, labels=self.labels)
+        except WarehouseError as exc:
+            if "incident_id" not in str(exc):
+                raise
+            # Older than migration 023 (a read-only command before the upgrade's first
+            # run): no incident yet.
+            return self._with_actors(recent, window)
+        if not opens:
+            return self._with_actors(recent, window)
+        recent = self._with_incidents(recent, window)
+        carried = open_incidents((r["incident_id"], r["event_type"], r["event_time"])
+                                 for r in opens)
+        if not carried:
+            return self._with_actors(recent, window)
+        older = _events(self.warehouse.query("incident_events", {
+            "incident_ids": sorted(carried), "since": long["since"],
+            "before": window["since"]}, labels=self.labels))
+        return self._with_actors([*older, *recent], long)
+
+    def _with_incidents(self, events: list[AlertEvent],
+                        window: dict[str, dt.datetime]) -> list[AlertEvent]:
+        found = {r["event_id"]: (r["incident_id"], r["incident_key"])
+                 for r in self.warehouse.query("alert_event_incidents", window,
+                                               labels=self.labels)}
+        return [replace(e, incident_id=found[e.event_id][0],
+                        incident_key=found[e.event_id][1]) if e.event_id in found else e
+                for e in events]
 
     def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]:
         """The commit blocks in force at as_of, by commit: read over BLOCK_HORIZON, not
@@ -94,6 +134,16 @@ class WarehouseAlertStore:
             params = dict(event_params(event))
             params.update(recorded_at=recorded_at, seq=seq)
             self.warehouse.query("append_alert_event", params)
+
+
+def open_incidents(rows: Iterable[tuple[str | None, str, dt.datetime]]) -> set[str]:
+    """The incidents whose last opened/reopened/resolved event is not `resolved`, from
+    (incident_id, event_type, event_time) rows in the order they were written."""
+    last: dict[str, str] = {}
+    for inc_id, kind, _ in rows:
+        if inc_id and kind in ("opened", "reopened", "resolved"):
+            last[inc_id] = kind
+    return {inc_id for inc_id, kind in last.items() if kind != "resolved"}
 
 
 def _events(rows: Sequence[dict[str, Any]]) -> list[AlertEvent]:
@@ -128,7 +178,8 @@ def event_from_row(row: dict[str, Any]) -> AlertEvent | None:
     return AlertEvent(row["event_id"], time, row["run_id"], event_type, row["rule"],
                       row["fingerprint"], as_severity(row["severity"]),
                       tuple(sorted(labels.items())), evidence, row["slack_ts"],
-                      row["slack_channel"], row["detail"], row.get("actor"))
+                      row["slack_channel"], row["detail"], row.get("actor"),
+                      row.get("incident_id"), row.get("incident_key"))
 
 
 def event_params(e: AlertEvent) -> Params:
@@ -155,4 +206,5 @@ def event_params(e: AlertEvent) -> Params:
         "threshold": ev.threshold if ev else None,
         "summary": summary, "slack_ts": e.slack_ts, "slack_channel": e.slack_channel,
         "detail": e.detail, "evidence_json": evidence_json, "actor": e.actor,
+        "incident_id": e.incident_id, "incident_key": e.incident_key,
     }
