@@ -17,9 +17,13 @@ if TYPE_CHECKING:  # types only: notify sits below the rules
     from monitor.rules.state import Action as ActionEvent
 
 Severity = Literal["critical", "warning"]
-# firing | repeat ("still firing") | fired_resolved (fired and cleared while its message
-# was owed) | resolved (a reply in the alert's thread)
-Kind = Literal["firing", "repeat", "fired_resolved", "resolved"]
+# An incident's messages (monitor/notify/incident_message.py): incident (the top-level
+# message, posted once and kept current by chat.update) | reply (what changed, in its
+# thread) | reminder (what still fires, in its thread). One rule's alerts (the
+# validate-daily and console shapes): firing | repeat ("still firing") |
+# fired_resolved (fired and cleared while its message was owed) | resolved.
+Kind = Literal["incident", "reply", "reminder", "firing", "repeat", "fired_resolved",
+               "resolved"]
 Tone = Literal["info", "resolved"]
 
 # action_id of each button → (its label, the event it writes; monitor/rules/state.py
@@ -111,3 +115,7 @@ class MessageBody:
     groups: tuple[AlertGroup, ...]
     notes: tuple[Note, ...] = ()
     actions: tuple[Action, ...] = ()
+    # Under the title: what is wrong in one line, and the root-cause hints said once
+    # for the whole message (an incident's commit), not once per alert.
+    lead: str = ""
+    facts: tuple[Fact, ...] = ()

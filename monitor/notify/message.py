@@ -47,7 +47,7 @@ def short_time(text: str) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _labels(labels: Sequence[tuple[str, str]]) -> tuple[Fact, ...]:
+def label_facts(labels: Sequence[tuple[str, str]]) -> tuple[Fact, ...]:
     return tuple(Fact(LABEL_NAMES.get(k, k), v) for k, v in labels)
 
 
@@ -80,12 +80,12 @@ def _hints(ev: Evidence, labels: Sequence[tuple[str, str]],
     return tuple(Fact(k, v) for k, v in facts.items())
 
 
-def _row(alert: AlertState, rule: Rule,
+def evidence_row(alert: AlertState, rule: Rule,
          provenance: Mapping[str, Mapping[str, str]]) -> EvidenceRow:
     ev = alert.evidence
     if ev is None:
-        return EvidenceRow(_labels(alert.labels))
-    return EvidenceRow(_labels(alert.labels), _numbers(ev, rule), ev.reason,
+        return EvidenceRow(label_facts(alert.labels))
+    return EvidenceRow(label_facts(alert.labels), _numbers(ev, rule), ev.reason,
                        _hints(ev, alert.labels, provenance))
 
 
@@ -107,7 +107,7 @@ def alert_body(rule: Rule, alerts: Sequence[AlertState], *, kind: Kind = "firing
         text, url = runbook_link(rule.runbook_url, runbook_base_url)
         links = (Link("Runbook", url, text),)
     group = AlertGroup(rule.name, rule.severity, rule.description or rule.metric,
-                       len(alerts), tuple(_row(a, rule, provenance)
+                       len(alerts), tuple(evidence_row(a, rule, provenance)
                                           for a in alerts[:MAX_ALERTS_SHOWN]), links)
     notes: tuple[Note, ...] = ()
     if kind == "fired_resolved":
@@ -128,7 +128,7 @@ def resolved_body(rule: Rule, alerts: Sequence[AlertState]) -> MessageBody:
     """Posted as a reply in the alert's thread."""
     group = AlertGroup(rule.name, rule.severity,
                        f"is clear for {_plural(rule.resolve.after_runs, 'run')}",
-                       len(alerts), tuple(EvidenceRow(_labels(a.labels))
+                       len(alerts), tuple(EvidenceRow(label_facts(a.labels))
                                           for a in alerts[:MAX_ALERTS_SHOWN]))
     return MessageBody("resolved", f"Resolved: {rule.name}", rule.severity,
                        f"Resolved: {rule.name}", (group,))

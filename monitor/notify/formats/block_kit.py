@@ -124,11 +124,22 @@ def _fit(body: MessageBody, fixed: int) -> tuple[AlertGroup, ...]:
 def block_kit(body: MessageBody) -> SlackMessage:
     """The message for chat.postMessage, chat.update or an incoming webhook."""
     head: list[Block] = []
-    if body.kind != "resolved":
+    if body.kind not in ("resolved", "reply", "reminder"):
         head.append({"type": "header", "text": {"type": "plain_text",
                                                 "text": clip(body.title, MAX_HEADER)}})
-    tail: list[Block] = [_context(f"{TONE_ICON[n.tone]} {escape(n.text)}")
-                         for n in body.notes]
+    elif body.kind == "reminder":
+        head.append(_section(f"{SEVERITY_ICON[body.severity]} *{escape(body.title)}*"))
+    if body.lead:
+        head.append(_section(f"{SEVERITY_ICON[body.severity]} *{escape(body.lead)}*"))
+    if body.facts:
+        head.append(_context(_hints(body.facts)))
+    notes: list[Block] = [_context(f"{TONE_ICON[n.tone]} {escape(n.text)}")
+                          for n in body.notes]
+    # A reply says what changed first, then the numbers of the members that joined.
+    if body.kind == "reply":
+        head += notes
+        notes = []
+    tail: list[Block] = notes
     tail += [_section(_link(link)) for g in body.groups for link in g.links]
     if body.actions:
         tail.append(action_buttons(body.actions[0].value,

@@ -69,7 +69,15 @@ def _url(url: str) -> str:
 def markdown(body: MessageBody) -> str:
     resolved = body.kind == "resolved"
     lines = [] if resolved else [f"### {md(body.title)}", ""]
+    if body.lead:
+        lines += [f"**{md(body.lead)}**", ""]
+    if body.facts:
+        lines += [_facts(body.facts, bold=False), ""]
+    notes = [f"> {md(note.text)}" for note in body.notes]
+    if body.kind == "reply":
+        lines += [*notes, ""]
     for group in body.groups:
         lines += [*_group_lines(group, resolved), ""]
-    lines += [f"> {md(note.text)}" for note in body.notes]
+    if body.kind != "reply":
+        lines += notes
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -44,7 +44,15 @@ def text(body: MessageBody) -> str:
     """The message as lines; the actions (buttons) exist only in Slack."""
     resolved = body.kind == "resolved"
     lines = [] if resolved else [_safe(body.title)]
+    if body.lead:
+        lines.append(_safe(body.lead))
+    if body.facts:
+        lines.append(_facts(body.facts, ": "))
+    notes = [_safe(note.text) for note in body.notes]
+    if body.kind == "reply":
+        lines += notes
     for group in body.groups:
         lines += _group_lines(group, resolved)
-    lines += [_safe(note.text) for note in body.notes]
+    if body.kind != "reply":
+        lines += notes
     return "\n".join(lines)
