@@ -115,8 +115,9 @@ def _rank(severity: str) -> int:
     return 2 if severity == "critical" else 1
 
 
-def incident_actions(inc: Incident) -> tuple[Action, ...]:
-    """The buttons of an open incident's message; they act on the whole incident."""
+def incident_actions(inc: Incident, *, blocked: bool = False) -> tuple[Action, ...]:
+    """The buttons of an open incident's message; they act on the whole incident.
+    `blocked`: the incident's commit is blocked (monitor/rules/blocks.py)."""
     if not inc.open:
         return ()
     value = f"incident:{inc.incident_id}"
@@ -125,7 +126,7 @@ def incident_actions(inc: Incident) -> tuple[Action, ...]:
 
 def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                   rules: Mapping[str, Rule], *, hints: Sequence[Fact] = (),
-                  runbook_base_url: str | None = None) -> MessageBody:
+                  runbook_base_url: str | None = None, blocked: bool = False) -> MessageBody:
     """The top-level message (first post and every chat.update)."""
     active = inc.active_members()
     resolved = [m for m in inc.members.values() if m.status.value == RESOLVED]
@@ -148,7 +149,7 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                      limit=MAX_MEMBERS_SHOWN, runbook_base_url=runbook_base_url)
     text = lead(inc)
     return MessageBody("incident", title, inc.severity, f"{title}: {text}", groups,
-                       tuple(notes), incident_actions(inc), lead=text, facts=tuple(hints))
+                       tuple(notes), incident_actions(inc, blocked=blocked), lead=text, facts=tuple(hints))
 
 
 def reply_body(inc: Incident, changes: Sequence[Change], alerts: Mapping[str, AlertState],
