@@ -19,7 +19,8 @@ from monitor.commands.report_command import report_page
 from monitor.config import MonitorConfig
 from monitor.gate import GateInputError, blocked_commits, check_batch
 from monitor.migrations import ensure_schema
-from monitor.rules.blocks import BLOCK_RULE, CommitBlock, block_event
+from monitor.rules.blocks import CommitBlock, block_event
+from monitor.rules.state import BLOCK_RULE
 from monitor.rules.store import (
     BLOCK_HORIZON,
     STATE_HORIZON,

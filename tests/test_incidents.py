@@ -9,7 +9,6 @@ import datetime as dt
 from monitor.config import Resolve, Rule
 from monitor.rules.blocks import block_event, fold_blocks
 from monitor.rules.incidents import (
-    INCIDENT_RULE,
     ChangeKind,
     IncidentSettings,
     MemberStatus,
@@ -21,6 +20,7 @@ from monitor.rules.incidents import (
 )
 from monitor.rules.inhibit import InhibitRule, parse_matcher
 from monitor.rules.state import (
+    INCIDENT_RULE,
     AlertEvent,
     Candidate,
     Evidence,

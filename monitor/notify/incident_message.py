@@ -149,7 +149,8 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                      limit=MAX_MEMBERS_SHOWN, runbook_base_url=runbook_base_url)
     text = lead(inc)
     return MessageBody("incident", title, inc.severity, f"{title}: {text}", groups,
-                       tuple(notes), incident_actions(inc, blocked=blocked), lead=text, facts=tuple(hints))
+                       tuple(notes), incident_actions(inc, blocked=blocked), lead=text,
+                       facts=tuple(hints))
 
 
 def reply_body(inc: Incident, changes: Sequence[Change], alerts: Mapping[str, AlertState],

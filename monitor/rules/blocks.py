@@ -9,9 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.rules.state import AlertEvent, make_event
+from monitor.rules.state import BLOCK_RULE, AlertEvent, make_event
 
-BLOCK_RULE = "commit_block"
 # Commit labels that name no commit (the data contract's NULL and the system-wide series).
 NOT_COMMITS = ("unknown", "all")
 MAX_TEXT = 1000  # a reason, a name or a sha longer than this is a mistake

@@ -21,9 +21,15 @@ from typing import Literal
 
 from monitor.model import Labels, Severity
 from monitor.rules.inhibit import Firing, InhibitRule, inhibited_by
-from monitor.rules.state import AlertEvent, AlertState, EventType, make_event, parse_until
+from monitor.rules.state import (
+    INCIDENT_RULE,
+    AlertEvent,
+    AlertState,
+    EventType,
+    make_event,
+    parse_until,
+)
 
-INCIDENT_RULE = "incident"
 # build_commit_sha values that name no commit: the system-wide series and old code.
 NOT_COMMITS = frozenset({"", "all", "unknown"})
 SEVERITY_RANK = {"warning": 1, "critical": 2}
@@ -91,6 +97,11 @@ class Incident:
     acknowledged_at: dt.datetime | None = None
     silenced_until: dt.datetime | None = None
     silenced_by: str | None = None
+    # A send failed: it may have landed anyway (a timeout), so look before re-sending.
+    retrying: bool = False
+    # The channel refused the top-level post for good: not re-sent every run, only
+    # after `repeat_interval`.
+    dropped_at: dt.datetime | None = None
 
     @property
     def open(self) -> bool:
@@ -168,11 +179,21 @@ def _incident_event(inc: Incident | None, e: AlertEvent) -> Incident | None:
         return replace(inc, silenced_until=parse_until(e.detail), silenced_by=e.actor)
     if kind == "unsilence":
         return replace(inc, silenced_until=None, silenced_by=None)
-    return inc  # notify_failed and the like: what is owed stays owed
+    if kind == "notify_failed":
+        return replace(inc, retrying=True)  # what is owed stays owed
+    if kind == "notify_dropped":
+        # Refused for good ("kind: error code"): a reply, reminder or update is owed no
+        # more; the post waits for repeat_interval.
+        what = (e.detail or "").partition(":")[0]
+        if what == "post":
+            return replace(inc, dropped_at=t, retrying=False)
+        return replace(_delivered(inc, replace(e, detail=what)), retrying=False)
+    return inc
 
 
 def _delivered(inc: Incident, e: AlertEvent) -> Incident:
     t, what = e.event_time, e.detail
+    inc = replace(inc, retrying=False, dropped_at=None)
     if what == "post":
         # The post says everything so far, including a rise.
         return replace(inc, slack_ts=e.slack_ts, slack_channel=e.slack_channel, posted_at=t,
@@ -391,7 +412,8 @@ def plan_incident_ops(incidents: Mapping[str, Incident], alerts: Mapping[str, Al
     for inc in sorted(incidents.values(), key=lambda i: (i.number, i.incident_id)):
         silenced = inc.silenced(now)
         if inc.posted_at is None:
-            if silenced:
+            if silenced or (inc.dropped_at is not None
+                            and now - inc.dropped_at < settings.repeat_interval):
                 continue
             pageable = [m for m in inc.active_members() if m.status is MemberStatus.FIRING
                         and not (m.fingerprint in alerts and alerts[m.fingerprint].silenced)]

@@ -43,6 +43,10 @@ PENDING: tuple[Pending, ...] = get_args(Pending)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 # Ends a notify_dropped detail when the channel refused that one message, not all.
 THIS_MESSAGE_ONLY = " (this message)"
+# The rules of events that are not about one alert: an incident's own events
+# (monitor/rules/incidents.py) and commit blocks (monitor/rules/blocks.py).
+INCIDENT_RULE = "incident"
+BLOCK_RULE = "commit_block"
 
 
 def as_event_type(text: str) -> EventType | None:
@@ -190,6 +194,12 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
     events of one cycle (same event_time) keep that order."""
     states: dict[str, AlertState] = {}
     for e in sorted(events, key=lambda e: e.event_time):
+        if e.rule in (INCIDENT_RULE, BLOCK_RULE):
+            # Their own folds read these; an incident's message delivered still says
+            # the channel takes messages again.
+            if e.event_type == "notified":
+                _channel_back(states, e)
+            continue
         st = states.get(e.fingerprint) or AlertState(e.fingerprint, e.rule, e.severity, e.labels)
         st = replace(st, runs=st.runs | {e.run_id})
         kind = e.event_type
@@ -236,13 +246,7 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
         elif kind == "notified":
             st = replace(st, pending=None, pending_key=None, retrying=False,
                          dropped_at=None, undelivered=False, channel_refused=False)
-            # The channel takes messages again: what it refused and still fires is owed.
-            for other_fp, other in states.items():
-                if (other_fp != e.fingerprint and other.channel_refused and other.active
-                        and other.pending is None and not other.silenced):
-                    states[other_fp] = replace(
-                        other, pending="firing" if other.undelivered else "repeat",
-                        pending_key=f"{e.event_id}:{other_fp}", channel_refused=False)
+            _channel_back(states, e)
             if e.detail in ("firing", "repeat"):
                 st = replace(st, notified_at=e.event_time, slack_ts=e.slack_ts,
                              slack_channel=e.slack_channel)
@@ -272,6 +276,16 @@ def fold(events: Iterable[AlertEvent]) -> dict[str, AlertState]:
             assert_never(kind)
         states[e.fingerprint] = st
     return states
+
+
+def _channel_back(states: dict[str, AlertState], e: AlertEvent) -> None:
+    """The channel takes messages again: what it refused and still fires is owed."""
+    for other_fp, other in states.items():
+        if (other_fp != e.fingerprint and other.channel_refused and other.active
+                and other.pending is None and not other.silenced):
+            states[other_fp] = replace(
+                other, pending="firing" if other.undelivered else "repeat",
+                pending_key=f"{e.event_id}:{other_fp}", channel_refused=False)
 
 
 def parse_until(text: str | None) -> dt.datetime | None:

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from monitor.rules.blocks import BLOCK_RULE, CommitBlock, fold_blocks
-from monitor.rules.incidents import INCIDENT_RULE
+from monitor.rules.blocks import CommitBlock, fold_blocks
 from monitor.rules.state import (
     ACTIONS,
+    BLOCK_RULE,
+    INCIDENT_RULE,
     AlertEvent,
     EventType,
     Evidence,
