@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # types only: notify sits below the rules
     from monitor.rules.state import Action as ActionEvent
+    from monitor.rules.state import BlockEventType
 
 Severity = Literal["critical", "warning"]
 # An incident's messages (monitor/notify/incident_message.py): incident (the top-level
@@ -27,11 +28,22 @@ Kind = Literal["incident", "reply", "reminder", "firing", "repeat", "fired_resol
 Tone = Literal["info", "resolved"]
 
 # action_id of each button → (its label, the event it writes; monitor/rules/state.py
-# ACTIONS). Stable: Slack sends the action_id back when someone presses a button.
-BUTTONS: dict[str, tuple[str, ActionEvent]] = {
+# ACTIONS, and a commit block's events, monitor/rules/blocks.py). Stable: Slack sends
+# the action_id back when someone presses a button.
+BUTTONS: dict[str, tuple[str, ActionEvent | BlockEventType]] = {
     "acknowledge": ("Acknowledge", "acknowledged"),
     "silence_24h": ("Silence 24 h", "silence"),
-    "unsilence": ("Unsilence", "unsilence")}
+    "unsilence": ("Unsilence", "unsilence"),
+    "block_commit": ("Block this commit", "blocked"),
+    "unblock_commit": ("Unblock", "unblocked")}
+# The buttons about an incident's commit; one of them at a time.
+COMMIT_BUTTONS = ("block_commit", "unblock_commit")
+
+
+def block_question(commit: str) -> str:
+    """What a person confirms before a commit is blocked (a dialog in Slack)."""
+    return (f"Block commit {commit}? check-batch, check-deployment and the gate will "
+            "refuse every batch of it until someone unblocks it.")
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class Action:
 
     action_id: str
     value: str
+    # A question a person confirms before the button acts (block_question); "" for none.
+    confirm: str = ""
 
     @property
     def label(self) -> str:

@@ -116,12 +116,21 @@ def _rank(severity: str) -> int:
 
 
 def incident_actions(inc: Incident, *, blocked: bool = False) -> tuple[Action, ...]:
-    """The buttons of an open incident's message; they act on the whole incident.
-    `blocked`: the incident's commit is blocked (monitor/rules/blocks.py)."""
+    """The buttons of an open incident's message; they act on the whole incident
+    (monitor/slack_app.py). An incident keyed by a commit offers to block it, with a
+    confirmation, or to unblock it when `blocked` (monitor/rules/blocks.py)."""
+    from monitor.notify.body import block_question
+
     if not inc.open:
         return ()
     value = f"incident:{inc.incident_id}"
-    return (Action("acknowledge", value), Action("silence_24h", value))
+    buttons = (Action("acknowledge", value), Action("silence_24h", value))
+    if not inc.key.startswith("commit:"):
+        return buttons
+    if blocked:
+        return (*buttons, Action("unblock_commit", value))
+    commit = inc.key.removeprefix("commit:")
+    return (*buttons, Action("block_commit", value, confirm=block_question(commit)))
 
 
 def incident_body(inc: Incident, alerts: Mapping[str, AlertState],

@@ -7,17 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from monitor.notify.body import BUTTONS, AlertGroup, EvidenceRow, Fact, Link, MessageBody
+from monitor.notify.body import (
+    BUTTONS,
+    COMMIT_BUTTONS,
+    AlertGroup,
+    EvidenceRow,
+    Fact,
+    Link,
+    MessageBody,
+    block_question,
+)
 
 MAX_BLOCKS = 50  # Slack's limit per message
 MAX_TEXT = 3000  # Slack's limit per section text
 MAX_HEADER = 150  # Slack's limit on a header's text
+MAX_CONFIRM_TEXT = 300  # Slack's limit on a confirmation dialog's text
 ACTIONS_BLOCK = "alert_actions"  # block_id of the buttons: an update replaces them
 ACTED_BLOCK = "alert_acted"  # block_id of "acknowledged by …": an update replaces it
+COMMIT_ACTED_BLOCK = "commit_acted"  # block_id of "blocked by …", beside the one above
 SEVERITY_ICON = {"critical": ":red_circle:", "warning": ":large_orange_circle:"}
 TONE_ICON = {"resolved": ":large_green_circle:", "info": ":information_source:"}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
@@ -143,7 +154,9 @@ def block_kit(body: MessageBody) -> SlackMessage:
     tail += [_section(_link(link)) for g in body.groups for link in g.links]
     if body.actions:
         tail.append(action_buttons(body.actions[0].value,
-                                   [a.action_id for a in body.actions]))
+                                   [a.action_id for a in body.actions],
+                                   confirm={a.action_id: a.confirm for a in body.actions
+                                            if a.confirm}))
     groups = _fit(body, len(head) + len(tail))
     middle: list[Block] = []
     for group in groups:
@@ -151,7 +164,10 @@ def block_kit(body: MessageBody) -> SlackMessage:
     return SlackMessage(clip(escape(body.headline)), [*head, *middle, *tail])
 
 
-def action_buttons(value: str, action_ids: Sequence[str]) -> Block:
+def action_buttons(value: str, action_ids: Sequence[str], *,
+                   confirm: Mapping[str, str] | None = None) -> Block:
+    """The buttons, all acting on `value`; `confirm`: by action_id, the question a
+    confirmation dialog asks before the button acts."""
     elements = []
     for action_id in action_ids:
         label = BUTTONS[action_id][0]
@@ -159,6 +175,16 @@ def action_buttons(value: str, action_ids: Sequence[str]) -> Block:
                          "text": {"type": "plain_text", "text": label}}
         if action_id == "acknowledge":
             button["style"] = "primary"
+        elif action_id == "block_commit":
+            button["style"] = "danger"
+        question = (confirm or {}).get(action_id)
+        if question:
+            button["confirm"] = {
+                "title": {"type": "plain_text", "text": f"{label}?"},
+                "text": {"type": "plain_text", "text": clip(question, MAX_CONFIRM_TEXT)},
+                "confirm": {"type": "plain_text", "text": label.split()[0]},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+                "style": "danger" if action_id == "block_commit" else "primary"}
         elements.append(button)
     return {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": elements}
 
@@ -169,13 +195,14 @@ def who(user: str) -> str:
 
 
 def acted_blocks(blocks: Sequence[Block], action: str, *, user: str,
-                 at: dt.datetime, value: str, until: dt.datetime | None = None) -> (
-    list[Block]
-):
-    """The alert message after someone pressed a button (`chat.update`): the same
-    blocks, a note of who did what and when, and the buttons that make sense now."""
-    kept = [b for b in blocks if b.get("block_id") not in (ACTIONS_BLOCK, ACTED_BLOCK)]
+                 at: dt.datetime, value: str, until: dt.datetime | None = None,
+                 commit: str | None = None, blocked: bool = False) -> list[Block]:
+    """The alert or incident message after someone pressed a button (`chat.update`):
+    the same blocks, a note of who did what and when, and the buttons that make sense
+    now. `commit`: the incident's commit, which keeps its Block (or, when `blocked`,
+    Unblock) button; a block or an unblock leaves the other buttons as they were."""
     when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    note_block = ACTED_BLOCK
     if action == "acknowledged":
         note = f":white_check_mark: Acknowledged by {who(user)} at {when}"
         buttons: tuple[str, ...] = ("silence_24h",)
@@ -186,9 +213,31 @@ def acted_blocks(blocks: Sequence[Block], action: str, *, user: str,
     elif action == "unsilence":
         note = f":bell: Unsilenced by {who(user)} at {when}"
         buttons = ("acknowledge", "silence_24h")
+    elif action in ("blocked", "unblocked") and commit is not None:
+        blocked = action == "blocked"
+        note_block = COMMIT_ACTED_BLOCK
+        said = "Blocked" if blocked else "Unblocked"
+        note = (f":{'no_entry' if blocked else 'arrow_forward'}: {said} by {who(user)} at "
+                f"{when}: commit `{escape(commit)}`" + (
+                    " — check-batch, check-deployment and the gate refuse its batches"
+                    if blocked else " — its batches are judged on their rows again"))
+        buttons = tuple(_pressable(blocks))
     else:
-        raise ValueError(f"unknown action {action!r}")
+        raise ValueError(f"unknown action {action!r}"
+                         + (" without a commit" if action in ("blocked", "unblocked") else ""))
+    if commit is not None:
+        buttons = (*[b for b in buttons if b not in COMMIT_BUTTONS],
+                   "unblock_commit" if blocked else "block_commit")
+    kept = [b for b in blocks if b.get("block_id") not in (ACTIONS_BLOCK, note_block)]
     kept = kept[:MAX_BLOCKS - 2]
-    return [*kept, {"type": "context", "block_id": ACTED_BLOCK,
+    confirm = {"block_commit": block_question(commit)} if commit is not None else None
+    return [*kept, {"type": "context", "block_id": note_block,
                     "elements": [{"type": "mrkdwn", "text": note}]},
-            action_buttons(value, buttons)]
+            action_buttons(value, buttons, confirm=confirm)]
+
+
+def _pressable(blocks: Sequence[Block]) -> list[str]:
+    """The action_ids of the buttons a message shows (those this code knows)."""
+    return [e.get("action_id", "") for b in blocks if b.get("block_id") == ACTIONS_BLOCK
+            for e in b.get("elements", []) if isinstance(e, dict)
+            and e.get("action_id") in BUTTONS]
