@@ -1,5 +1,6 @@
 """The Slack app on `serve`: `POST /slack/commands` (the `/validate-daily` slash
-command) and `POST /slack/interactions` (the buttons of alert messages).
+command) and `POST /slack/interactions` (the buttons of incident and alert messages:
+acknowledge, silence, unsilence; block and unblock an incident's commit).
 
 Every request is verified with the app's signing secret (slack-sdk's
 SignatureVerifier) before anything else: a missing or bad signature, or a timestamp
@@ -18,11 +19,11 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import Clock, SignatureVerifier
@@ -30,7 +31,17 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from monitor.config import SlackApp
 from monitor.notify.message import BUTTONS, acted_blocks, escape
 from monitor.routes import Request, Response, Route, Routes, game_day
-from monitor.rules.state import action_events, fold
+from monitor.rules.blocks import CommitBlock, block_event, blocks_of, commit_text
+from monitor.rules.incidents import Incident, fold_incidents, incident_event
+from monitor.rules.state import (
+    ACTIONS,
+    AlertEvent,
+    BlockEventType,
+    EventType,
+    action_events,
+    fold,
+)
+from monitor.rules.state import Action as ActionEvent
 from monitor.rules.store import AlertStore
 from monitor.secrets import Secret, redact
 from monitor.validate import DailyReport
@@ -41,9 +52,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SILENCE_FOR = dt.timedelta(hours=24)  # the "Silence 24 h" button
+INCIDENT_VALUE = "incident:"  # a button of an incident's message: `incident:<id>`
+_NOTHING_FOR_ALERTS = ("Nothing to do: these alerts are resolved, already acknowledged, or "
+                       "not silenced from Slack.")
 USAGE = ("usage: `/validate-daily [YYYY-MM-DD|help]` — every check for one game date "
          "(default: yesterday, US/Eastern)")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def as_action(kind: str) -> ActionEvent | None:
+    """The alert action a button writes; None for a commit's block or unblock."""
+    return next((a for a in ACTIONS if a == kind), None)
 
 
 def _now() -> dt.datetime:
@@ -175,7 +194,8 @@ class BadPayload(ValueError):
 
 @dataclass(frozen=True)
 class Press:
-    """A button press of an alert message, every field checked (block_actions)."""
+    """A button press of an incident's or an alert's message, every field checked
+    (block_actions)."""
 
     user: str
     action_id: str
@@ -256,9 +276,9 @@ def parse_press(body: bytes) -> Press | None:
 
 
 def interactions_route(app: SlackAppDeps) -> Route:
-    """The buttons of alert messages: each press is events in the alert log (the Slack
-    user as actor), then the message is updated through chat.update. The whole payload
-    is checked before anything is recorded."""
+    """The buttons of incident and alert messages: each press is events in the alert log
+    (the Slack user as actor), then the message is updated through chat.update. The
+    whole payload is checked before anything is recorded."""
 
     def route(request: Request) -> Response:
         if not app.verified(request):
@@ -278,8 +298,8 @@ def interactions_route(app: SlackAppDeps) -> Route:
         if not app.allowed(press.user):
             log.info("%s refused to %s: not allowed", press.user, press.action_id)
             return Response(200, b"", after=tell(
-                ":no_entry: You are not allowed to acknowledge or silence these alerts "
-                "(slack_app in alerts.yaml); nothing changed."))
+                ":no_entry: You are not allowed to acknowledge, silence or block from these "
+                "messages (slack_app in alerts.yaml); nothing changed."))
         return _act(app, press, tell)
 
     return route
@@ -287,7 +307,11 @@ def interactions_route(app: SlackAppDeps) -> Route:
 
 def _act(app: SlackAppDeps, press: Press, tell: Callable[[str], Callable[[], None]]) -> (
         Response):
-    kind = BUTTONS[press.action_id][1]
+    if press.value.startswith(INCIDENT_VALUE):
+        return _act_on_incident(app, press, tell, press.value.removeprefix(INCIDENT_VALUE))
+    kind = as_action(BUTTONS[press.action_id][1])
+    if kind is None:  # a commit's button names an incident, never alerts
+        return Response(200, b"", after=tell(_NOTHING_FOR_ALERTS))
     fingerprints = set(filter(None, press.value.split(",")))
     now = app.clock()
     # Built before anything is recorded: what cannot be shown is not done either.
@@ -317,10 +341,15 @@ def _act(app: SlackAppDeps, press: Press, tell: Callable[[str], Callable[[], Non
         log.warning("%s by %s not recorded: %s", kind, press.user, error)
         return Response(200, b"", after=tell(f":boom: not recorded: {escape(error)}"))
     if not events:
-        return Response(200, b"", after=tell(
-            "Nothing to do: these alerts are resolved, already acknowledged, or not "
-            "silenced from Slack."))
+        return Response(200, b"", after=tell(_NOTHING_FOR_ALERTS))
     log.info("%s by %s: %d alert(s)", kind, press.user, len(events))
+    return Response(200, b"", after=_updater(app, press, blocks))
+
+
+def _updater(app: SlackAppDeps, press: Press, blocks: list[dict[str, Any]]) -> (
+        Callable[[], None]):
+    """The pressed message shown anew, after the answer: chat.update, else (no bot
+    token, a webhook setup) its response_url."""
 
     def update() -> None:
         if app.update is not None and press.channel:
@@ -328,11 +357,124 @@ def _act(app: SlackAppDeps, press: Press, tell: Callable[[str], Callable[[], Non
             if error:
                 log.warning("%s", error)
         elif press.response_url:
-            # No bot token (a webhook setup): the response_url replaces the message.
             app.respond(press.response_url, {
                 "replace_original": True, "text": press.text, "blocks": blocks})
 
-    return Response(200, b"", after=update)
+    return update
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a press on an incident's message writes, and the message after it; or, with
+    no events, why there is nothing to do."""
+
+    events: list[AlertEvent]
+    blocks: list[dict[str, Any]]
+    nothing: str = ""
+
+
+def _act_on_incident(app: SlackAppDeps, press: Press,
+                     tell: Callable[[str], Callable[[], None]], incident_id: str) -> Response:
+    """A button of an incident's message (value `incident:<id>`): incident-level events
+    (acknowledged, silence, unsilence) or the block of the incident's commit, with the
+    Slack user as actor. Replays and validation as for alerts: nothing is recorded that
+    cannot be shown."""
+    kind = BUTTONS[press.action_id][1]
+    now = app.clock()
+    run_id = f"slack:{press.key}"
+    try:
+        with app.recording, app.open_store() as store:
+            loaded = store.load(now)
+            if any(e.run_id == run_id for e in loaded):
+                log.info("%s by %s at %s already recorded: a replayed request", kind,
+                         press.user, press.action_ts)
+                return Response(200, b"")
+            inc = fold_incidents(loaded).get(incident_id)
+            decided = decide(inc, kind, press, now=now, run_id=run_id,
+                             blocks=store.load_blocks(now))
+            seen = {e.event_id for e in loaded}
+            store.append([e for e in decided.events if e.event_id not in seen])
+    except Exception as exc:  # noqa: BLE001 - the presser hears of it
+        error = redact(f"{type(exc).__name__}: {exc}")[:300]
+        log.warning("%s by %s not recorded: %s", kind, press.user, error)
+        return Response(200, b"", after=tell(f":boom: not recorded: {escape(error)}"))
+    if not decided.events:
+        return Response(200, b"", after=tell(decided.nothing))
+    assert inc is not None  # events are only decided for an incident
+    log.info("%s by %s: incident #%d (%s)", kind, press.user, inc.number, inc.key)
+    return Response(200, b"", after=_updater(app, press, decided.blocks))
+
+
+def incident_commit(inc: Incident) -> str | None:
+    """The commit an incident is about (its key `commit:<sha>`); None for other keys."""
+    if not inc.key.startswith("commit:"):
+        return None
+    try:
+        return commit_text(inc.key.removeprefix("commit:"))
+    except ValueError:  # names no commit that could be blocked
+        return None
+
+
+def decide(inc: Incident | None, kind: ActionEvent | BlockEventType, press: Press, *,
+           now: dt.datetime, run_id: str, blocks: Mapping[str, CommitBlock]) -> Decision:
+    """The events a press on an incident's message writes (pure). `blocks`: the commit
+    blocks in force."""
+    if inc is None or not inc.open:
+        return Decision([], [], "Nothing to do: this incident is resolved (or unknown to "
+                                "the monitor).")
+    commit = incident_commit(inc)
+    in_force = blocks_of(blocks, commit) if commit is not None else []
+    blocked = bool(in_force)
+    events: list[AlertEvent] = []
+    nothing = ""
+    until = now + SILENCE_FOR
+
+    def about(what: EventType, detail: str | None = None) -> AlertEvent:
+        assert inc is not None
+        return incident_event(now, run_id, what, inc.incident_id, inc.key, inc.severity,
+                              detail=detail, actor=press.user)
+
+    if kind == "acknowledged":
+        if inc.acknowledged_by:
+            nothing = (f"Nothing to do: incident #{inc.number} is already acknowledged by "
+                       f"{escape(inc.acknowledged_by)}.")
+        else:
+            events = [about("acknowledged")]
+    elif kind == "silence":
+        events = [about("silence", until.isoformat())]
+    elif kind == "unsilence":
+        if not inc.silenced(now):
+            nothing = f"Nothing to do: incident #{inc.number} is not silenced."
+        else:
+            events = [about("unsilence")]
+    elif commit is None:
+        nothing = f"Nothing to do: incident #{inc.number} is not about one commit."
+    elif kind == "blocked":
+        if in_force:
+            b = in_force[0]
+            nothing = (f"Nothing to do: commit `{escape(b.commit)}` is already blocked, by "
+                       f"{escape(b.blocked_by)} since "
+                       f"{b.blocked_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC: "
+                       f"{escape(b.reason)}")
+        else:
+            events = [block_event(now, run_id, commit, actor=press.user,
+                                  reason=f"blocked from Slack, incident #{inc.number}")]
+    elif kind == "unblocked":
+        if not in_force:
+            nothing = f"Nothing to do: commit `{escape(commit)}` is not blocked."
+        else:
+            # Every block in force on it, however the commit was written (a full or an
+            # abbreviated sha from the command line).
+            events = [block_event(now, run_id, b.commit, actor=press.user, reason="",
+                                  blocked=False) for b in in_force]
+    else:
+        assert_never(kind)
+    if not events:
+        return Decision([], [], nothing)
+    # Built before anything is recorded: what cannot be shown is not done either.
+    shown = acted_blocks(press.blocks, kind, user=press.user, at=now, value=press.value,
+                         until=until, commit=commit, blocked=blocked)
+    return Decision(events, shown)
 
 
 def slack_routes(app: SlackAppDeps) -> Routes:
