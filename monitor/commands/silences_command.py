@@ -1,5 +1,5 @@
 """`prediction-monitor silences`: the silences in force now, from alerts.yaml and from
-Slack (who set it, until when)."""
+Slack (who set it, until when; on one alert or on an incident)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def cmd_silences(args: argparse.Namespace) -> int:
     from monitor.commands.common import command_app, open_warehouse_or_exit
     from monitor.errors import WarehouseUnavailable
     from monitor.report.format import terminal_safe
+    from monitor.rules.incidents import fold_incidents
     from monitor.rules.silences import active_silences
     from monitor.rules.state import fold
     from monitor.warehouse.base import WarehouseError
@@ -31,12 +32,13 @@ def cmd_silences(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     warehouse = open_warehouse_or_exit(app, read_only=True, create=False)
     try:
-        states = fold(app.alert_store(warehouse, dry_run=False, as_of=now).load(now)).values()
+        events = app.alert_store(warehouse, dry_run=False, as_of=now).load(now)
     except WarehouseError as exc:
         raise WarehouseUnavailable(str(exc), label="alert state unreadable") from exc
     finally:
         warehouse.close()
-    silences = active_silences(app.config, states, now)
+    silences = active_silences(app.config, fold(events).values(), now,
+                               fold_incidents(events).values())
     if args.format == "json":
         print(json.dumps({"as_of": now.isoformat(),
                           "silences": [s.to_json() for s in silences]}))
@@ -47,8 +49,11 @@ def cmd_silences(args: argparse.Namespace) -> int:
         what = ", ".join(f"{k}={v}" for k, v in s.matchers)
         who = f"Slack, by {s.by}" if s.origin == "slack" else "alerts.yaml"
         note = f" — {s.comment}" if s.comment else ""
+        # An incident's silence: every alert of the incident, current and future.
+        head = (f"incident #{s.incident.number} {s.incident.key}" if s.incident
+                else f"{s.rule} {{{what}}}")
         # Labels, the Slack user and comments come from the data: shown escaped.
-        print(terminal_safe(f"{s.rule} {{{what}}} until "
+        print(terminal_safe(f"{head} until "
                             f"{s.until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC ({who}){note}",
                             keep_newlines=False))
     return ExitCode.OK
