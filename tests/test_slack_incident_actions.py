@@ -26,6 +26,7 @@ from monitor.migrations import ensure_schema
 from monitor.notify.formats.block_kit import block_kit
 from monitor.notify.incident_message import incident_actions, incident_body
 from monitor.notify.message import alert_body, button_value
+from monitor.rules.blocks import block_event
 from monitor.rules.incidents import (
     Incident,
     IncidentSettings,
@@ -278,8 +279,9 @@ def test_block_from_the_page_is_enforced_by_the_gate_until_unblocked(
         assert f"Blocked by <@U0ONCALL> at {served.now:%Y-%m-%d %H:%M} UTC" in text
         assert f"commit `{SHA}`" in text
         assert buttons(update["blocks"]) == ["acknowledge", "silence_24h", "unblock_commit"]
-        assert acted(db, served.now) == [("blocked", "commit_block", acted(db, served.now)[0][2],
-                                          "U0ONCALL", "blocked from Slack, incident #1")]
+        of_commit = block_event(served.now, "any", SHA, actor="any", reason="any").fingerprint
+        assert acted(db, served.now) == [("blocked", "commit_block", of_commit, "U0ONCALL",
+                                          "blocked from Slack, incident #1")]
 
         capsys.readouterr()
         assert main(list(check)) == 1
