@@ -19,6 +19,14 @@ from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
 from monitor.notify.base import Notifier
+from monitor.rules.incidents import (
+    IncidentSettings,
+    assign,
+    cause_key,
+    fold_incidents,
+    open_by_severity,
+    plan_incident_ops,
+)
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
     AlertEvent,
@@ -26,7 +34,6 @@ from monitor.rules.state import (
     Evidence,
     fold,
     group_findings,
-    owed_notifications,
     transition,
 )
 from monitor.rules.store import AlertStore
@@ -75,6 +82,7 @@ class CycleSummary:
     chart_errors: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
     calendar: LeagueCalendar | None = None
+    incidents_open: dict[str, int] = field(default_factory=dict)  # by severity
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.results if r.status is status)
@@ -205,21 +213,33 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)
     states = fold([*before, *new_events])
     summary.alerts_firing = sum(1 for st in states.values() if st.active)
-    owed = owed_notifications(states, rules)
-    commits = {dict(s.labels).get("build_commit_sha", "") for s in owed}
+    # Each alert into the incident of its cause; what the incidents owe becomes the
+    # cycle's messages.
+    keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by)
+            for fp, st in states.items() if st.rule in rules}
+    settings = IncidentSettings()
+    decided = assign(fold_incidents(before), states, new_events, keys=keys,
+                     inhibit_rules=(), settings=settings, now=as_of, run_id=run_id)
+    incidents = fold_incidents([*before, *decided])
+    summary.incidents_open = open_by_severity(incidents.values())
+    ops = plan_incident_ops(incidents, states, now=as_of, settings=settings,
+                            threads=notifier.supports_threads)
+    commits = {op.incident.key.removeprefix("commit:") for op in ops
+               if op.incident.key.startswith("commit:")}
     provenance = commit_hints(warehouse, commits, as_of)
-    # What changed with each commit: its most shifted critical features, in every
-    # alert's hints about it.
+    # What changed with each commit: its most shifted critical features, in the hints
+    # of its incident.
     for commit, shifted in shifts_by_commit(results).items():
         provenance.setdefault(commit, {})["features shifted"] = shifted
-    summary.planned = plan(owed, rules, threads=notifier.supports_threads,
-                           provenance=provenance,
+    blocked = frozenset(store.load_blocks(as_of)) if commits else frozenset()
+    summary.planned = plan(ops, states, rules, threads=notifier.supports_threads,
+                           provenance=provenance, blocked=blocked, now=as_of,
                            runbook_base_url=config.settings.runbook_base_url)
-    summary.events = list(new_events)
+    summary.events = list(decided)
     if dry_run:
         return
 
-    store.append(new_events)
+    store.append(decided)
     report = deliver(summary.planned, notifier=notifier, store=store, lock=lock or NoLock(),
                      warehouse=warehouse, config=config, rules=rules, as_of=as_of,
                      run_id=run_id)

@@ -29,10 +29,11 @@ class Notifier(Protocol):
     supports_threads: bool
 
     def send(self, body: MessageBody, thread_ts: str | None = None,
-             key: str | None = None) -> Delivery:
+             key: str | None = None, broadcast: bool = False) -> Delivery:
         """Draw the body in the channel's format and deliver it, or report why not.
         Never raises for delivery failures. `key` identifies the message across runs;
-        a channel that can, stamps it on."""
+        a channel that can, stamps it on. `broadcast`: a reply in a thread is shown in
+        the channel too (a channel without threads ignores it)."""
         ...
 
     def find(self, key: str, thread_ts: str | None = None) -> Delivery | None:
@@ -49,4 +50,14 @@ class ChartUploader(Protocol):
     def upload_png(self, png: bytes, *, filename: str, title: str, channel: str,
                    thread_ts: str) -> str | None:
         """Upload into the thread; returns an error to report, or None."""
+        ...
+
+
+@runtime_checkable
+class MessageUpdater(Protocol):
+    """A channel whose messages can be rewritten (Slack's chat.update; not a webhook):
+    an incident's top-level message is kept current."""
+
+    def replace(self, body: MessageBody, *, channel: str, ts: str) -> Delivery:
+        """Replace the message at (channel, ts) with the body; never raises."""
         ...

@@ -26,10 +26,12 @@ class ConsoleNotifier:
         return None  # printing never fails
 
     def send(self, body: MessageBody, thread_ts: str | None = None,
-             key: str | None = None) -> Delivery:
+             key: str | None = None, broadcast: bool = False) -> Delivery:
         self._count += 1
         ts = f"console.{self._count:06d}"
         prefix = f"[slack reply in thread {thread_ts}]" if thread_ts else "[slack message]"
+        if broadcast:
+            prefix = prefix[:-1] + ", also sent to the channel]"
         if self.logger:
             self.logger.warning("%s\n%s", prefix, text(body))
         else:

@@ -43,7 +43,10 @@ PERMANENT_ERRORS = frozenset({
     "channel_is_archived", "invalid_token", "no_service", "no_active_hooks",
     "action_prohibited"})
 # …or Slack will never take this one message (the next one may go through).
-MESSAGE_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_payload"})
+# chat.update's refusals of one message (deleted, too old to edit, not the app's own).
+MESSAGE_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_payload",
+                            "message_not_found", "cant_update_message",
+                            "edit_window_closed"})
 
 
 def is_permanent(code: str | None) -> bool:
@@ -98,6 +101,19 @@ def _reset_waits(handlers: list[Any]) -> None:
             handler.waited = 0.0
 
 
+def _failed(exc: Exception) -> Delivery:
+    """A failed Web API call as a Delivery: Slack's own error code decides whether it
+    is worth trying again; a connection error always is."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", "?")
+        error = exc.response.get("error") if exc.response is not None else None
+        code = str(error) if error else None
+        return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"),
+                        retryable=not is_permanent(code), code=code,
+                        this_message_only=code in MESSAGE_ERRORS)
+    return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: {exc}"))
+
+
 class SlackNotifier(ChartUploader):
     name = "slack"
     supports_threads = True
@@ -143,28 +159,32 @@ class SlackNotifier(ChartUploader):
         return None
 
     def send(self, body: MessageBody, thread_ts: str | None = None,
-             key: str | None = None) -> Delivery:
+             key: str | None = None, broadcast: bool = False) -> Delivery:
         _reset_waits(self.client.retry_handlers)
         message = block_kit(body)
         metadata = ({"event_type": METADATA_EVENT, "event_payload": {"key": key}}
                     if key else None)
+        extra: dict[str, Any] = {"reply_broadcast": True} if broadcast and thread_ts else {}
         try:
             response = self.client.chat_postMessage(
                 channel=self.channel, text=message.text, blocks=message.blocks,
                 thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                metadata=metadata)
-        except SlackApiError as exc:
-            status = getattr(exc.response, "status_code", "?")
-            error = exc.response.get("error") if exc.response is not None else None
-            code = str(error) if error else None
-            return Delivery(False, error=redact(f"Slack API error {error} (HTTP {status})"),
-                            retryable=not is_permanent(code), code=code,
-                            this_message_only=code in MESSAGE_ERRORS)
-        except Exception as exc:  # noqa: BLE001 - connection errors of any kind
-            return Delivery(False, error=redact(f"Slack unreachable: {type(exc).__name__}: "
-                                                f"{exc}"))
+                metadata=metadata, **extra)
+        except Exception as exc:  # noqa: BLE001 - Slack's errors and connection errors
+            return _failed(exc)
         self.channel_id = response.get("channel") or self.channel_id
         return Delivery(True, ts=response.get("ts"), channel=response.get("channel"))
+
+    def replace(self, body: MessageBody, *, channel: str, ts: str) -> Delivery:
+        """chat.update of an incident's top-level message: it says what is true now."""
+        _reset_waits(self.client.retry_handlers)
+        message = block_kit(body)
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=message.text,
+                                    blocks=message.blocks)
+        except Exception as exc:  # noqa: BLE001
+            return _failed(exc)
+        return Delivery(True, ts=ts, channel=channel)
 
 
     def update(self, channel: str, ts: str, text: str,
@@ -214,7 +234,7 @@ class SlackWebhookNotifier:
         return None
 
     def send(self, body: MessageBody, thread_ts: str | None = None,
-             key: str | None = None) -> Delivery:
+             key: str | None = None, broadcast: bool = False) -> Delivery:
         _reset_waits(self.client.retry_handlers)
         message = block_kit(body)
         try:

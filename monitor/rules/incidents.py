@@ -114,6 +114,15 @@ class Incident:
         return self.silenced_until is not None and now < self.silenced_until
 
 
+def open_by_severity(incidents: Iterable[Incident]) -> dict[str, int]:
+    """How many incidents are open, by severity (every severity, zero included)."""
+    counts = dict.fromkeys(SEVERITY_RANK, 0)
+    for inc in incidents:
+        if inc.open and inc.members:
+            counts[inc.severity] = counts.get(inc.severity, 0) + 1
+    return counts
+
+
 def cause_key(rule: str, labels: Mapping[str, str],
               incident_by: Sequence[str] | None = None) -> str:
     """What an alert is about: its commit when it names one, else its `incident_by`
