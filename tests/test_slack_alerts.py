@@ -36,7 +36,7 @@ def events(db: ContractDB) -> list[tuple[str, str, str | None]]:
 
     rows = fetch(db.path, "SELECT event_type, run_id, detail "
                           "FROM nba_predictions.monitor_alert_events "
-                          "ORDER BY event_time, event_type")
+                          "ORDER BY event_time, recorded_at, seq")
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -51,14 +51,16 @@ def test_firing_alert_posts_one_message_with_the_evidence(db: ContractDB,
     assert post["channel"] == "#prediction-alerts"
     blocks = post["blocks"]
     assert blocks[0]["type"] == "header"
-    assert blocks[0]["text"]["text"] == "CRITICAL: vegas_line_feature_mismatch firing"
+    assert blocks[0]["text"]["text"] == "CRITICAL #1: commit bad0c0de (open)"
+    assert "vegas_line_feature_mismatch firing" in str(post["text"])
     body = json.dumps(blocks, ensure_ascii=False)
     assert "`bad0c0de`" in body and "`catboost_v8`" in body
     assert "mismatch_share *100.0%* (n=40, 95% CI 91.2%–100.0%)" in body
     assert "2026-01-09" in body
     # No settings.runbook_base_url: the rule's relative runbook_url is text, not a link.
-    assert "Runbook: `runbooks.md#vegas_line_feature_mismatch`" in body
-    assert ("fired", "r1", None) in events(db)
+    assert ("Runbook: vegas_line_feature_mismatch: `runbooks.md#vegas_line_feature_mismatch`"
+            in body)
+    assert ("fired", "r1", None) in events(db) and ("opened", "r1", "1") in events(db)
 
 
 def test_the_runbook_is_a_link_under_the_configured_base(db: ContractDB, bot_env: FakeSlack,
@@ -70,7 +72,8 @@ def test_the_runbook_is_a_link_under_the_configured_base(db: ContractDB, bot_env
     db.close()
     assert run(db, T0, "r1", "--config", str(config)) == 0
     body = json.dumps(bot_env.posts()[0]["blocks"], ensure_ascii=False)
-    assert "<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|Runbook>" in body
+    assert ("<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|Runbook: "
+            "vegas_line_feature_mismatch>") in body
 
 
 def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,
@@ -81,11 +84,16 @@ def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,
     run(db, T0 + dt.timedelta(hours=1), "r2")
     run(db, T0 + dt.timedelta(hours=2), "r3")
     assert len(bot_env.posts()) == 1
-    # After the 12h repeat interval it is re-notified once.
+    # The rule's own 12 h repeat_interval no longer drives Slack: the incident's (24 h)
+    # does, with one reminder in the incident's thread.
     run(db, T0 + dt.timedelta(hours=12), "r4")
+    assert len(bot_env.posts()) == 1
+    run(db, T0 + dt.timedelta(hours=24), "r5")
+    run(db, T0 + dt.timedelta(hours=25), "r6")
     posts = bot_env.posts()
     assert len(posts) == 2
-    assert posts[1]["blocks"][0]["text"]["text"].endswith("still firing")
+    assert posts[1]["thread_ts"] == bot_env.posted[0][1]
+    assert str(posts[1]["text"]).startswith("Still firing: #1 commit bad0c0de")
 
 
 def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack) -> None:
@@ -97,17 +105,30 @@ def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack
     first_ts = next(ts for args, ts in bot_env.posted
                     if "vegas_line_feature_mismatch" in str(args.get("text")))
     later = ts(D + dt.timedelta(days=5), 16)  # D is outside today-3 .. tomorrow
+
+    def thread() -> list[dict[str, object]]:  # the incident's replies
+        return [p for p in bot_env.posts() if p.get("thread_ts") == first_ts]
+
     run(db, later, "r2")
-    assert len(mismatch_posts(bot_env)) == 1  # one clear run is not enough (after_runs: 2)
+    # One clear run is not enough (after_runs: 2); a day later than the post, the
+    # incident's reminder.
+    assert [str(p["text"]) for p in thread()] == [
+        "Still firing: #1 commit bad0c0de, open 5.0 days"]
     run(db, later + dt.timedelta(hours=1), "r3")
-    posts = mismatch_posts(bot_env)
+    posts = thread()
     assert len(posts) == 2
-    assert posts[1]["thread_ts"] == first_ts
-    assert "Resolved" in str(posts[1]["text"])
+    assert str(posts[1]["text"]) == "Resolved: #1 commit bad0c0de"
+    assert "vegas_line_feature_mismatch (system catboost_v8) resolved" in json.dumps(
+        posts[1]["blocks"])
+    # The top-level message says so too.
+    assert bot_env.updated[-1]["ts"] == first_ts
+    assert bot_env.updated[-1]["blocks"][0]["text"]["text"] == \
+        "CRITICAL #1: commit bad0c0de (resolved)"
     run(db, later + dt.timedelta(hours=2), "r4")
-    assert len(mismatch_posts(bot_env)) == 2
-    kinds = [e[0] for e in events(db)]
-    assert kinds.count("resolved") == 1 and kinds.count("clear") == 2
+    assert len(thread()) == 2
+    kinds = [e for e in events(db) if e[0] in ("resolved", "clear")]
+    # The alert's resolution and its incident's.
+    assert [k[0] for k in kinds] == ["clear", "clear", "resolved", "resolved"]
 
 
 def test_rate_limit_is_retried_and_delivered(db: ContractDB, bot_env: FakeSlack) -> None:
@@ -117,7 +138,7 @@ def test_rate_limit_is_retried_and_delivered(db: ContractDB, bot_env: FakeSlack)
                            json.dumps({"ok": False, "error": "ratelimited"}).encode()))
     assert run(db, T0, "r1") == 0
     assert len(bot_env.posts()) == 2  # the 429, then the retry
-    assert [e[0] for e in events(db)] == ["fired", "notified"]
+    assert [e[0] for e in events(db)] == ["opened", "fired", "notified", "notified"]
 
 
 def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
@@ -132,7 +153,7 @@ def test_a_retry_after_over_the_cap_leaves_the_message_owed_for_the_next_run(
     bot_env.script.append((429, {"Retry-After": "20"}, limited))
     assert run(db, T0, "r1", "--config", str(config)) == 0
     assert len(bot_env.posts()) == 1
-    assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
+    assert [e[0] for e in events(db)] == ["opened", "fired", "notify_failed"]
     # Two waits of 3 s would pass 5 s too: one is waited, then the message stays owed.
     bot_env.script += [(200, {}, json.dumps({"ok": True, "messages": []}).encode()),  # lookup
                        *[(429, {"Retry-After": "3"}, limited)] * 2]
@@ -152,12 +173,13 @@ def test_server_errors_leave_the_alert_pending_until_the_next_run(
         bot_env.script.append((500, {}, b"oops"))
     assert run(db, T0, "r1") == 0
     assert len(bot_env.posts()) == 3
-    assert [e[0] for e in events(db)] == ["fired", "notify_failed"]
+    assert [e[0] for e in events(db)] == ["opened", "fired", "notify_failed"]
     run(db, T0 + dt.timedelta(hours=1), "r2")
     assert len(bot_env.posts()) == 4
     run(db, T0 + dt.timedelta(hours=2), "r3")
     assert len(bot_env.posts()) == 4  # exactly once
-    assert [e[0] for e in events(db)] == ["fired", "notify_failed", "notified"]
+    assert [e[0] for e in events(db)] == ["opened", "fired", "notify_failed", "notified",
+                                          "notified"]
 
 
 def test_refused_connection_leaves_pending_and_rerun_of_same_id_delivers_once(
@@ -185,7 +207,7 @@ def test_rerunning_the_same_run_id_posts_nothing_new(db: ContractDB,
     run(db, T0, "job/exec-1/0")
     run(db, T0, "job/exec-1/0")
     assert len(bot_env.posts()) == 1
-    assert len(events(db)) == 2
+    assert len(events(db)) == 4  # opened, fired, the post, the alert told by it
 
 
 def test_webhook_path_works_the_same(db: ContractDB, slack: FakeSlack,
@@ -202,8 +224,7 @@ def test_webhook_path_works_the_same(db: ContractDB, slack: FakeSlack,
     run(db, T0 + dt.timedelta(hours=2), "r3")
     posts = slack.webhook_posts()
     assert len(posts) == 4
-    assert posts[-1]["blocks"][0]["text"]["text"] == \
-        "CRITICAL: vegas_line_feature_mismatch firing"
+    assert posts[-1]["blocks"][0]["text"]["text"] == "CRITICAL #1: commit bad0c0de (open)"
 
 
 def test_secrets_never_appear_in_output(db: ContractDB, slack: FakeSlack,
@@ -272,7 +293,8 @@ def test_dry_run_writes_and_sends_nothing(db: ContractDB, bot_env: FakeSlack,
     db.close()
     assert run(db, T0, "r1", "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "would send firing for vegas_line_feature_mismatch" in out
+    assert "would send post for incident #1 (commit:bad0c0de)" in out
+    assert "vegas_line_feature_mismatch" in out
     assert bot_env.posts() == []
     assert events(db) == []
 
@@ -363,8 +385,8 @@ def test_a_channel_slack_refuses_for_good_is_owed_once_reported_then_posted_once
     caplog.set_level(logging.WARNING)
     assert run(db, T0, "r1") == 0
     assert len(bot_env.posts()) == 1  # tried once: no retry can fix it
-    assert events(db) == [("fired", "r1", None),
-                          ("notify_dropped", "r1", "firing: channel_not_found")]
+    assert events(db) == [("opened", "r1", "1"), ("fired", "r1", None),
+                          ("notify_dropped", "r1", "post: channel_not_found")]
     assert refused(T0) == 1.0  # reported to the metrics (an alert policy pages on it)...
     assert "failed permanently" in caplog.text and "channel_not_found" in caplog.text
     # ...and not owed any more: the next runs send nothing to Slack (nor look there).
@@ -374,17 +396,17 @@ def test_a_channel_slack_refuses_for_good_is_owed_once_reported_then_posted_once
     bot_env.missing_channels.clear()  # someone fixed the channel
     run(db, T0 + dt.timedelta(hours=2), "r3")
     assert len(bot_env.posts()) == 1
-    # After the rule's repeat_interval (12 h) it is tried again: what still fires is
-    # posted once, as a firing, since nobody was told.
-    run(db, T0 + dt.timedelta(hours=12), "r4")
-    run(db, T0 + dt.timedelta(hours=13), "r5")
+    # After the incident's repeat_interval (24 h) it is tried again: the incident is
+    # posted once, since nobody was told.
+    run(db, T0 + dt.timedelta(hours=23), "r4")
+    assert len(bot_env.posts()) == 1
+    run(db, T0 + dt.timedelta(hours=24), "r5")
+    run(db, T0 + dt.timedelta(hours=25), "r6")
     posts = bot_env.posts()
     assert len(posts) == 2 and len(bot_env.posted) == 1  # the refused one, then one post
-    assert posts[1]["blocks"][0]["text"]["text"] == \
-        "CRITICAL: vegas_line_feature_mismatch firing"
-    assert sorted(e for e in events(db) if e[1] == "r4") == [("notified", "r4", "firing"),
-                                                            ("repeated", "r4", None)]
-    assert "notify_dropped" not in [e[0] for e in events(db)][2:]
+    assert posts[1]["blocks"][0]["text"]["text"] == "CRITICAL #1: commit bad0c0de (open)"
+    assert ("notified", "r5", "post") in events(db)
+    assert "notify_dropped" not in [e[0] for e in events(db)][3:]
 
 
 @pytest.mark.parametrize(("status", "answer", "retryable"), [
@@ -413,7 +435,7 @@ def test_once_slack_takes_a_message_again_the_refused_alert_is_posted_once(
     db.close()
     bot_env.missing_channels.add("#prediction-alerts")
     run(db, T0, "r1")
-    assert ("notify_dropped", "r1", "firing: channel_not_found") in events(db)
+    assert ("notify_dropped", "r1", "post: channel_not_found") in events(db)
     bot_env.missing_channels.clear()
     # The new commit's alert goes through: Slack works again...
     run(db, T0 + dt.timedelta(hours=1, minutes=30), "r2")
@@ -425,4 +447,4 @@ def test_once_slack_takes_a_message_again_the_refused_alert_is_posted_once(
                  if "vegas_line_feature_mismatch" in str(args["text"])]
     assert len(delivered) == 2
     assert "bad1c0de" in delivered[0][0] and "bad0c0de" in delivered[1][0]
-    assert delivered[1][1] == "CRITICAL: vegas_line_feature_mismatch firing"
+    assert delivered[1][1] == "CRITICAL #1: commit bad0c0de (open)"

@@ -60,8 +60,8 @@ def lead(inc: Incident) -> str:
     if not inc.open and inc.resolved_at is not None:
         return (f"{_what(inc)}{on}: resolved at {_when(inc.resolved_at)}, every alert "
                 f"clear (open since {_when(since)})")
-    said = f"{len(rules)} rule{'s' if len(rules) != 1 else ''} firing" if rules else (
-        "nothing pages on its own")
+    shown = ", ".join(rules[:3]) + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
+    said = f"{shown} firing" if rules else "nothing pages on its own"
     if symptoms:
         said += f", {symptoms} symptom{'s' if symptoms != 1 else ''} inhibited"
     return f"{_what(inc)}{on}: {said}, since {_when(since)}"
@@ -189,9 +189,16 @@ def reply_body(inc: Incident, changes: Sequence[Change], alerts: Mapping[str, Al
                 joined.append(m)
     groups = _groups(joined, alerts, rules, limit=MAX_MEMBERS_SHOWN, runbook_base_url=None)
     title = f"#{inc.number} {_what(inc)}: {len(changes)} change{'s' if len(changes) != 1 else ''}"
-    head = lines[0].text if lines else title
-    return MessageBody("reply", title, inc.severity, f"#{inc.number}: {head}", groups,
-                       tuple(lines))
+    kinds = {c.kind.value for c in changes}
+    if "incident_resolved" in kinds:
+        head = f"Resolved: #{inc.number} {_what(inc)}"
+    elif "severity_raised" in kinds:
+        head = f"{inc.severity.upper()} now: #{inc.number} {_what(inc)}"
+    elif "reopened" in kinds:
+        head = f"Reopened: #{inc.number} {_what(inc)}"
+    else:
+        head = f"#{inc.number}: " + "; ".join(n.text for n in lines[:3])
+    return MessageBody("reply", title, inc.severity, head, groups, tuple(lines))
 
 
 def reminder_body(inc: Incident, alerts: Mapping[str, AlertState],

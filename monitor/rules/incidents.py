@@ -23,6 +23,7 @@ from monitor.model import Labels, Severity
 from monitor.rules.inhibit import Firing, InhibitRule, inhibited_by
 from monitor.rules.state import (
     INCIDENT_RULE,
+    THIS_MESSAGE_ONLY,
     AlertEvent,
     AlertState,
     EventType,
@@ -99,9 +100,11 @@ class Incident:
     silenced_by: str | None = None
     # A send failed: it may have landed anyway (a timeout), so look before re-sending.
     retrying: bool = False
-    # The channel refused the top-level post for good: not re-sent every run, only
-    # after `repeat_interval`.
+    # The channel refused the top-level post for good: not re-sent every run; owed
+    # again after `repeat_interval`, or once the channel takes another message (unless
+    # only this message was refused).
     dropped_at: dt.datetime | None = None
+    dropped_alone: bool = False
 
     @property
     def open(self) -> bool:
@@ -159,6 +162,11 @@ def fold_incidents(events: Iterable[AlertEvent],
             inc = _member_event(inc, e)
         if inc is not None:
             out[e.incident_id] = inc
+        if e.rule == INCIDENT_RULE and e.event_type == "notified":
+            # The channel takes messages again: a post it refused for good is owed.
+            for other_id, other in out.items():
+                if other_id != e.incident_id and other.dropped_at and not other.dropped_alone:
+                    out[other_id] = replace(other, dropped_at=None)
     return out
 
 
@@ -195,7 +203,8 @@ def _incident_event(inc: Incident | None, e: AlertEvent) -> Incident | None:
         # more; the post waits for repeat_interval.
         what = (e.detail or "").partition(":")[0]
         if what == "post":
-            return replace(inc, dropped_at=t, retrying=False)
+            return replace(inc, dropped_at=t, retrying=False,
+                           dropped_alone=(e.detail or "").endswith(THIS_MESSAGE_ONLY))
         return replace(_delivered(inc, replace(e, detail=what)), retrying=False)
     return inc
 

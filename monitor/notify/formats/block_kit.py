@@ -49,6 +49,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def plain(text: str) -> str:
+    """Data in a plain_text object (a header, a dialog): Slack draws no mention or
+    link there, but angle brackets never reach it raw either."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
 def clip(text: str, limit: int = MAX_TEXT) -> str:
     """Within a Slack limit, marked with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -137,7 +143,8 @@ def block_kit(body: MessageBody) -> SlackMessage:
     head: list[Block] = []
     if body.kind not in ("resolved", "reply", "reminder"):
         head.append({"type": "header", "text": {"type": "plain_text",
-                                                "text": clip(body.title, MAX_HEADER)}})
+                                                "text": clip(plain(body.title),
+                                                             MAX_HEADER)}})
     elif body.kind == "reminder":
         head.append(_section(f"{SEVERITY_ICON[body.severity]} *{escape(body.title)}*"))
     if body.lead:
@@ -181,7 +188,7 @@ def action_buttons(value: str, action_ids: Sequence[str], *,
         if question:
             button["confirm"] = {
                 "title": {"type": "plain_text", "text": f"{label}?"},
-                "text": {"type": "plain_text", "text": clip(question, MAX_CONFIRM_TEXT)},
+                "text": {"type": "plain_text", "text": clip(plain(question), MAX_CONFIRM_TEXT)},
                 "confirm": {"type": "plain_text", "text": label.split()[0]},
                 "deny": {"type": "plain_text", "text": "Cancel"},
                 "style": "danger" if action_id == "block_commit" else "primary"}
