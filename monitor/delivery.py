@@ -114,7 +114,7 @@ def plan(ops: Sequence[IncidentOp], alerts: Mapping[str, AlertState],
                           for k, v in provenance.get(commit, {}).items() if v)
             body = incident_body(inc, alerts, rules, hints=hints,
                                  runbook_base_url=runbook_base_url,
-                                 blocked=commit in blocked)
+                                 blocked=commit in blocked, now=now)
             if op.kind == "post":
                 firing = _first_per_rule(m for m in inc.active_members()
                                          if m.status is MemberStatus.FIRING)

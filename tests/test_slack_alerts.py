@@ -93,7 +93,8 @@ def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,
     posts = bot_env.posts()
     assert len(posts) == 2
     assert posts[1]["thread_ts"] == bot_env.posted[0][1]
-    assert str(posts[1]["text"]).startswith("Still firing: #1 commit bad0c0de")
+    assert str(posts[1]["text"]) == ("Still firing: #1 commit bad0c0de "
+                                     "(vegas_line_feature_mismatch), open 24 h")
 
 
 def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack) -> None:
@@ -113,7 +114,7 @@ def test_cleared_alert_resolves_in_its_thread(db: ContractDB, bot_env: FakeSlack
     # One clear run is not enough (after_runs: 2); a day later than the post, the
     # incident's reminder.
     assert [str(p["text"]) for p in thread()] == [
-        "Still firing: #1 commit bad0c0de, open 5.0 days"]
+        "Still firing: #1 commit bad0c0de (vegas_line_feature_mismatch), open 5.0 days"]
     run(db, later + dt.timedelta(hours=1), "r3")
     posts = thread()
     assert len(posts) == 2

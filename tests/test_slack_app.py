@@ -157,8 +157,9 @@ def test_acknowledge_updates_the_message_and_stops_repeats_until_resolved(
     assert (update["channel"], update["ts"]) == ("C0ALERTS", ts)
     text = json.dumps(update["blocks"])
     assert "Acknowledged by <@U024BE7LH> at" in text
-    assert [e["action_id"] for e in update["blocks"][-1]["elements"]] == ["silence_24h"]
-    # The rule repeats every 12 h; acknowledged, the next cycles post nothing more.
+    assert [e["action_id"] for e in update["blocks"][-1]["elements"]] == ["silence_24h",
+                                                                        "block_commit"]
+    # The incident reminds every 24 h; acknowledged, the next cycles post nothing more.
     assert run(db, T0 + 13 * H, "r2") == 0
     assert run(db, T0 + 26 * H, "r3") == 0
     assert len(mismatch_posts(slack_bot)) == 1
@@ -179,14 +180,17 @@ def test_silence_24h_mutes_and_expires_on_time_unsilence_gives_it_back(
     assert actions(db) == [("silence", "U0SECOND", until.isoformat())]
     update, = slack_bot.wait_for_updates(1)
     assert "Silenced by <@U0SECOND>" in json.dumps(update["blocks"])
-    assert [e["action_id"] for e in update["blocks"][-1]["elements"]] == ["unsilence"]
-    # Past the 12 h repeat and up to the last minute of the silence: nothing posted.
+    assert [e["action_id"] for e in update["blocks"][-1]["elements"]] == ["unsilence",
+                                                                        "block_commit"]
+    # Past the incident's 24 h reminder and up to the last minute of the silence:
+    # nothing posted.
     assert run(db, T0 + 13 * H, "r2") == 0
     assert run(db, until - dt.timedelta(minutes=1), "r3") == 0
     assert len(mismatch_posts(slack_bot)) == 1
-    # The silence is over: the alert is given back, once.
+    # The silence is over: the incident's reminder is due, once, in its thread.
     assert run(db, until, "r4") == 0
     assert len(mismatch_posts(slack_bot)) == 2
+    assert mismatch_posts(slack_bot)[-1]["thread_ts"] == ts
     assert run(db, until + H, "r5") == 0
     assert len(mismatch_posts(slack_bot)) == 2
     # Silenced again, then unsilenced from Slack: the next cycle gives it back.
@@ -198,7 +202,10 @@ def test_silence_24h_mutes_and_expires_on_time_unsilence_gives_it_back(
     assert served.press("unsilence", newest, newest_ts, slack_bot, user="U0THIRD")[0] == 200
     assert [a[:2] for a in actions(db)][-2:] == [("silence", "U1"), ("unsilence", "U0THIRD")]
     assert "Unsilenced by <@U0THIRD>" in json.dumps(slack_bot.wait_for_updates(3)[-1]["blocks"])
+    # Unsilenced, the incident reminds again on its own clock (a day after the last).
     assert run(db, until + 4 * H, "r6") == 0
+    assert len(mismatch_posts(slack_bot)) == 2
+    assert run(db, until + 24 * H, "r7") == 0
     assert len(mismatch_posts(slack_bot)) == 3
 
 
@@ -422,7 +429,8 @@ def test_serve_with_a_signing_secret_acts_on_a_press_and_lists_the_silence(
     assert main(["silences", "--warehouse", db.url, "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert "(Slack, by U0ONCALL)" in lines[0] and "vegas_line_feature_mismatch" in lines[0]
+    # The press silenced the incident the message is about.
+    assert "(Slack, by U0ONCALL)" in lines[0] and lines[0].startswith("incident #1 commit:")
     assert lines[1].startswith("vegas_line_feature_mismatch {system_id=shadow_v1} until "
                                "2099-01-01 00:00 UTC (alerts.yaml) — known shadow")
     assert main(["silences", "--warehouse", db.url, "--config", str(config),

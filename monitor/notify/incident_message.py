@@ -115,7 +115,8 @@ def _rank(severity: str) -> int:
     return 2 if severity == "critical" else 1
 
 
-def incident_actions(inc: Incident, *, blocked: bool = False) -> tuple[Action, ...]:
+def incident_actions(inc: Incident, *, blocked: bool = False,
+                     now: dt.datetime | None = None) -> tuple[Action, ...]:
     """The buttons of an open incident's message; they act on the whole incident
     (monitor/slack_app.py). An incident keyed by a commit offers to block it, with a
     confirmation, or to unblock it when `blocked` (monitor/rules/blocks.py)."""
@@ -124,7 +125,11 @@ def incident_actions(inc: Incident, *, blocked: bool = False) -> tuple[Action, .
     if not inc.open:
         return ()
     value = f"incident:{inc.incident_id}"
-    buttons = (Action("acknowledge", value), Action("silence_24h", value))
+    # What makes sense now: no Acknowledge once acknowledged, Unsilence while silenced.
+    silenced = now is not None and inc.silenced(now)
+    buttons = tuple(Action(a, value) for a in (
+        () if inc.acknowledged_by or silenced else ("acknowledge",))) + (
+        Action("unsilence" if silenced else "silence_24h", value),)
     if not inc.key.startswith("commit:"):
         return buttons
     if blocked:
@@ -135,8 +140,10 @@ def incident_actions(inc: Incident, *, blocked: bool = False) -> tuple[Action, .
 
 def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                   rules: Mapping[str, Rule], *, hints: Sequence[Fact] = (),
-                  runbook_base_url: str | None = None, blocked: bool = False) -> MessageBody:
-    """The top-level message (first post and every chat.update)."""
+                  runbook_base_url: str | None = None, blocked: bool = False,
+                  now: dt.datetime | None = None) -> MessageBody:
+    """The top-level message (first post and every chat.update): what people did
+    (acknowledged, silenced, blocked) stays on it."""
     active = inc.active_members()
     resolved = [m for m in inc.members.values() if m.status.value == RESOLVED]
     state = "resolved" if not inc.open else "open"
@@ -149,6 +156,12 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
         notes.append(Note(f"Acknowledged by {inc.acknowledged_by}"
                           + (f" at {_when(inc.acknowledged_at)}" if inc.acknowledged_at
                              else "") + ": no reminders until it resolves or worsens"))
+    if now is not None and inc.silenced(now) and inc.silenced_until is not None:
+        notes.append(Note(f"Silenced by {inc.silenced_by or 'someone'} until "
+                          f"{_when(inc.silenced_until)}"))
+    if blocked and inc.key.startswith("commit:"):
+        notes.append(Note("This commit is blocked: check-batch, check-deployment and the "
+                          "gate refuse its batches (`blocks` says by whom and why)"))
     last = max((m.changed_at for m in inc.members.values()), default=inc.opened_at)
     if inc.resolved_at is not None:
         last = max(last, inc.resolved_at)
@@ -158,7 +171,7 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                      limit=MAX_MEMBERS_SHOWN, runbook_base_url=runbook_base_url)
     text = lead(inc)
     return MessageBody("incident", title, inc.severity, f"{title}: {text}", groups,
-                       tuple(notes), incident_actions(inc, blocked=blocked), lead=text,
+                       tuple(notes), incident_actions(inc, blocked=blocked, now=now), lead=text,
                        facts=tuple(hints))
 
 
@@ -206,10 +219,14 @@ def reminder_body(inc: Incident, alerts: Mapping[str, AlertState],
     firing = [m for m in inc.active_members() if m.status.value == FIRING]
     hours = (now - inc.opened_at).total_seconds() / 3600
     age = f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.0f} h"
-    title = f"Still firing: #{inc.number} {_what(inc)}, open {age}"
+    names = sorted({m.rule for m in firing})
+    which = f" ({', '.join(names[:3])}{' …' if len(names) > 3 else ''})" if names else ""
+    title = f"Still firing: #{inc.number} {_what(inc)}{which}, open {age}"
     groups = _groups(firing, alerts, rules, limit=MAX_MEMBERS_SHOWN, runbook_base_url=None)
+    value = f"incident:{inc.incident_id}"
     return MessageBody("reminder", title, inc.severity, title, groups,
-                       (Note("Acknowledge it to stop these reminders."),))
+                       (Note("Acknowledge it to stop these reminders."),),
+                       (Action("acknowledge", value), Action("silence_24h", value)))
 
 
 def _where(labels: Sequence[tuple[str, str]]) -> str:
