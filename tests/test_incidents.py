@@ -392,3 +392,26 @@ def test_blocks_fold_to_the_latest_word_per_commit() -> None:
     assert blocks["bad"].blocked_by == "U1" and blocks["bad"].reason == "broken features"
     assert fold_blocks([*events, block_event(T + 3 * H, "cli", "bad", actor="U3",
                                              reason="", blocked=False)]) == {}
+
+
+def test_an_incident_that_resolved_while_the_channel_was_down_is_one_post_saying_so() -> None:
+    from monitor.delivery import plan
+    from monitor.notify.formats.block_kit import block_kit
+
+    log = Log()
+    key = ("ppm_default_filled", labels())
+    assert log.cycle(T, "1", {key: True}, deliver=False) == ["post#1"]
+    assert log.cycle(T + H, "2", {key: False}, deliver=False) == ["post#1"]
+    inc = log.only()
+    assert not inc.open and inc.posted_at is None
+    # What the one post says: the incident, resolved, with its member.
+    ops = plan_incident_ops(fold_incidents(log.events), fold(log.events), now=T + 2 * H,
+                            settings=SETTINGS, threads=True)
+    message, = plan(ops, fold(log.events), RULES, threads=True, provenance={}, now=T + 2 * H)
+    drawn = block_kit(message.body)
+    assert message.op == "post" and message.thread_ts is None
+    assert drawn.blocks[0]["text"]["text"] == "CRITICAL #1: commit bad (resolved)"
+    assert "ppm_default_filled" in str(drawn.blocks) and "resolved at" in drawn.text
+    assert not any(b.get("block_id") == "alert_actions" for b in drawn.blocks)
+    assert log.cycle(T + 2 * H, "3", {key: False}) == ["post#1"]
+    assert log.cycle(T + 3 * H, "4", {key: False}) == []
