@@ -208,8 +208,13 @@ def served(warehouse: Path, config: MonitorConfig, slack_bot: FakeSlack,
 
 
 def critical_titles(slack: FakeSlack) -> list[str]:
-    return [p["blocks"][0]["text"]["text"] for p in slack.posts()
-            if p["blocks"][0]["text"]["text"].startswith("CRITICAL")]
+    """The notification lines of the critical incidents' top-level posts."""
+    return [str(p["text"]) for p in slack.posts()
+            if not p.get("thread_ts") and str(p["text"]).startswith("CRITICAL")]
+
+
+def paged_mismatch(slack: FakeSlack) -> bool:
+    return any("vegas_line_feature_mismatch" in t for t in critical_titles(slack))
 
 
 def test_a_push_for_the_first_broken_batch_alerts_before_the_answer_and_once_only(
@@ -218,7 +223,7 @@ def test_a_push_for_the_first_broken_batch_alerts_before_the_answer_and_once_onl
     assert batch["feature_source_mode"] == "backfill"
     status, body = served.push(push_body(batch), signer.token())
     # The alert is in Slack by the time the push is answered.
-    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+    assert paged_mismatch(slack_bot)
     assert status == 200, body
     answer = json.loads(body)
     assert answer["execution_id"] == batch["execution_id"]
@@ -310,7 +315,7 @@ def test_a_push_that_cannot_take_the_lease_is_a_503_then_its_redelivery_alerts(
         holder_wh.close()
     status, text = served.push(body, signer.token())  # Pub/Sub's redelivery
     assert status == 200, text
-    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+    assert paged_mismatch(slack_bot)
 
 
 def test_a_notification_kept_pending_is_a_503_and_the_redelivery_sends_it(
@@ -324,7 +329,7 @@ def test_a_notification_kept_pending_is_a_503_and_the_redelivery_sends_it(
     served.now += dt.timedelta(seconds=20)
     status, text = served.push(body, signer.token())
     assert status == 200, text
-    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+    assert paged_mismatch(slack_bot)
     delivered = [args["text"] for args, _ in slack_bot.posted]
     assert len([t for t in delivered if "vegas_line_feature_mismatch" in t]) == 1
 
@@ -351,7 +356,14 @@ def test_a_push_whose_cycle_could_not_run_a_check_is_a_503_and_its_redelivery_al
     served.now += dt.timedelta(seconds=20)
     status, text = served.push(body, signer.token())  # Pub/Sub's redelivery
     assert status == 200, text
-    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+    # The first push paged the commit's incident on what it could judge; the mismatch
+    # joins it in its thread, and the top-level message is brought up to date.
+    first, = [p for p in slack_bot.posts() if not p.get("thread_ts")
+              and "0b5e11ad" in str(p["text"])]
+    assert str(first["text"]).startswith("CRITICAL #")
+    assert any("vegas_line_feature_mismatch" in str(p["text"]) and p.get("thread_ts")
+               for p in slack_bot.posts())
+    assert "vegas_line_feature_mismatch" in json.dumps(slack_bot.updated[-1]["blocks"])
 
 
 def test_a_push_of_deeply_nested_json_is_a_400(
@@ -526,4 +538,4 @@ def test_a_push_while_another_process_has_the_duckdb_file_is_a_503_and_healthz_i
     assert slack_bot.posts() == []
     status, text = served.push(body, signer.token())  # Pub/Sub's redelivery
     assert status == 200, text
-    assert "CRITICAL: vegas_line_feature_mismatch firing" in critical_titles(slack_bot)
+    assert paged_mismatch(slack_bot)
