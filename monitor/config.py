@@ -6,11 +6,12 @@ Errors are collected (not stop-at-first) and each names the file, line and colum
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -19,12 +20,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic import Strict as StrictInput
 
+from monitor.matchers import InhibitRule, Matcher, parse_matcher
 from monitor.model import Severity
 from monitor.yaml_lines import Location, YamlSyntaxError, load_with_locations, locate
 
@@ -219,12 +223,18 @@ class Settings(Strict):
         return value
 
 
+# A silence matcher on this name matches the alert's cause key, not a label.
+INCIDENT_KEY = "incident_key"
+
+
 class Resolve(Strict):
     announce: bool = True
     after_runs: Count = Field(2, ge=1, le=100)
 
 
 class Silence(Strict):
+    # Label values the alert must have; `incident_key` matches the alert's cause key
+    # (`monitor.rules.state.cause_key`: `commit:<sha>`, or its incident_by labels).
     matchers: dict[str, str] = Field(min_length=1)
     expires_at: dt.datetime
     comment: str = ""
@@ -236,8 +246,10 @@ class Silence(Strict):
             raise ValueError("expires_at needs a time zone, e.g. 2026-02-01T00:00:00Z")
         return value
 
-    def matches(self, labels: dict[str, str], now: dt.datetime) -> bool:
-        return now < self.expires_at and all(labels.get(k) == v for k, v in self.matchers.items())
+    def matches(self, labels: dict[str, str], now: dt.datetime,
+                incident_key: str | None = None) -> bool:
+        seen = labels if incident_key is None else {**labels, INCIDENT_KEY: incident_key}
+        return now < self.expires_at and all(seen.get(k) == v for k, v in self.matchers.items())
 
 
 class Rule(Strict):
@@ -304,6 +316,49 @@ CRITICAL_FEATURE_ABSENT_RULE = Rule(
     repeat_interval=dt.timedelta(days=7), resolve=Resolve(announce=True, after_runs=1),
     runbook_url="runbooks.md#critical_feature_absent")
 BUILT_IN_CHECK_RULES = (CRITICAL_FEATURE_ABSENT_RULE,)
+# Every built-in rule's name: these and monitor/cycle.py's own two (a test keeps them
+# equal to the cycle's BUILT_IN_RULES), for the inhibit matchers that name a rule.
+BUILT_IN_RULE_NAMES = ("monitor_check_error", "monitor_no_data",
+                       *(r.name for r in BUILT_IN_CHECK_RULES))
+
+
+def _matcher(value: Any) -> Matcher:
+    if isinstance(value, Matcher):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('a matcher is text, e.g. rule="hit_rate_below_55" or severity!=warning')
+    return parse_matcher(value)
+
+
+# Alertmanager's text form, validated at load; written back as that text.
+MatcherText = Annotated[Matcher, PlainValidator(_matcher), PlainSerializer(str)]
+LabelName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class Inhibition(Strict):
+    """One entry of `inhibit_rules:`, as Alertmanager's: while an alert matching every
+    source matcher fires (silenced or not), an alert of the same incident matching
+    every target matcher, with the same values of the `equal` labels, is inhibited.
+    Matchers see an alert's labels plus `rule` and `severity`."""
+
+    source_matchers: list[MatcherText] = Field(min_length=1)
+    target_matchers: list[MatcherText] = Field(min_length=1)
+    equal: list[LabelName] = []
+
+    def rule(self) -> InhibitRule:
+        return InhibitRule(tuple(self.source_matchers), tuple(self.target_matchers),
+                           tuple(self.equal))
+
+
+class IncidentSettings(Strict):
+    """How an incident (monitor/rules/incidents.py) is told about in Slack."""
+
+    # One reminder in the incident's thread per this long, while it fires and nobody
+    # acknowledged it. (A rule's own repeat_interval no longer drives Slack.)
+    repeat_interval: Duration = dt.timedelta(hours=24)
+    # An incident whose key fires again this soon after it resolved is reopened in its
+    # thread, not paged anew.
+    reopen_within: Duration = dt.timedelta(hours=48)
 
 
 class BigQuerySettings(Strict):
@@ -384,6 +439,9 @@ class MonitorConfig(Strict):
     # None: the seed's two (or `settings.sentinels`, read as its equivalent entries).
     critical_features: list[CriticalFeature] | None = Field(None, min_length=1)
     rules: list[Rule] = []
+    # Which alerts explain which (monitor.rules.inhibit.inhibit_rules_of), in file order.
+    inhibit_rules: list[Inhibition] = []
+    incident: IncidentSettings = IncidentSettings()
 
     @property
     def features(self) -> tuple[CriticalFeature, ...]:
@@ -499,6 +557,7 @@ def parse_config(text: str, filename: str) -> MonitorConfig:
                                  f"{label!r}"))
         problems += _range_problems(i, rule, locations, filename)
     problems += _feature_problems(config, locations, filename)
+    problems += _inhibit_problems(config, locations, filename)
     if not problems:
         # Reported once the rules that exist are valid: which check has no rule at all.
         problems += _card_problems(config, locations, filename)
@@ -534,6 +593,28 @@ def _feature_problems(config: MonitorConfig, locations: dict[Any, Location],
                 out.append((locate(locations, ("rules", i, *path), filename),
                             f"rules.{i}.{path[0]}: {key!r} is not a configured critical "
                             f"feature; configured: {', '.join(sorted(keys))}"))
+    return out
+
+
+def _inhibit_problems(config: MonitorConfig, locations: dict[Any, Location],
+                      filename: str) -> list[tuple[Location, str]]:
+    """An inhibit matcher `rule="NAME"` names a rule that exists, and `severity=`/`!=`
+    a severity: a typo there would inhibit nothing, quietly."""
+    rules = [*(r.name for r in config.rules), *BUILT_IN_RULE_NAMES]
+    out: list[tuple[Location, str]] = []
+    for i, entry in enumerate(config.inhibit_rules):
+        for side in ("source_matchers", "target_matchers"):
+            for j, matcher in enumerate(getattr(entry, side)):
+                where = f"inhibit_rules.{i}.{side}.{j}"
+                loc = locate(locations, ("inhibit_rules", i, side, j), filename)
+                if matcher.name == "rule" and matcher.op == "=" and matcher.value not in rules:
+                    near = difflib.get_close_matches(matcher.value, rules, n=1)
+                    out.append((loc, f"{where}: no rule is named {matcher.value!r}"
+                                     + (f" (did you mean {near[0]!r}?)" if near else "")))
+                if matcher.name == "severity" and matcher.op in ("=", "!=") \
+                        and matcher.value not in get_args(Severity):
+                    out.append((loc, f"{where}: {matcher.value!r} is not a severity; "
+                                     f"severities: {', '.join(get_args(Severity))}"))
     return out
 
 

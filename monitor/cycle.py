@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import shifts_by_commit
 from monitor.checks.freshness import data_expected
-from monitor.config import BUILT_IN_CHECK_RULES, MonitorConfig, Rule
+from monitor.config import BUILT_IN_CHECK_RULES, IncidentSettings, MonitorConfig, Rule
 from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
 from monitor.notify.base import Notifier
 from monitor.rules.incidents import (
-    IncidentSettings,
     assign,
-    cause_key,
     fold_incidents,
     open_by_severity,
     plan_incident_ops,
@@ -32,6 +30,7 @@ from monitor.rules.state import (
     AlertEvent,
     Candidate,
     Evidence,
+    cause_key,
     fold,
     group_findings,
     transition,

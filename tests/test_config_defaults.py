@@ -18,7 +18,7 @@ from monitor.config import MonitorConfig, load_config
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text()
 # Lists of entries without defaults, each with a section of its own in that page.
-DOCUMENTED_ELSEWHERE = {"rules", "critical_features"}
+DOCUMENTED_ELSEWHERE = {"rules", "critical_features", "inhibit_rules"}
 
 
 def defaults(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -152,6 +152,8 @@ SHIPPED = {
         "cycle": "15 * * * *", "validate_daily": "0 10 * * *", "timezone": "America/New_York",
         "misfire_grace_seconds": 600},
     "calendar": {"table": "game_schedule"},
+    "incident": {"repeat_interval": dt.timedelta(hours=24),
+                 "reopen_within": dt.timedelta(hours=48)},
 }
 
 

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.config import Resolve, Rule
+from monitor.config import IncidentSettings, Resolve, Rule
+from monitor.matchers import InhibitRule, parse_matcher
 from monitor.rules.blocks import block_event, fold_blocks
 from monitor.rules.incidents import (
     ChangeKind,
-    IncidentSettings,
     MemberStatus,
     assign,
-    cause_key,
     fold_incidents,
     incident_event,
     plan_incident_ops,
 )
-from monitor.rules.inhibit import InhibitRule, parse_matcher
 from monitor.rules.state import (
     INCIDENT_RULE,
     AlertEvent,
     Candidate,
     Evidence,
+    cause_key,
     fingerprint,
     fold,
     make_event,

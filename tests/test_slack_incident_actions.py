@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 from monitor.cli import main
-from monitor.config import MonitorConfig, SlackApp
+from monitor.config import IncidentSettings, MonitorConfig, SlackApp
 from monitor.gate import blocked_commits
 from monitor.migrations import ensure_schema
 from monitor.notify.formats.block_kit import block_kit
@@ -29,7 +29,6 @@ from monitor.notify.message import alert_body, button_value
 from monitor.rules.blocks import block_event
 from monitor.rules.incidents import (
     Incident,
-    IncidentSettings,
     fold_incidents,
     incident_event,
     plan_incident_ops,

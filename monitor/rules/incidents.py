@@ -3,7 +3,8 @@
 An incident is a set of member alerts with one cause key: the commit that produced the
 predictions (`commit:<sha>`), or, for alerts without a real commit (coverage,
 freshness, the system-wide series), the rule's `incident_by` labels (default
-`system_id`), else the rule's name. Pure, like `monitor.rules.state`: the incident
+`system_id`), else the rule's name (`monitor.rules.state.cause_key`, which alert
+silences match too). Pure, like `monitor.rules.state`: the incident
 events live in the same append-only log (rule `incident`, fingerprint the incident's
 id), member changes are the alerts' own events stamped with the incident's id, and
 everything here is a fold over those events or a decision from plain values. No I/O,
@@ -19,8 +20,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
+from monitor.config import IncidentSettings
+from monitor.matchers import InhibitRule
 from monitor.model import Labels, Severity
-from monitor.rules.inhibit import Firing, InhibitRule, inhibited_by
+from monitor.rules.inhibit import Firing, inhibited_by
 from monitor.rules.state import (
     INCIDENT_RULE,
     THIS_MESSAGE_ONLY,
@@ -31,8 +34,6 @@ from monitor.rules.state import (
     parse_until,
 )
 
-# build_commit_sha values that name no commit: the system-wide series and old code.
-NOT_COMMITS = frozenset({"", "all", "unknown"})
 SEVERITY_RANK = {"warning": 1, "critical": 2}
 
 
@@ -124,18 +125,6 @@ def open_by_severity(incidents: Iterable[Incident]) -> dict[str, int]:
         if inc.open and inc.members:
             counts[inc.severity] = counts.get(inc.severity, 0) + 1
     return counts
-
-
-def cause_key(rule: str, labels: Mapping[str, str],
-              incident_by: Sequence[str] | None = None) -> str:
-    """What an alert is about: its commit when it names one, else its `incident_by`
-    labels (default `system_id`), else its rule."""
-    commit = labels.get("build_commit_sha", "")
-    if commit not in NOT_COMMITS:
-        return f"commit:{commit}"
-    by = ["system_id"] if incident_by is None else list(incident_by)
-    parts = [f"{k}={labels[k]}" for k in by if labels.get(k, "") != ""]
-    return ",".join(parts) if parts else f"rule:{rule}"
 
 
 def incident_id_for(key: str, first_event_id: str) -> str:
@@ -255,12 +244,6 @@ def _member_event(inc: Incident, e: AlertEvent) -> Incident:
         return inc
     return replace(inc, members={**inc.members, fp: member}, needs_update=True,
                    unannounced=(*inc.unannounced, change))
-
-
-@dataclass(frozen=True)
-class IncidentSettings:
-    repeat_interval: dt.timedelta = dt.timedelta(hours=24)
-    reopen_within: dt.timedelta = dt.timedelta(hours=48)
 
 
 def incident_event(now: dt.datetime, run_id: str, kind: EventType, inc_id: str, key: str,

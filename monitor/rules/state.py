@@ -47,6 +47,8 @@ THIS_MESSAGE_ONLY = " (this message)"
 # (monitor/rules/incidents.py) and commit blocks (monitor/rules/blocks.py).
 INCIDENT_RULE = "incident"
 BLOCK_RULE = "commit_block"
+# build_commit_sha values that name no commit: the system-wide series and old code.
+NOT_COMMITS = frozenset({"", "all", "unknown"})
 
 
 def as_event_type(text: str) -> EventType | None:
@@ -67,6 +69,18 @@ def fingerprint(rule: str, labels: Labels) -> str:
     """Identity of an alert: the rule and its group labels."""
     text = rule + "\x1f" + "\x1f".join(f"{k}={v}" for k, v in sorted(labels))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cause_key(rule: str, labels: Mapping[str, str],
+              incident_by: Sequence[str] | None = None) -> str:
+    """What an alert is about: its commit when it names one, else its `incident_by`
+    labels (default `system_id`), else its rule."""
+    commit = labels.get("build_commit_sha", "")
+    if commit not in NOT_COMMITS:
+        return f"commit:{commit}"
+    by = ["system_id"] if incident_by is None else list(incident_by)
+    parts = [f"{k}={labels[k]}" for k in by if labels.get(k, "") != ""]
+    return ",".join(parts) if parts else f"rule:{rule}"
 
 
 @dataclass(frozen=True)
@@ -354,8 +368,9 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
         if st is not None and run_id in st.runs:
             continue  # this run already acted on this alert
         rule = rules[cand.rule]
+        key = cause_key(cand.rule, dict(cand.labels), rule.incident_by)
         silence = next((s.comment or "silenced" for s in rule.silences
-                        if s.matches(dict(cand.labels), now)), None)
+                        if s.matches(dict(cand.labels), now, incident_key=key)), None)
         if silence is None and st is not None and st.slack_silenced(now):
             silence = f"silenced from Slack by {st.silenced_by or 'someone'}"
 
