@@ -279,8 +279,10 @@ class Rule(Strict):
     # Not observations whose label has one of these values (e.g. features that have a
     # rule of their own: {feature: [ppm_avg_last_10]}).
     unless: dict[str, list[str]] = {}
-    # After its last firing result an alert keeps firing this long (wall time), so a
-    # gap in the evidence (a night's grading) neither resolves nor re-pages it.
+    # Once its results clear, an alert keeps firing this long (wall time, from the first
+    # clear result), so a gap in the evidence (a night's grading) neither resolves nor
+    # re-pages it; it resolves when this has run out and resolve.after_runs clear runs
+    # were seen.
     keep_firing_for: Duration | None = None
     # The labels that key this rule's incident when its alert names no commit
     # (default: system_id, else the rule's name).

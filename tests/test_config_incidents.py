@@ -19,7 +19,7 @@ from monitor.config import (
 from monitor.cycle import BUILT_IN_RULES
 from monitor.matchers import InhibitRule, parse_matcher
 from monitor.rules.inhibit import Firing, inhibit_rules_of, inhibited_by
-from monitor.rules.state import Candidate, Evidence, cause_key, transition
+from monitor.rules.state import Candidate, Evidence, cause_key, fold, transition
 from tests.test_config import CARD_RULES, GOOD_RULE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +141,81 @@ def test_incident_settings_default_and_parse_like_rule_durations() -> None:
         ("alerts.yaml:4:3", "incident.page_every: unknown key")]
     (found, msg), = located("incident:\n  reopen_within: 99999999d\n" + BASE)
     assert found == "alerts.yaml:2:18" and "longer than 3650 days" in msg
+
+
+SOURCES = ("ppm_default_filled", "vegas_line_feature_mismatch", "backfill_on_stale_commit",
+           "batch_blocked", "critical_feature_default_filled", "prediction_edge_collapsed")
+OUTCOMES = ("hit_rate_below_55", "mae_drift_detected", "hit_rate_drift_detected",
+            "edge_drift_detected")
+
+
+def test_the_shipped_causes_inhibit_the_outcomes_of_their_commit(config: MonitorConfig) -> None:
+    rules = inhibit_rules_of(config)
+    names = {r.name for r in config.rules}
+    assert set(SOURCES) | set(OUTCOMES) <= names
+    for source in SOURCES:
+        for target in OUTCOMES:
+            cause, symptom = firing(source), firing(target, system="v9")
+            # Both systems of one commit: one incident, the cause explains the symptom.
+            assert inhibited_by([cause, symptom], rules) == {
+                symptom.fingerprint: cause.fingerprint}, (source, target)
+            assert inhibited_by([cause, firing(target, commit="other")], rules) == {}
+            # Whatever the order, the outcome is the one inhibited, never the cause.
+            assert inhibited_by([symptom, cause], rules) == {
+                symptom.fingerprint: cause.fingerprint}
+    # No other pair explains one another, except the lost edge, which explains the lost
+    # hit rate of the same system and commit.
+    def explains(a: str, b: str) -> bool:
+        return (a in SOURCES and b in OUTCOMES) or (a, b) == (
+            "edge_drift_detected", "hit_rate_drift_detected")
+
+    for a in (*SOURCES, *OUTCOMES):
+        for b in (*SOURCES, *OUTCOMES):
+            if a != b:
+                expected = {firing(b).fingerprint: firing(a).fingerprint} if explains(a, b) \
+                    else {firing(a).fingerprint: firing(b).fingerprint} if explains(b, a) \
+                    else {}
+                assert inhibited_by([firing(a), firing(b)], rules) == expected, (a, b)
+    assert inhibited_by([firing("edge_drift_detected"),
+                         firing("hit_rate_drift_detected", system="v9")], rules) == {}
+
+
+def test_the_shipped_outcome_rules_ride_over_a_night_of_grading(config: MonitorConfig) -> None:
+    kept = {r.name: r.keep_firing_for for r in config.rules if r.keep_firing_for is not None}
+    assert kept == dict.fromkeys(OUTCOMES, dt.timedelta(hours=36))
+    assert config.incident.repeat_interval == dt.timedelta(hours=24)
+    assert config.incident.reopen_within == dt.timedelta(hours=48)
+
+
+def play(config: MonitorConfig, rule: str, hours_firing: list[bool],
+         labels: tuple[tuple[str, str], ...]) -> list[tuple[int, str, str | None]]:
+    """An outcome rule's alert cycle by cycle, hourly: (hour, event, detail) of every
+    event."""
+    rules = {r.name: r for r in config.rules}
+    events = []
+    ev = Evidence("m", 0.4, 300, (0.35, 0.45), None, 0.55, "below")
+    for hour, on in enumerate(hours_firing):
+        cand = Candidate(rule, rules[rule].severity, labels, on, ev if on else None)
+        events += transition(fold(events), [cand], rules, {rule}, T + dt.timedelta(hours=hour),
+                             str(hour))
+    return [(int((e.event_time - T).total_seconds() // 3600), e.event_type, e.detail)
+            for e in events]
+
+
+def test_an_outcome_alert_clear_for_one_day_stays_and_for_two_resolves(
+        config: MonitorConfig) -> None:
+    labels = (("build_commit_sha", SHA), ("system_id", "v8"))
+    # A night's grading flips the evidence for a day, then the next night back.
+    one_day = [True] + [False] * 24 + [True] * 3
+    for rule in OUTCOMES:
+        seen = play(config, rule, one_day, labels)
+        # The same alert goes on: no resolve, and its return is no new page ("refire"
+        # keeps what was said) -- without keep_firing_for it resolved 3 h after the
+        # night that cleared it and paged again the next.
+        assert [(h, e, d) for h, e, d in seen if e != "clear"] == [
+            (0, "fired", None), (25, "fired", "refire")], rule
+        seen = play(config, rule, [True] + [False] * 40, labels)
+        assert [h for h, e, _ in seen if e == "resolved"] == [37], rule  # 36 h after
 
 
 def test_a_silence_can_match_the_alerts_cause_key(config: MonitorConfig) -> None:
