@@ -9,10 +9,18 @@
 -- older one's. Bad rows are counted, never trusted: a line or prediction that is NaN or
 -- infinite is left out of the means and counted in invalid_rows; a row without
 -- predicted_at (written before the column existed) counts, as in feature_defaults.
+-- A slate is measured per commit (the commit of each player's latest prediction; NULL
+-- or '' reads 'unknown'), so a slate served by two commits gives a row for each; the
+-- baseline is the system's, whichever commits served its trailing days.
 -- Params: @start_date DATE, @end_date DATE, @baseline_start DATE, @as_of TIMESTAMP,
 --         @baseline_days INT64
 WITH latest AS (
-  SELECT system_id, game_date, predicted_points, line_value
+  SELECT
+    system_id,
+    game_date,
+    COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
+    predicted_points,
+    line_value
   FROM player_prop_predictions
   WHERE game_date BETWEEN @baseline_start AND @end_date
     AND (predicted_at IS NULL OR predicted_at <= @as_of)
@@ -23,21 +31,34 @@ lined AS (
   SELECT
     system_id,
     game_date,
+    build_commit_sha,
     predicted_points - line_value AS edge,
     COALESCE(IS_NAN(predicted_points) OR IS_INF(predicted_points)
              OR IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid
   FROM latest
   WHERE line_value IS NOT NULL AND predicted_points IS NOT NULL
 ),
-daily AS (
+by_commit AS (
   SELECT
     system_id,
     game_date,
+    build_commit_sha,
     COUNTIF(NOT invalid) AS lined_rows,
     COUNTIF(invalid) AS invalid_rows,
     SUM(IF(invalid, 0, ABS(edge))) AS sum_abs_edge,
     SUM(IF(invalid, 0, edge * edge)) AS sum_sq_edge
   FROM lined
+  GROUP BY 1, 2, 3
+),
+-- The system's whole slate, whichever commits served it: what a baseline day holds.
+daily AS (
+  SELECT
+    system_id,
+    game_date,
+    SUM(lined_rows) AS lined_rows,
+    SUM(sum_abs_edge) AS sum_abs_edge,
+    SUM(sum_sq_edge) AS sum_sq_edge
+  FROM by_commit
   GROUP BY 1, 2
 ),
 baseline AS (
@@ -60,6 +81,7 @@ baseline AS (
 SELECT
   d.system_id,
   d.game_date,
+  d.build_commit_sha,
   d.lined_rows,
   d.invalid_rows,
   d.sum_abs_edge,
@@ -68,8 +90,8 @@ SELECT
   b.sum_abs_edge AS baseline_sum_abs_edge,
   b.sum_sq_edge AS baseline_sum_sq_edge,
   COALESCE(b.days, 0) AS baseline_days
-FROM daily AS d
+FROM by_commit AS d
 LEFT JOIN baseline AS b
   ON b.system_id = d.system_id AND b.game_date = d.game_date
 WHERE d.game_date BETWEEN @start_date AND @end_date
-ORDER BY 1, 2
+ORDER BY 1, 2, 3

@@ -174,8 +174,14 @@ def test_hit_rate_only_regression_is_caught_within_five_game_days(
                               [MAIN_SYSTEM, opts.incident_start])
     edge = [a for a in runs["default"].alerts
             if a.event == "fired" and a.rule == "prediction_edge_collapsed"]
-    assert [a.label("system_id") for a in edge] == [MAIN_SYSTEM], edge
+    assert {a.label("system_id") for a in edge} == {MAIN_SYSTEM}, edge
     assert edge[0].time == min(t for t in times if t >= first_batch)
+    # The alert names the commit: the regression outlives the commit it began on, and
+    # the next routine deploy's slates hug the line too, an alert of their own.
+    served = fetch(path, "SELECT build_commit_sha FROM nba_predictions.player_prop_predictions "
+                         "WHERE system_id = ? AND game_date >= ? GROUP BY 1 "
+                         "ORDER BY min(game_date)", [MAIN_SYSTEM, opts.incident_start])
+    assert [a.label("build_commit_sha") for a in edge] == [sha for (sha,) in served]
     assert not [a for a in runs["default"].alerts if a.rule in (
         "vegas_line_feature_mismatch", "ppm_default_filled")]
     # The second rule set reuses the first one's query results, and agrees with it.

@@ -20,7 +20,8 @@ from tests.fakes.bigquery_server import measured_both_ways, rounded
 
 def row(**values: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "system_id": "catboost_v8", "game_date": D, "lined_rows": 4, "invalid_rows": 0,
+        "system_id": "catboost_v8", "game_date": D, "build_commit_sha": "abc123",
+        "lined_rows": 4, "invalid_rows": 0,
         "sum_abs_edge": 4.0, "sum_sq_edge": 5.0, "baseline_rows": 400,
         "baseline_sum_abs_edge": 1000.0, "baseline_sum_sq_edge": 3000.0, "baseline_days": 12}
     return base | values
@@ -111,6 +112,45 @@ def test_a_slate_as_far_from_the_line_as_its_baseline_is_clear(
     assert ratio.value == pytest.approx(1.0)
     rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
     assert evaluate_rule(rule, ratio).state != FIRING
+
+
+def test_a_slate_served_by_two_commits_is_judged_per_commit_against_one_baseline(
+        db: ContractDB, config: MonitorConfig) -> None:
+    """A hot-fix deployed mid-slate: the broken commit's predictions hug the line, the
+    fixed one's do not. Each is its own observation, named by its commit, so the alert
+    names the commit that broke; the baseline is the system's, whatever served it."""
+    for back in range(1, 6):
+        for i in range(50):
+            db.prediction(day=D - dt.timedelta(days=back), line=20.5,
+                          predicted=20.5 + (3.0 if i % 2 else -3.0), commit="old")
+    for i in range(60):
+        db.prediction(line=20.5, predicted=20.5 + (1.0 if i % 2 else -1.0), commit="bad",
+                      player=f"early_{i}")
+        db.prediction(line=20.5, predicted=20.5 + (3.0 if i % 2 else -3.0), commit="fixed",
+                      player=f"late_{i}")
+    # A player first predicted by the broken commit, then again by the fixed one: only
+    # the latest prediction counts, for the commit that made it.
+    db.prediction(line=20.5, predicted=21.0, commit="bad", player="both",
+                  predicted_at=ts(D, 12))
+    db.prediction(line=20.5, predicted=23.5, commit="fixed", player="both")
+    db.prediction(line=20.5, predicted=20.0, commit=None)  # no commit: 'unknown'
+    ctx = CheckContext(as_of=ts(D, 20), config=config, mode="daily", target_date=D)
+    ratios = {o.label("build_commit_sha"): o
+              for o in PredictionEdge().measure(db.wh, ctx)
+              if o.metric == "prediction_edge_ratio" and o.label("game_date") == D.isoformat()}
+    assert sorted(ratios) == ["bad", "fixed", "unknown"]
+    assert (ratios["bad"].sample_size, ratios["fixed"].sample_size,
+            ratios["unknown"].sample_size) == (60, 61, 1)
+    assert ratios["bad"].value == pytest.approx(1 / 3)
+    assert ratios["fixed"].value == pytest.approx(1.0)
+    for o in ratios.values():
+        assert "250 lined predictions, 5 game days" in dict(o.context)["baseline_edge"]
+    rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
+    assert rule.group_by == ["system_id", "build_commit_sha"]
+    assert [c for c, o in sorted(ratios.items())
+            if evaluate_rule(rule, o).state == FIRING] == ["bad"]
+    # One observation, too few predictions to judge: never an alert on its own.
+    assert evaluate_rule(rule, ratios["unknown"]).state == INSUFFICIENT
 
 
 def test_bigquery_reads_the_same_edges_as_duckdb(db: ContractDB, config: MonitorConfig) -> None:

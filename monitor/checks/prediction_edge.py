@@ -15,12 +15,12 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
-from monitor.metrics.registry import SLATE, check_metrics
+from monitor.metrics.registry import COMMIT_SLATE, check_metrics
 from monitor.model import Observation, make_labels
 from monitor.stats import mean_interval, ratio_interval, safe_ratio, std_from_sums
 from monitor.warehouse.base import QueryRunner
 
-LABELS = SLATE
+LABELS = COMMIT_SLATE
 
 
 class PredictionEdge:
@@ -43,12 +43,13 @@ class PredictionEdge:
 
 
 def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Observation]:
-    """Pure: one query row (a system's slate and its baseline) → the slate's mean
-    |predicted - line| in points, and that mean as a share of the baseline's, each with
-    its 95% interval (the ratio's counts the baseline's own uncertainty too). The ratio
-    is None (not judged) when the baseline holds fewer than `min_baseline_rows` lined
-    predictions or sits on the line."""
-    labels = make_labels(system_id=row["system_id"], game_date=row["game_date"])
+    """Pure: one query row (the predictions of one commit on a system's slate, and the
+    system's baseline) → their mean |predicted - line| in points, and that mean as a
+    share of the baseline's, each with its 95% interval (the ratio's counts the
+    baseline's own uncertainty too). The ratio is None (not judged) when the baseline
+    holds fewer than `min_baseline_rows` lined predictions or sits on the line."""
+    labels = make_labels(system_id=row["system_id"], game_date=row["game_date"],
+                         build_commit_sha=row["build_commit_sha"])
     n, base_n = int(row["lined_rows"] or 0), int(row["baseline_rows"] or 0)
     mean = safe_ratio(row["sum_abs_edge"], n)
     # |e|² = e²: the spread of |e| from the sums of e² and |e|.

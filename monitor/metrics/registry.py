@@ -165,10 +165,10 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "replaced commit, in threshold units", "value", alert_series="margin",
                source="outcome_drift", labels=COMMIT),
     MetricSpec("prediction_edge", "mean |predicted - line| of the slate's lined predictions "
-               "(points)", "value", source="prediction_edge", labels=SLATE),
-    MetricSpec("prediction_edge_ratio", "the slate's mean |predicted - line| as a share of "
-               "the system's trailing baseline", "value", chart=EDGE,
-               source="prediction_edge", labels=SLATE),
+               "(points), per commit", "value", source="prediction_edge", labels=COMMIT_SLATE),
+    MetricSpec("prediction_edge_ratio", "the slate's mean |predicted - line| per commit as a "
+               "share of the system's trailing baseline", "value", chart=EDGE,
+               source="prediction_edge", labels=COMMIT_SLATE),
     MetricSpec("feature_shift", "population stability index of a critical feature on a "
                "new commit's first slates vs the commit it replaced", "value",
                source="feature_shift", labels=COMMIT_FEATURE),
