@@ -20,10 +20,27 @@ from monitor.cycle import BUILT_IN_RULES
 from monitor.matchers import InhibitRule, parse_matcher
 from monitor.rules.inhibit import Firing, inhibit_rules_of, inhibited_by
 from monitor.rules.state import Candidate, Evidence, cause_key, fold, transition
-from tests.test_config import CARD_RULES, GOOD_RULE
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = GOOD_RULE + CARD_RULES  # rules hit_rate_low, mismatch_high, coverage_low
+# The smallest valid file: one rule on each of the card's checks.
+BASE = """\
+rules:
+  - name: hit_rate_low
+    metric: hit_rate
+    below: 0.55
+    severity: critical
+    group_by: [system_id, build_commit_sha]
+  - name: mismatch_high
+    metric: mismatch_share
+    above: 0.05
+    severity: critical
+    group_by: [system_id]
+  - name: coverage_low
+    metric: vegas_coverage
+    drop_from_baseline: 0.1
+    severity: warning
+    group_by: [system_id]
+"""
 T = dt.datetime(2026, 1, 9, 15, tzinfo=dt.UTC)
 SHA = "0b5e11ad" * 5
 
