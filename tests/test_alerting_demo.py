@@ -67,3 +67,47 @@ def test_hourly_runs_over_a_healthy_month_post_no_hit_rate_alert(
     assert [e for e in fired if e.severity == "critical"] == []
     assert all(e.rule == "prediction_batches_failing" for e in fired)
     assert "hit_rate" not in out.getvalue()
+
+
+def test_hourly_cycles_through_the_incident_page_once_and_thread_the_rest(
+        demo_path: Path, config: MonitorConfig, slack_bot: FakeSlack) -> None:
+    """Two days of hourly cycles from the night before the first broken batch, through
+    the real slack-sdk: one top-level message for the broken commit, posted by the
+    first cycle after that batch; everything else about it in its thread."""
+    from monitor.notify.slack import SlackNotifier
+    from monitor.secrets import Secret
+    from tests.fakes.slack_server import TOKEN
+
+    wh = DuckDBWarehouse(demo_path, read_only=True)
+    ((first_batch,),) = wh.connection.execute(
+        "SELECT min(execution_end_timestamp) FROM "
+        "nba_predictions.prediction_execution_log WHERE build_commit_sha = ?",
+        [BROKEN_COMMIT]).fetchall()
+    cache = ReplayCache(wh, version_window_days([config]))
+    store = MemoryAlertStore()
+    start = dt.datetime.combine(DEMO_OPTS.incident_start, dt.time(0, 15), tzinfo=dt.UTC)
+    paged_at = None
+    try:
+        for hour in range(48):
+            as_of = start + dt.timedelta(hours=hour)
+            cache.start_cycle(as_of, eastern_date(as_of))
+            notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", slack_bot.base_url)
+            run_cycle(cache, config, notifier, store, as_of=as_of, run_id=f"h{hour}")
+            if paged_at is None and any(BROKEN_COMMIT in str(p["text"])
+                                        for p in slack_bot.posts()):
+                paged_at = as_of
+    finally:
+        wh.close()
+    first_batch = first_batch.astimezone(dt.UTC)
+    assert paged_at is not None and first_batch < paged_at <= first_batch + dt.timedelta(
+        hours=1)  # the first cycle after the first broken batch
+    top = [p for p in slack_bot.posts() if not p.get("thread_ts")
+           and BROKEN_COMMIT in str(p["text"])]
+    assert len(top) == 1 and str(top[0]["text"]).startswith(f"CRITICAL #1: commit {BROKEN_COMMIT}")
+    thread_ts = next(ts for args, ts in slack_bot.posted if args is not None
+                     and args.get("text") == top[0]["text"])
+    replies = [p for p in slack_bot.posts() if p.get("thread_ts") == thread_ts]
+    # Nothing else about the commit reaches the channel on its own.
+    assert all(BROKEN_COMMIT not in str(p["text"]) for p in slack_bot.posts()
+               if not p.get("thread_ts") and p is not top[0])
+    assert len(replies) <= 4, [str(p["text"]) for p in replies]
