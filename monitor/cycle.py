@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from monitor.checks import CheckContext
 from monitor.checks.feature_shift import shifts_by_commit
 from monitor.checks.freshness import data_expected
-from monitor.config import BUILT_IN_CHECK_RULES, IncidentSettings, MonitorConfig, Rule
+from monitor.config import BUILT_IN_CHECK_RULES, MonitorConfig, Rule
 from monitor.delivery import PlannedMessage, deliver, plan
 from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
@@ -25,6 +25,7 @@ from monitor.rules.incidents import (
     open_by_severity,
     plan_incident_ops,
 )
+from monitor.rules.inhibit import inhibit_rules_of
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
     AlertEvent,
@@ -216,9 +217,10 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     # cycle's messages.
     keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by)
             for fp, st in states.items() if st.rule in rules}
-    settings = IncidentSettings()
+    settings = config.incident
     decided = assign(fold_incidents(before), states, new_events, keys=keys,
-                     inhibit_rules=(), settings=settings, now=as_of, run_id=run_id)
+                     inhibit_rules=inhibit_rules_of(config), settings=settings, now=as_of,
+                     run_id=run_id)
     incidents = fold_incidents([*before, *decided])
     summary.incidents_open = open_by_severity(incidents.values())
     ops = plan_incident_ops(incidents, states, now=as_of, settings=settings,

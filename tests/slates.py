@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from monitor.cli import main
 from tests.contract import ContractDB, D, features, ts
@@ -45,3 +46,23 @@ def run(db: ContractDB, as_of: dt.datetime, run_id: str, *extra: str) -> int:
     """`run` at `as_of` with the checkout's alerts.yaml."""
     return main(["run", "--warehouse", db.url, "--as-of", as_of.isoformat(),
                  "--run-id", run_id, "--config", str(ROOT / "alerts.yaml"), *extra])
+
+
+# Batches of yesterday (UTC): the commands judge them at the clock's time, the time a
+# block made by `block-commit` is recorded at.
+BATCH_DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+GOOD = "good0011aa"
+
+
+def warehouse_with_a_batch(path: Path, *, commit: str = GOOD) -> ContractDB:
+    """Daily batches on `commit` and one healthy batch of 40 rows, `exec-good`."""
+    db = ContractDB(path)
+    for back in (3, 2):
+        day = BATCH_DAY - dt.timedelta(days=back)
+        db.batch(day=day, commit=commit, started=ts(day, 13))
+    db.batch(day=BATCH_DAY, commit=commit, started=ts(BATCH_DAY, 13), predicted=40,
+             execution_id="exec-good")
+    for _ in range(40):
+        db.prediction(commit=commit, day=BATCH_DAY, predicted_at=ts(BATCH_DAY, 13) + dt.timedelta(
+            minutes=1))
+    return db

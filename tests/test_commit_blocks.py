@@ -29,12 +29,11 @@ from monitor.rules.store import (
 )
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, features, ts
+from tests.slates import BATCH_DAY as DAY
+from tests.slates import GOOD, warehouse_with_a_batch
 
 ROOT = Path(__file__).resolve().parent.parent
-# Batches of yesterday (UTC): the commands judge them at the clock's time, the time a
-# block made by `block-commit` is recorded at.
-DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-GOOD = "good0011aa"
+
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -49,20 +48,6 @@ def usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
         main(list(args))
     assert stopped.value.code == 2
     return capsys.readouterr().err
-
-
-def warehouse_with_a_batch(path: Path, *, commit: str = GOOD) -> ContractDB:
-    """Daily batches on `commit` and one healthy batch of 40 rows, `exec-good`."""
-    db = ContractDB(path)
-    for back in (3, 2):
-        day = DAY - dt.timedelta(days=back)
-        db.batch(day=day, commit=commit, started=ts(day, 13))
-    db.batch(day=DAY, commit=commit, started=ts(DAY, 13), predicted=40,
-             execution_id="exec-good")
-    for _ in range(40):
-        db.prediction(commit=commit, day=DAY, predicted_at=ts(DAY, 13) + dt.timedelta(
-            minutes=1))
-    return db
 
 
 def test_block_then_check_batch_blocks_naming_who_and_why_and_unblock_lifts_it(

@@ -40,8 +40,8 @@ from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB
 from tests.fakes.slack_server import FakeSlack
 from tests.processes import ROOT
-from tests.test_commit_blocks import warehouse_with_a_batch
-from tests.test_slack_app import Served, press_payload, served_for
+from tests.slack_presses import Served, press_payload, served_for
+from tests.slates import warehouse_with_a_batch
 
 H = dt.timedelta(hours=1)
 # Near the clock: `silences`, `blocks` and check-batch judge at the time they run.
