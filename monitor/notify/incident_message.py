@@ -50,13 +50,31 @@ def _systems(members: Sequence[Member]) -> list[str]:
     return sorted({dict(m.labels).get("system_id", "") for m in members} - {""})
 
 
-def lead(inc: Incident) -> str:
+def _began(inc: Incident, alerts: Mapping[str, AlertState]) -> dt.datetime:
+    """Since when: the first broken prediction the members' evidence names, else the
+    first time one of them fired."""
+    times = [m.first_fired for m in inc.members.values()] or [inc.opened_at]
+    for m in inc.members.values():
+        st = alerts.get(m.fingerprint)
+        seen = dict(st.evidence.context).get("first_predicted_at", "") if (
+            st is not None and st.evidence is not None) else ""
+        try:
+            moment = dt.datetime.fromisoformat(seen)
+        except ValueError:
+            continue
+        if moment.tzinfo is not None:
+            times.append(moment)
+    return min(times)
+
+
+def lead(inc: Incident, since: dt.datetime | None = None) -> str:
     active = inc.active_members()
     rules = sorted({m.rule for m in active if m.status.value == FIRING})
     symptoms = sum(1 for m in active if m.status.value == INHIBITED)
     systems = _systems(active or list(inc.members.values()))
     on = f" on {', '.join(systems)}" if systems else ""
-    since = min((m.first_fired for m in inc.members.values()), default=inc.opened_at)
+    since = since or min((m.first_fired for m in inc.members.values()),
+                         default=inc.opened_at)
     if not inc.open and inc.resolved_at is not None:
         return (f"{_what(inc)}{on}: resolved at {_when(inc.resolved_at)}, every alert "
                 f"clear (open since {_when(since)})")
@@ -169,7 +187,7 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                       f"change {_when(last)}", "resolved" if not inc.open else "info"))
     groups = _groups(active or list(inc.members.values()), alerts, rules,
                      limit=MAX_MEMBERS_SHOWN, runbook_base_url=runbook_base_url)
-    text = lead(inc)
+    text = lead(inc, _began(inc, alerts))
     return MessageBody("incident", title, inc.severity, f"{title}: {text}", groups,
                        tuple(notes), incident_actions(inc, blocked=blocked, now=now), lead=text,
                        facts=tuple(hints))
