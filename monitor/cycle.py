@@ -24,6 +24,7 @@ from monitor.rules.incidents import (
     fold_incidents,
     open_by_severity,
     plan_incident_ops,
+    renamed_keys,
 )
 from monitor.rules.inhibit import inhibit_rules_of
 from monitor.rules.lock import CycleLock, NoLock
@@ -218,7 +219,9 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by)
             for fp, st in states.items() if st.rule in rules}
     settings = config.incident
-    decided = assign(fold_incidents(before), states, new_events, keys=keys,
+    incidents_before = fold_incidents(before)
+    keys.update(renamed_keys(incidents_before, new_events))
+    decided = assign(incidents_before, states, new_events, keys=keys,
                      inhibit_rules=inhibit_rules_of(config), settings=settings, now=as_of,
                      run_id=run_id)
     incidents = fold_incidents([*before, *decided])

@@ -16,6 +16,7 @@ from monitor.rules.incidents import (
     fold_incidents,
     incident_event,
     plan_incident_ops,
+    renamed_keys,
 )
 from monitor.rules.state import (
     INCIDENT_RULE,
@@ -88,6 +89,7 @@ class Log:
         alerts = fold([*self.events, *new])
         keys = {fp: cause_key(st.rule, dict(st.labels), RULES[st.rule].incident_by)
                 for fp, st in alerts.items() if st.rule in RULES}
+        keys.update(renamed_keys(fold_incidents(self.events), new))
         decided = assign(fold_incidents(self.events), alerts, new, keys=keys,
                          inhibit_rules=self.inhibit, settings=SETTINGS, now=now, run_id=run)
         self.events += decided
@@ -414,3 +416,33 @@ def test_an_incident_that_resolved_while_the_channel_was_down_is_one_post_saying
     assert not any(b.get("block_id") == "alert_actions" for b in drawn.blocks)
     assert log.cycle(T + 2 * H, "3", {key: False}) == ["post#1"]
     assert log.cycle(T + 3 * H, "4", {key: False}) == []
+
+
+def test_an_alert_whose_rule_gained_a_label_is_renamed_without_a_page_or_a_reply() -> None:
+    """prediction_edge_collapsed was grouped by system; now by system and commit. The
+    alert open at the upgrade goes on under its new identity in the same incident: one
+    update, no post, no reply, no resolve."""
+    global RULES
+    old_rule = rule("edge_collapsed", "critical", group_by=("system_id",))
+    new_rule = rule("edge_collapsed", "critical")
+    saved = RULES
+    try:
+        RULES = {**saved, "edge_collapsed": old_rule}
+        log = Log()
+        assert log.cycle(T, "1", {("edge_collapsed", (("system_id", "v8"),)): True}) == [
+            "post#1"]
+        RULES = {**saved, "edge_collapsed": new_rule}
+        ops = log.cycle(T + H, "2", {("edge_collapsed", labels("c0ffee1", "v8")): True})
+        assert ops == ["update#1"]
+        inc = log.only()
+        assert inc.open and inc.key == "system_id=v8" and inc.slack_ts == "ts1"
+        statuses = sorted((dict(m.labels).get("build_commit_sha", "-"), m.status.value)
+                          for m in inc.members.values())
+        assert statuses == [("-", "resolved"), ("c0ffee1", "firing")]
+        new_fp = fingerprint("edge_collapsed", labels("c0ffee1", "v8"))
+        fired, = [e for e in log.events if e.fingerprint == new_fp and e.event_type == "fired"]
+        assert fired.detail is not None and fired.detail.startswith("renamed ")
+        assert log.cycle(T + 2 * H, "3",
+                         {("edge_collapsed", labels("c0ffee1", "v8")): True}) == []
+    finally:
+        RULES = saved

@@ -26,6 +26,7 @@ from monitor.model import Labels, Severity
 from monitor.rules.inhibit import Firing, inhibited_by
 from monitor.rules.state import (
     INCIDENT_RULE,
+    RENAMED,
     THIS_MESSAGE_ONLY,
     AlertEvent,
     AlertState,
@@ -127,6 +128,19 @@ def open_by_severity(incidents: Iterable[Incident]) -> dict[str, int]:
     return counts
 
 
+def renamed_keys(incidents: Mapping[str, Incident],
+                 new_events: Iterable[AlertEvent]) -> dict[str, str]:
+    """An alert renamed by an upgrade stays in the open incident of its old identity
+    (fingerprint → that incident's key), so the upgrade moves nothing in Slack."""
+    home = {fp: inc.key for inc in incidents.values() if inc.open for fp in inc.members}
+    out = {}
+    for e in new_events:
+        old = (e.detail or "").removeprefix(RENAMED)
+        if e.event_type == "fired" and (e.detail or "").startswith(RENAMED) and old in home:
+            out[e.fingerprint] = home[old]
+    return out
+
+
 def incident_id_for(key: str, first_event_id: str) -> str:
     """Derived, so run, --dry-run, backtest and serve give an incident the same id."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"incident|{key}|{first_event_id}"))
@@ -224,7 +238,9 @@ def _member_event(inc: Incident, e: AlertEvent) -> Incident:
     if kind in ("fired", "joined"):
         if member is None:
             member = Member(fp, e.rule, e.severity, e.labels, MemberStatus.FIRING, t, t)
-            change = Change(t, ChangeKind.JOINED, e.rule, fp)
+            # An alert renamed by an upgrade is not news: only the update shows it.
+            change = Change(t, ChangeKind.JOINED, e.rule, fp,
+                            announce=not (e.detail or "").startswith(RENAMED))
         elif member.status is MemberStatus.RESOLVED:
             member = replace(member, status=MemberStatus.FIRING, changed_at=t)
             change = Change(t, ChangeKind.REFIRED, e.rule, fp)
@@ -239,7 +255,8 @@ def _member_event(inc: Incident, e: AlertEvent) -> Incident:
         change = Change(t, ChangeKind.UNINHIBITED, e.rule, fp)
     elif kind == "resolved" and member.status is not MemberStatus.RESOLVED:
         member = replace(member, status=MemberStatus.RESOLVED, changed_at=t, inhibited_by=None)
-        change = Change(t, ChangeKind.RESOLVED, e.rule, fp, announce=e.detail != "quiet")
+        change = Change(t, ChangeKind.RESOLVED, e.rule, fp,
+                        announce=e.detail not in ("quiet", RENAMED.rstrip(" ")))
     if change is None:
         return inc
     return replace(inc, members={**inc.members, fp: member}, needs_update=True,
@@ -331,7 +348,8 @@ def assign(incidents: Mapping[str, Incident], alerts: Mapping[str, AlertState],
     # re-posted.
     adopted: dict[str, list[AlertState]] = {}
     for e in stamped:
-        if e.event_type == "joined" and e.detail == "adopted" and e.incident_id:
+        if e.incident_id and ((e.event_type == "joined" and e.detail == "adopted") or (
+                e.event_type == "fired" and (e.detail or "").startswith(RENAMED))):
             adopted.setdefault(e.incident_id, []).append(alerts[e.fingerprint])
     for e in opening:
         posted = [st for st in adopted.get(e.incident_id or "", []) if st.slack_ts]

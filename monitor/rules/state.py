@@ -43,6 +43,10 @@ PENDING: tuple[Pending, ...] = get_args(Pending)
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 # Ends a notify_dropped detail when the channel refused that one message, not all.
 THIS_MESSAGE_ONLY = " (this message)"
+# Starts the detail of the `fired` event of an alert renamed by an upgrade (its rule's
+# group_by gained a label), followed by the old fingerprint; the old alert's `resolved`
+# detail is "renamed".
+RENAMED = "renamed "
 # The rules of events that are not about one alert: an incident's own events
 # (monitor/rules/incidents.py) and commit blocks (monitor/rules/blocks.py).
 INCIDENT_RULE = "incident"
@@ -359,6 +363,7 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
     and their alerts are left as they were: an error is not evidence of health."""
     events: list[AlertEvent] = []
     firing_now: set[str] = set()
+    renamed = _renamed(states, candidates, rules, evaluated_rules, run_id)
     for cand in candidates:
         if not cand.firing or cand.rule not in evaluated_rules:
             continue
@@ -367,6 +372,18 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
         st = states.get(fp)
         if st is not None and run_id in st.runs:
             continue  # this run already acted on this alert
+        if fp in renamed:
+            old = renamed[fp]
+            # The same alert under the identity its rule now gives it: it goes on firing,
+            # told already, and the old identity ends without a word.
+            events.append(make_event(now, run_id, "fired", cand.rule, cand.severity,
+                                     cand.labels, evidence=cand.evidence,
+                                     detail=f"{RENAMED}{old.fingerprint}"))
+            if old.slack_ts:
+                events.append(make_event(now, run_id, "notified", cand.rule, cand.severity,
+                                         cand.labels, detail="firing", slack_ts=old.slack_ts,
+                                         slack_channel=old.slack_channel))
+            continue
         rule = rules[cand.rule]
         key = cause_key(cand.rule, dict(cand.labels), rule.incident_by)
         silence = next((s.comment or "silenced" for s in rule.silences
@@ -394,11 +411,16 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
               and now - last >= rule.repeat_interval):
             # A reminder; or after a message the channel refused for good, one more try.
             events.append(ev("repeated"))
+    olds = {old.fingerprint for old in renamed.values()}
     for fp, st in states.items():
         if (not st.active or fp in firing_now or st.rule not in evaluated_rules
                 or st.rule not in rules or run_id in st.runs):
             continue
         rule = rules[st.rule]
+        if fp in olds:
+            events.append(make_event(now, run_id, "resolved", st.rule, st.severity, st.labels,
+                                     evidence=st.evidence, detail=RENAMED.rstrip(" ")))
+            continue
         events.append(make_event(now, run_id, "clear", st.rule, st.severity, st.labels))
         # keep_firing_for (wall time) rides over a gap in the evidence, e.g. one night's
         # grading: the alert resolves once that long has passed since its last firing
@@ -410,6 +432,27 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
             events.append(make_event(now, run_id, "resolved", st.rule, st.severity, st.labels,
                                      evidence=st.evidence, detail=detail))
     return events
+
+
+def _renamed(states: Mapping[str, AlertState], candidates: Sequence[Candidate],
+             rules: Mapping[str, Rule], evaluated: set[str],
+             run_id: str) -> dict[str, AlertState]:
+    """Firing candidates that continue an alert of an earlier release: its rule's
+    `group_by` gained labels since (prediction_edge_collapsed gained the commit), so
+    the open alert's labels are a strict subset of the candidate's, and agree. New
+    fingerprint → the old alert's state. An upgrade neither resolves nor re-fires."""
+    out: dict[str, AlertState] = {}
+    for st in states.values():
+        rule = rules.get(st.rule)
+        if (rule is None or not st.active or st.rule not in evaluated or run_id in st.runs
+                or not {k for k, _ in st.labels} < set(rule.group_by)):
+            continue
+        for cand in candidates:
+            labels = dict(cand.labels)
+            if (cand.rule == st.rule and cand.firing and cand.fingerprint not in states
+                    and all(labels.get(k) == v for k, v in st.labels)):
+                out.setdefault(cand.fingerprint, st)
+    return out
 
 
 def owed_notifications(states: Mapping[str, AlertState],
