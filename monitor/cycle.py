@@ -216,7 +216,8 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     summary.alerts_firing = sum(1 for st in states.values() if st.active)
     # Each alert into the incident of its cause; what the incidents owe becomes the
     # cycle's messages.
-    keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by)
+    keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by,
+                          dict(st.evidence.context) if st.evidence else None)
             for fp, st in states.items() if st.rule in rules}
     settings = config.incident
     incidents_before = fold_incidents(before)

@@ -57,10 +57,17 @@ def test_a_slate_whose_only_batch_was_blocked_has_no_data_and_the_block_is_named
     blocked = fired["batch_blocked"]
     assert blocked.severity == "critical"
     assert dict(blocked.labels) == {"system_id": "catboost_v8", "build_commit_sha": "bad0003"}
-    text = "\n".join(message_text(m) for m, _ in notifier.messages
-                     if "batch_blocked" in m.headline)
+    # The slate left without data is the blocked commit's doing: one incident, one
+    # message, naming the batch and the gate's reasons.
+    (message, thread), = [(m, t) for m, t in notifier.messages if "bad0003" in m.title]
+    assert thread is None and message.title == "CRITICAL #1: commit bad0003 (open)"
+    text = message_text(message)
+    assert "batch_blocked" in text and "slate_no_data" in text
     assert "commit bad0003" in text and "exec-blocked-1" in text
     assert "has_vegas_line mismatch_share 88.0%" in text  # the gate's reasons
+    assert {e.rule: e.incident_key for e in summary.events if e.event_type == "fired"
+            and e.rule in ("slate_no_data", "batch_blocked")} == {
+        "slate_no_data": "commit:bad0003", "batch_blocked": "commit:bad0003"}
     # Blocked code is not the serving commit: the backfill is not judged against itself.
     stale = next(o for o in CommitsCheck().measure(db.wh, CheckContext(
         as_of=eastern(GAME_DAY, 11.25), config=config))

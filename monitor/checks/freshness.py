@@ -147,7 +147,8 @@ class Freshness:
                             calendar="known" if expected else "unknown"),
                 float(row["batches"]), int(row["batches"]), None, None,
                 (*context, ("successful_batches", str(row["good_batches"])),
-                 *((("blocked_batches", str(blocked)),) if blocked else ()))))
+                 *((("blocked_batches", str(blocked)),
+                    ("blocked_commit", row["blocked_commit"] or "")) if blocked else ()))))
         return out
 
     def _graded(self, warehouse: QueryRunner, ctx: CheckContext, slate: dt.date,

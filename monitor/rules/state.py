@@ -76,10 +76,15 @@ def fingerprint(rule: str, labels: Labels) -> str:
 
 
 def cause_key(rule: str, labels: Mapping[str, str],
-              incident_by: Sequence[str] | None = None) -> str:
-    """What an alert is about: its commit when it names one, else its `incident_by`
-    labels (default `system_id`), else its rule."""
+              incident_by: Sequence[str] | None = None,
+              context: Mapping[str, str] | None = None) -> str:
+    """What an alert is about: its commit when it names one (a label, or the commit
+    of the blocked batch its evidence names: a slate left without data by the gate is
+    that commit's doing), else its `incident_by` labels (default `system_id`), else its
+    rule."""
     commit = labels.get("build_commit_sha", "")
+    if commit in NOT_COMMITS:
+        commit = (context or {}).get("blocked_commit", "")
     if commit not in NOT_COMMITS:
         return f"commit:{commit}"
     by = ["system_id"] if incident_by is None else list(incident_by)
@@ -385,7 +390,8 @@ def transition(states: Mapping[str, AlertState], candidates: Sequence[Candidate]
                                          slack_channel=old.slack_channel))
             continue
         rule = rules[cand.rule]
-        key = cause_key(cand.rule, dict(cand.labels), rule.incident_by)
+        key = cause_key(cand.rule, dict(cand.labels), rule.incident_by,
+                        dict(cand.evidence.context) if cand.evidence else None)
         silence = next((s.comment or "silenced" for s in rule.silences
                         if s.matches(dict(cand.labels), now, incident_key=key)), None)
         if silence is None and st is not None and st.slack_silenced(now):
