@@ -115,7 +115,8 @@ def export_metrics(app: App, summary: CycleSummary | None, as_of: dt.datetime,
     outcome = export_cycle(sinks, summary.results if summary else [], as_of=as_of,
                            alerts_firing=summary.alerts_firing if summary else 0,
                            monitor_failed=summary is None,
-                           notify_failed=summary.dropped if summary else 0)
+                           notify_failed=summary.dropped if summary else 0,
+                           incidents_open=summary.incidents_open if summary else None)
     if summary is not None:
         summary.metric_failures += outcome.failed
         summary.metric_errors += outcome.errors

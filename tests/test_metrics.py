@@ -17,6 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.cli import main
 from monitor.metrics.cloud_monitoring import CloudMonitoringSink, client_for, monitored_resource
+from monitor.metrics.export import export_cycle
+from monitor.metrics.local_files import PrometheusTextfileSink
 from monitor.metrics.points import (
     HEARTBEAT_METRICS,
     MAX_COMMITS,
@@ -25,6 +27,7 @@ from monitor.metrics.points import (
     observation_points,
     sanitize,
 )
+from monitor.metrics.prometheus import PrometheusExporter
 from monitor.model import Observation, eastern_date, make_labels
 from tests.contract import ContractDB, D, features
 from tests.fakes.monitoring_server import (
@@ -176,6 +179,30 @@ def test_run_without_gcp_writes_jsonl_and_prometheus_files(
     assert all(line["time"] == "2026-01-09T16:15:00+00:00" for line in lines)
 
 
+def test_open_incidents_by_severity_reach_every_sink(fake: FakeMonitoring,
+                                                    tmp_path: Path) -> None:
+    """incidents_open: one series per severity, zero included, in Cloud Monitoring (its
+    descriptor declares the label), the textfile and /metrics; a failed cycle writes
+    none (it cannot tell), the heartbeat still."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    exporter, textfile = PrometheusExporter(), PrometheusTextfileSink(tmp_path / "m.prom")
+    summary = export_cycle([sink(fake), exporter, textfile], [], as_of=now, alerts_firing=3,
+                           monitor_failed=False, incidents_open={"critical": 2})
+    assert summary.failed == 0 and fake.violations == []
+    assert {labels["severity"]: value for labels, value in fake.points("incidents_open")
+            } == {"warning": 0.0, "critical": 2.0}
+    for text in (exporter.exposition().decode(), (tmp_path / "m.prom").read_text()):
+        families = {f.name: f for f in text_string_to_metric_families(text)}
+        samples = families["prediction_monitor_incidents_open"].samples
+        assert {s.labels["severity"]: s.value for s in samples} == {"warning": 0.0,
+                                                                    "critical": 2.0}
+    export_cycle([exporter], [], as_of=now, alerts_firing=0, monitor_failed=True)
+    families = {f.name for f in text_string_to_metric_families(
+        exporter.exposition().decode())}
+    assert "prediction_monitor_heartbeat" in families
+    assert "prediction_monitor_incidents_open" not in families
+
+
 def test_run_with_gcp_sends_heartbeat_and_observations(
         db: ContractDB, fake: FakeMonitoring, monkeypatch: pytest.MonkeyPatch) -> None:
     broken(db)
@@ -186,6 +213,9 @@ def test_run_with_gcp_sends_heartbeat_and_observations(
     assert main(["run", "--warehouse", db.url, "--as-of", now.isoformat()]) == 0
     assert fake.points("heartbeat") == [({}, 1.0)]
     assert fake.points("cycle_status") == [({}, 0.0)]
+    # No incident is open: both severities say so.
+    assert {labels["severity"]: value for labels, value in fake.points("incidents_open")
+            } == {"warning": 0.0, "critical": 0.0}
     assert fake.violations == []
 
 

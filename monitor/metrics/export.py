@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.metrics.base import MetricSink
@@ -24,9 +24,13 @@ class ExportSummary:
 
 def export_cycle(sinks: Sequence[MetricSink], results: Sequence[CheckResult], *,
                  as_of: dt.datetime, alerts_firing: int, monitor_failed: bool,
-                 notify_failed: int = 0) -> ExportSummary:
+                 notify_failed: int = 0,
+                 incidents_open: Mapping[str, int] | None = None) -> ExportSummary:
+    """`incidents_open`: open incidents by severity after the cycle; None when the
+    cycle failed (no points: it cannot tell)."""
     points = observation_points((o for r in results for o in r.observations), eastern_date(as_of))
-    points += heartbeat_points(results, alerts_firing, monitor_failed, notify_failed)
+    points += heartbeat_points(results, alerts_firing, monitor_failed, notify_failed,
+                               incidents_open)
     summary = ExportSummary()
     for sink in sinks:
         try:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 from monitor.metrics.registry import HEARTBEAT, REGISTRY, names_from
-from monitor.model import CheckResult, Observation, Status
+from monitor.model import CheckResult, Observation, Severity, Status
 
 METRIC_PREFIX = "custom.googleapis.com/prediction_monitor/"
-LABEL_KEYS = ("system_id", "build_commit_sha", "window", "check", "slate", "feature")
+# severity: incidents_open's, one of the two severities.
+LABEL_KEYS = ("system_id", "build_commit_sha", "window", "check", "slate", "feature",
+              "severity")
 MAX_COMMITS = 12  # newest commits by sample size keep their label; others become "other"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+\-]")
 
@@ -79,9 +82,16 @@ def observation_points(observations: Iterable[Observation], today: dt.date) -> (
     return [p for _, p in points.values()]
 
 
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+
 def heartbeat_points(results: Sequence[CheckResult], alerts_firing: int,
-                     monitor_failed: bool, notify_failed: int = 0) -> list[MetricPoint]:
-    """`notify_failed`: messages the channel refused for good this cycle."""
+                     monitor_failed: bool, notify_failed: int = 0,
+                     incidents_open: Mapping[str, int] | None = None) -> list[MetricPoint]:
+    """`notify_failed`: messages the channel refused for good this cycle;
+    `incidents_open`: open incidents by severity after the cycle (None: a failed cycle,
+    which cannot tell, writes none). Every severity gets its point, zero when none is
+    open, so a chart or policy sees the count fall to zero."""
     ok = sum(1 for r in results if r.status in (Status.OK, Status.WARN))
     failed = len(results) - ok
     return [
@@ -91,4 +101,6 @@ def heartbeat_points(results: Sequence[CheckResult], alerts_firing: int,
         MetricPoint("alerts_firing", (), float(alerts_firing)),
         MetricPoint("cycle_status", (), 1.0 if monitor_failed else 0.0),
         MetricPoint("monitor_notify_failed", (), float(notify_failed)),
+        *(MetricPoint("incidents_open", (("severity", s),), float(incidents_open.get(s, 0)))
+          for s in SEVERITIES if incidents_open is not None),
     ]

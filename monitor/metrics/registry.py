@@ -91,6 +91,7 @@ EDGE = Chart("Distance of predictions from the Vegas line, share of the trailing
 MAE = Chart("MAE per commit (points)", ("system_id", "build_commit_sha", "window"))
 HEARTBEAT_AGE = Chart("Heartbeat age (seconds since the last cycle)", age=True)
 ALERTS = Chart("Alerts firing and checks failing")
+INCIDENTS = Chart("Open incidents by severity", ("severity",))
 
 REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec("hit_rate", "OVER/UNDER hit rate of graded picks", "share", chart=HIT_RATE,
@@ -209,6 +210,10 @@ REGISTRY: tuple[MetricSpec, ...] = (
     MetricSpec("monitor_notify_failed", "alert messages the channel refused for good in the "
                "cycle (channel_not_found, invalid_auth, …): recorded, not retried every run",
                "count", source=HEARTBEAT),
+    # One series per severity (warning, critical), zero when none is open; not written
+    # by a failed cycle, which cannot tell.
+    MetricSpec("incidents_open", "incidents open after the cycle, by their severity",
+               "count", chart=INCIDENTS, source=HEARTBEAT, labels=("severity",)),
     # What the built-in rules of monitor/cycle.py judge: read in alerts and reports,
     # never exported (checks_failed and the heartbeat carry them).
     MetricSpec("check_error", "1 when a check could not run (rule monitor_check_error)",

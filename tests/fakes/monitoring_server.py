@@ -75,6 +75,10 @@ def _handlers(fake: FakeMonitoring) -> dict[str, grpc.RpcMethodHandler]:
                 _reject(context, fake, "too many labels")
             if ts.metric.type not in fake.descriptors:
                 _reject(context, fake, f"no descriptor for {ts.metric.type}")
+            declared = {d.key for d in fake.descriptors[ts.metric.type].labels}
+            if set(ts.metric.labels) - declared:
+                _reject(context, fake, f"labels {sorted(set(ts.metric.labels) - declared)} "
+                                       f"not in the descriptor of {ts.metric.type}")
             end = ts.points[0].interval.end_time
             when = dt.datetime.fromtimestamp(end.timestamp(), dt.UTC)
             if when < now - dt.timedelta(hours=25) or when > now + dt.timedelta(minutes=5):
