@@ -1,5 +1,7 @@
 """Replays scheduled cycles over history: each cycle sees the data as it was at its
-time (the --as-of rule), alert state lives in memory, nothing is written or sent."""
+time (the --as-of rule), alert state lives in memory, nothing is written or sent. What
+the replay's alert log holds at the end is folded into its incidents, with the
+messages each would have sent."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from monitor.config import MonitorConfig
 from monitor.cycle import COMMIT_PROVENANCE_DAYS, run_cycle
 from monitor.model import EASTERN, as_utc
 from monitor.notify.memory import MemoryNotifier
-from monitor.rules.state import Evidence
+from monitor.rules.incidents import fold_incidents
+from monitor.rules.state import INCIDENT_RULE, AlertEvent, Evidence
 from monitor.rules.store import MemoryAlertStore
 from monitor.scheduler import cron_trigger, next_fire_times
 from monitor.warehouse.base import Params, QueryRunner, Record
 
-REPORTED = ("fired", "repeated", "resolved")
+REPORTED = ("fired", "repeated", "resolved", "inhibited")
 VERSION_WINDOW_DAYS = 130  # at least: the fixed windows a check reads
 
 
@@ -75,11 +78,13 @@ def _hashable(value: Any) -> Any:
 @dataclass(frozen=True)
 class BacktestAlert:
     time: dt.datetime
-    event: str  # fired | repeated | resolved
+    event: str  # fired | repeated | resolved | inhibited
     rule: str
     severity: str
     labels: tuple[tuple[str, str], ...]
     evidence: Evidence | None
+    incident_id: str | None = None
+    inhibited_by: str | None = None  # the source's rule, for `inhibited`
 
     def label(self, name: str) -> str:
         return dict(self.labels).get(name, "")
@@ -94,13 +99,88 @@ class BacktestAlert:
                 "interval": list(ev.interval) if ev.interval else None,
                 "baseline": ev.baseline, "threshold": ev.threshold, "reason": ev.reason,
                 "dates": list(ev.dates), "context": dict(ev.context)},
+            "incident_id": self.incident_id, "inhibited_by": self.inhibited_by,
         }
+
+
+def backtest_alert(at: dt.datetime, e: AlertEvent) -> BacktestAlert:
+    return BacktestAlert(at, e.event_type, e.rule, e.severity, e.labels, e.evidence,
+                         e.incident_id, e.detail if e.event_type == "inhibited" else None)
+
+
+@dataclass(frozen=True)
+class BacktestMember:
+    fingerprint: str
+    rule: str
+    severity: str
+    labels: tuple[tuple[str, str], ...]
+    first_fired: dt.datetime
+    status: str  # at the end of the replay: firing | inhibited | resolved
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fingerprint": self.fingerprint, "rule": self.rule,
+                "severity": self.severity, "labels": dict(self.labels),
+                "first_fired": self.first_fired.isoformat(), "status": self.status}
+
+
+@dataclass(frozen=True)
+class BacktestIncident:
+    """An incident of the replay and the Slack messages it would have sent: `pages`
+    top-level posts, `replies` threaded replies (its reminders included, counted again
+    in `reminders`), `updates` edits of the top-level message. pages + replies is
+    the chat.postMessage calls a bot token would have made for it."""
+
+    incident_id: str
+    number: int
+    key: str
+    severity: str
+    opened: dt.datetime
+    resolved: dt.datetime | None  # None: still open at the end of the replay
+    members: tuple[BacktestMember, ...]
+    pages: int = 0
+    replies: int = 0
+    reminders: int = 0
+    updates: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.incident_id, "number": self.number, "key": self.key,
+                "severity": self.severity, "opened": self.opened.isoformat(),
+                "resolved": self.resolved.isoformat() if self.resolved else None,
+                "members": [m.to_json() for m in self.members], "pages": self.pages,
+                "replies": self.replies, "reminders": self.reminders,
+                "updates": self.updates}
+
+
+def backtest_incidents(events: Iterable[AlertEvent]) -> list[BacktestIncident]:
+    """The incidents an alert log holds, in the order they opened, each with the
+    messages recorded for it (the incident's `notified` events: post, reply, reminder,
+    update)."""
+    events = list(events)
+    sent: dict[str, dict[str, int]] = {}
+    for e in events:
+        if e.rule == INCIDENT_RULE and e.event_type == "notified" and e.incident_id:
+            counts = sent.setdefault(e.incident_id, {})
+            counts[e.detail or ""] = counts.get(e.detail or "", 0) + 1
+    out = []
+    for inc in fold_incidents(events).values():
+        counts = sent.get(inc.incident_id, {})
+        members = tuple(BacktestMember(m.fingerprint, m.rule, m.severity, m.labels,
+                                       m.first_fired, m.status.value)
+                        for m in sorted(inc.members.values(),
+                                        key=lambda m: (m.first_fired, m.rule, m.fingerprint)))
+        out.append(BacktestIncident(
+            inc.incident_id, inc.number, inc.key, inc.severity, inc.opened_at,
+            inc.resolved_at, members, pages=counts.get("post", 0),
+            replies=counts.get("reply", 0) + counts.get("reminder", 0),
+            reminders=counts.get("reminder", 0), updates=counts.get("update", 0)))
+    return sorted(out, key=lambda i: (i.opened, i.number, i.incident_id))
 
 
 @dataclass
 class BacktestRun:
     name: str
     alerts: list[BacktestAlert] = field(default_factory=list)
+    incidents: list[BacktestIncident] = field(default_factory=list)
 
 
 def cycle_times(start: dt.datetime, end: dt.datetime, cron: str, timezone: str) -> (
@@ -171,7 +251,8 @@ def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
              progress: Callable[[dt.datetime], None] | None = None) -> (
     tuple[dict[str, BacktestRun], ReplayCache]
 ):
-    """Every cycle time, for every rule set (config): fired/repeated/resolved alerts."""
+    """Every cycle time, for every rule set (config): fired/repeated/resolved/inhibited
+    alerts, and the incidents they made."""
     from monitor.model import eastern_date
 
     cache = ReplayCache(warehouse, version_window_days(configs.values()))
@@ -182,10 +263,10 @@ def backtest(warehouse: QueryRunner, configs: Mapping[str, MonitorConfig],
         for name, config in configs.items():
             summary = run_cycle(cache, config, MemoryNotifier(), stores[name], as_of=at,
                                 run_id=f"backtest-{at:%Y%m%dT%H%M%S}")
-            for e in summary.events:
-                if e.event_type in REPORTED:
-                    runs[name].alerts.append(BacktestAlert(at, e.event_type, e.rule,
-                                                           e.severity, e.labels, e.evidence))
+            runs[name].alerts += [backtest_alert(at, e) for e in summary.events
+                                  if e.event_type in REPORTED and e.rule != INCIDENT_RULE]
         if progress:
             progress(at)
+    for name, store in stores.items():
+        runs[name].incidents = backtest_incidents(store.events)
     return runs, cache

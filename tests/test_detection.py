@@ -91,7 +91,8 @@ def test_backtest_replays_the_incident_without_writing(
     assert main(["backtest", "--warehouse", f"duckdb:///{demo_path}", "--start", "2026-01-08",
                  "--end", "2026-01-10", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"start", "end", "schedule", "cycles", "event_cycles", "alerts"}
+    assert set(report) == {"start", "end", "schedule", "cycles", "event_cycles", "alerts",
+                           "incidents"}
     assert report["event_cycles"] == 0
     assert report["cycles"] == 72 and report["schedule"] == "15 * * * *"
     fired = [a for a in report["alerts"] if a["event"] == "fired"]
@@ -100,7 +101,8 @@ def test_backtest_replays_the_incident_without_writing(
     assert first.startswith("2026-01-09T14:15")
     rules = {a["rule"] for a in fired if a["time"] == first}
     assert {"vegas_line_feature_mismatch", "ppm_default_filled"} <= rules
-    assert set(fired[0]) == {"time", "event", "rule", "severity", "labels", "evidence"}
+    assert set(fired[0]) == {"time", "event", "rule", "severity", "labels", "evidence",
+                             "incident_id", "inhibited_by"}
     assert events() == before
 
 
