@@ -151,16 +151,23 @@ class BacktestIncident:
                 "updates": self.updates}
 
 
-def backtest_incidents(events: Iterable[AlertEvent]) -> list[BacktestIncident]:
-    """The incidents an alert log holds, in the order they opened, each with the
-    messages recorded for it (the incident's `notified` events: post, reply, reminder,
-    update)."""
-    events = list(events)
+def messages_by_incident(events: Iterable[AlertEvent]) -> dict[str, dict[str, int]]:
+    """incident id → kind of message (post, reply, reminder, update) → how many were
+    delivered, from the incidents' `notified` events."""
     sent: dict[str, dict[str, int]] = {}
     for e in events:
         if e.rule == INCIDENT_RULE and e.event_type == "notified" and e.incident_id:
             counts = sent.setdefault(e.incident_id, {})
             counts[e.detail or ""] = counts.get(e.detail or "", 0) + 1
+    return sent
+
+
+def backtest_incidents(events: Iterable[AlertEvent]) -> list[BacktestIncident]:
+    """The incidents an alert log holds, in the order they opened, each with the
+    messages recorded for it (the incident's `notified` events: post, reply, reminder,
+    update)."""
+    events = list(events)
+    sent = messages_by_incident(events)
     out = []
     for inc in fold_incidents(events).values():
         counts = sent.get(inc.incident_id, {})

@@ -193,7 +193,13 @@ def _json_object(cell: Any) -> dict[str, Any]:
 
 ALERT_EVENT_COLUMNS = ("event_time", "event_type", "rule", "severity", "fingerprint",
                        "run_id", "slack_ts", "slack_channel", "detail", "value",
-                       "sample_size", "threshold", "reason")
+                       "sample_size", "threshold", "reason", "incident_id", "incident_key")
+
+
+def _since(since: DateLike | dt.datetime) -> dt.datetime:
+    """A date is midnight UTC."""
+    return since if isinstance(since, dt.datetime) else dt.datetime.combine(
+        _day(since), dt.time(), tzinfo=dt.UTC)
 
 
 def alert_events(warehouse: WarehouseLike, since: DateLike | dt.datetime, *,
@@ -201,22 +207,28 @@ def alert_events(warehouse: WarehouseLike, since: DateLike | dt.datetime, *,
                  config: MonitorConfig | None = None) -> pd.DataFrame:
     """The alert event log (`monitor_alert_events`) from `since` (a date is midnight
     UTC): one row per event, each alert label a column, the evidence's value, n,
-    threshold and reason as columns of their own."""
-    start = since if isinstance(since, dt.datetime) else dt.datetime.combine(
-        _day(since), dt.time(), tzinfo=dt.UTC)
+    threshold and reason as columns of their own, and the incident the event belongs
+    to (`incident_id`, `incident_key`; null before incidents, and on a warehouse older
+    than migration 023)."""
+    from monitor.rules.store import WarehouseAlertStore
+
+    start, end = _since(since), until or dt.datetime.now(dt.UTC)
     cfg = _config(config)
     with _opened(warehouse, cfg) as wh:
-        raw = wh.query_frame("alert_events_recent", {
-            "since": start, "as_of": until or dt.datetime.now(dt.UTC)})
+        raw = wh.query_frame("alert_events_recent", {"since": start, "as_of": end})
+        incidents = WarehouseAlertStore(wh).event_incidents(start, end) or {}
     records = raw.to_dict("records")
     label_sets = [_json_object(r["labels_json"]) for r in records]
     evidence = [_json_object(r["evidence_json"]) for r in records]
-    labels = sorted({k for ls in label_sets for k in ls})
+    # An incident's own events carry its key as a label: the column says it already.
+    labels = sorted({k for ls in label_sets for k in ls} - set(ALERT_EVENT_COLUMNS))
     rows = []
     for record, ls, ev in zip(records, label_sets, evidence, strict=True):
+        incident_id, incident_key = incidents.get(record["event_id"], (None, None))
         rows.append({**{k: record[k] for k in ALERT_EVENT_COLUMNS[:9]},
                      "value": ev.get("value"), "sample_size": ev.get("sample_size"),
                      "threshold": ev.get("threshold"), "reason": ev.get("reason"),
+                     "incident_id": incident_id, "incident_key": incident_key,
                      **{k: ls.get(k) for k in labels}})
     frame = _frame(rows, [*ALERT_EVENT_COLUMNS, *labels])
     frame["event_time"] = pd.to_datetime(frame["event_time"], utc=True).astype(TIMESTAMP)
@@ -224,20 +236,81 @@ def alert_events(warehouse: WarehouseLike, since: DateLike | dt.datetime, *,
     frame["threshold"] = frame["threshold"].astype("float64")
     frame["sample_size"] = frame["sample_size"].astype("Int64")
     for column in ("event_type", "rule", "severity", "fingerprint", "run_id", "slack_ts",
-                   "slack_channel", "detail", "reason", *labels):
+                   "slack_channel", "detail", "reason", "incident_id", "incident_key",
+                   *labels):
+        frame[column] = frame[column].astype("string")
+    return frame
+
+
+INCIDENT_COLUMNS = ("incident_id", "number", "key", "commit", "severity", "open",
+                    "opened_at", "resolved_at", "reopened_at", "members", "firing",
+                    "inhibited", "rules", "slack_channel", "slack_ts", "posted_at",
+                    "pages", "replies", "reminders", "updates", "acknowledged_by",
+                    "acknowledged_at", "silenced_until", "silenced_by")
+_INCIDENT_TIMES = ("opened_at", "resolved_at", "reopened_at", "posted_at", "acknowledged_at",
+                   "silenced_until")
+_INCIDENT_COUNTS = ("number", "members", "firing", "inhibited", "pages", "replies",
+                    "reminders", "updates")
+
+
+def incidents(warehouse: WarehouseLike, since: DateLike | dt.datetime, *,
+              until: dt.datetime | None = None,
+              config: MonitorConfig | None = None) -> pd.DataFrame:
+    """Every incident open at some time from `since` (a date is midnight UTC) to
+    `until` (default now), as the cycle folds them from the alert event log: one row
+    each, in the order they opened, with its members' counts (firing, inhibited), its
+    rules, its Slack thread, the messages it was sent and who acknowledged or
+    silenced it. An incident that began before `since` is read whole."""
+    from monitor.backtest import messages_by_incident
+    from monitor.rules.incidents import MemberStatus, fold_incidents
+    from monitor.rules.store import WarehouseAlertStore
+
+    start, end = _since(since), until or dt.datetime.now(dt.UTC)
+    cfg = _config(config)
+    with _opened(warehouse, cfg) as wh:
+        events = WarehouseAlertStore(wh).incident_history(start, end)
+    sent = messages_by_incident(events)
+    rows = []
+    for inc in sorted(fold_incidents(events).values(),
+                      key=lambda i: (i.opened_at, i.number, i.incident_id)):
+        status = [m.status for m in inc.members.values()]
+        counts = sent.get(inc.incident_id, {})
+        rows.append({
+            "incident_id": inc.incident_id, "number": inc.number, "key": inc.key,
+            "commit": inc.key.removeprefix("commit:") if inc.key.startswith("commit:")
+            else None,
+            "severity": inc.severity, "open": inc.open, "opened_at": inc.opened_at,
+            "resolved_at": inc.resolved_at, "reopened_at": inc.reopened_at,
+            "members": len(status), "firing": status.count(MemberStatus.FIRING),
+            "inhibited": status.count(MemberStatus.INHIBITED),
+            "rules": ",".join(sorted({m.rule for m in inc.members.values()})),
+            "slack_channel": inc.slack_channel, "slack_ts": inc.slack_ts,
+            "posted_at": inc.posted_at, "pages": counts.get("post", 0),
+            "replies": counts.get("reply", 0) + counts.get("reminder", 0),
+            "reminders": counts.get("reminder", 0), "updates": counts.get("update", 0),
+            "acknowledged_by": inc.acknowledged_by, "acknowledged_at": inc.acknowledged_at,
+            "silenced_until": inc.silenced_until, "silenced_by": inc.silenced_by})
+    frame = _frame(rows, INCIDENT_COLUMNS)
+    for column in _INCIDENT_TIMES:
+        frame[column] = pd.to_datetime(frame[column], utc=True).astype(TIMESTAMP)
+    for column in _INCIDENT_COUNTS:
+        frame[column] = frame[column].astype("Int64")
+    frame["open"] = frame["open"].astype("boolean")
+    for column in set(INCIDENT_COLUMNS) - {*_INCIDENT_TIMES, *_INCIDENT_COUNTS, "open"}:
         frame[column] = frame[column].astype("string")
     return frame
 
 
 BACKTEST_COLUMNS = ("time", "event", "rule", "severity", "metric", "value", "sample_size",
-                    "threshold", "reason", "first_date")
+                    "threshold", "reason", "first_date", "incident_id", "inhibited_by")
 
 
 def backtest(warehouse: WarehouseLike, start: DateLike, end: DateLike, *,
              schedule: str | None = None,
              config: MonitorConfig | None = None) -> pd.DataFrame:
     """`prediction-monitor backtest` as a frame: every alert that would have fired,
-    repeated or resolved over game dates start..end (US/Eastern), replaying the
+    repeated, resolved or been inhibited (with its incident and, inhibited, the rule
+    inhibiting it) over game dates start..end (US/Eastern), replaying the
     configured schedule (or `schedule`: a cron line, or `events` for a cycle one second
     after each batch ended besides the configured ones)."""
     from monitor.backtest import backtest as replay
@@ -258,6 +331,7 @@ def backtest(warehouse: WarehouseLike, start: DateLike, end: DateLike, *,
                      "threshold": ev.threshold if ev else None,
                      "reason": ev.reason if ev else None,
                      "first_date": as_date(min(ev.dates)) if ev and ev.dates else None,
+                     "incident_id": a.incident_id, "inhibited_by": a.inhibited_by,
                      **dict(a.labels)})
     frame = _frame(rows, [*BACKTEST_COLUMNS, *labels])
     frame["time"] = pd.to_datetime(frame["time"], utc=True).astype(TIMESTAMP)
@@ -265,9 +339,10 @@ def backtest(warehouse: WarehouseLike, start: DateLike, end: DateLike, *,
     frame["value"] = frame["value"].astype("float64")
     frame["threshold"] = frame["threshold"].astype("float64")
     frame["sample_size"] = frame["sample_size"].astype("Int64")
-    for column in ("event", "rule", "severity", "metric", "reason", *labels):
+    for column in ("event", "rule", "severity", "metric", "reason", "incident_id",
+                   "inhibited_by", *labels):
         frame[column] = frame[column].astype("string")
     return frame
 
 
-__all__ = ["alert_events", "backtest", "observations", "query", "typed"]
+__all__ = ["alert_events", "backtest", "incidents", "observations", "query", "typed"]

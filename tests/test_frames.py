@@ -17,11 +17,15 @@ from monitor import frames
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.demo import incident_first_date
+from monitor.migrations import ensure_schema
+from monitor.rules.incidents import incident_event
+from monitor.rules.store import WarehouseAlertStore
 from monitor.warehouse.bigquery import BigQueryWarehouse
 from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB, D, features, ts
 from tests.fakes.bigquery_server import start_fake_bigquery, stop_fake_bigquery
+from tests.incident_history import BAD, CHANNEL, FIRST_TS, H, T, incident_history, member
 
 DATE = "datetime64[us]"
 TIMESTAMP = "datetime64[us, UTC]"
@@ -112,6 +116,82 @@ def test_alert_events_and_backtest_on_the_demo_warehouse(demo_copy: Path,
     assert len(first) >= 1 and (first.first_date == pd.Timestamp(INCIDENT)).all()
 
 
+INCIDENT_DTYPES = {
+    "incident_id": "string", "number": "Int64", "key": "string", "commit": "string",
+    "severity": "string", "open": "boolean", "opened_at": TIMESTAMP,
+    "resolved_at": TIMESTAMP, "reopened_at": TIMESTAMP, "members": "Int64",
+    "firing": "Int64", "inhibited": "Int64", "rules": "string", "slack_channel": "string",
+    "slack_ts": "string", "posted_at": TIMESTAMP, "pages": "Int64", "replies": "Int64",
+    "reminders": "Int64", "updates": "Int64", "acknowledged_by": "string",
+    "acknowledged_at": TIMESTAMP, "silenced_until": TIMESTAMP, "silenced_by": "string"}
+
+
+@pytest.fixture
+def incident_log(tmp_path: Path) -> Iterator[tuple[DuckDBWarehouse, str, str]]:
+    wh = DuckDBWarehouse(tmp_path / "w.duckdb")
+    ensure_schema(wh, migrate=True)
+    events, first, second = incident_history()
+    WarehouseAlertStore(wh).append(events)
+    yield wh, first, second
+    wh.close()
+
+
+def test_incidents_and_the_events_of_each(incident_log: tuple[DuckDBWarehouse, str, str],
+                                          config: MonitorConfig) -> None:
+    wh, first, second = incident_log
+    frame = frames.incidents(wh, D, until=T + 40 * H, config=config)
+    assert dtypes(frame) == INCIDENT_DTYPES
+    assert list(frame.columns) == list(frames.INCIDENT_COLUMNS)
+    one, two = (frame.iloc[i] for i in range(2))
+    assert (one.incident_id, one.number, one.key, one.commit, one.severity) == (
+        first, 1, "commit:0b5e11ad", "0b5e11ad", "critical")
+    assert not one.open and one.resolved_at == pd.Timestamp(T + 30 * H)
+    assert (one.members, one.firing, one.inhibited) == (2, 0, 0)
+    assert one.rules == "hit_rate_below_55,ppm_default_filled"
+    assert (one.slack_channel, one.slack_ts) == (CHANNEL, FIRST_TS)
+    assert (one.pages, one.replies, one.reminders, one.updates) == (1, 3, 1, 2)
+    assert (two.incident_id, two.key, two.severity, two.open) == (
+        second, "system_id=catboost_v9", "warning", True)
+    assert pd.isna(two.commit) and pd.isna(two.resolved_at)
+    assert (two.members, two.firing, two.acknowledged_by) == (1, 1, "U123")
+    assert two.acknowledged_at == pd.Timestamp(T + 26 * H)
+    # At the inhibition: the symptom counts as inhibited, the incident as open.
+    early = frames.incidents(wh, D, until=T + H, config=config)
+    assert list(early.number) == [1]
+    assert (early.firing[0], early.inhibited[0], early.open[0]) == (1, 1, True)
+    # From after #1 resolved: only what was open then or opened since.
+    assert list(frames.incidents(wh, T + 31 * H, until=T + 40 * H).number) == [2]
+    events = frames.alert_events(wh, D, until=T + 40 * H, config=config)
+    assert dtypes(events)["incident_id"] == dtypes(events)["incident_key"] == "string"
+    assert events.incident_id.notna().all()  # every hand-made event is an incident's
+    members = events[(events.incident_id == first) & (events.rule != "incident")]
+    assert set(members.event_type) == {"fired", "inhibited", "resolved"}
+    assert set(members.incident_key) == {"commit:0b5e11ad"}
+    assert "incident_key" not in set(events.columns) - set(frames.ALERT_EVENT_COLUMNS)
+    # #1 reopened in a later period: read whole, though it opened and resolved before.
+    key = "commit:0b5e11ad"
+    WarehouseAlertStore(wh).append([
+        incident_event(T + 35 * H, "r6", "reopened", first, key, "critical"),
+        member(T + 35 * H, "r6", "fired", "ppm_default_filled", "critical", BAD, first, key)])
+    reopened = frames.incidents(wh, T + 34 * H, until=T + 40 * H, config=config)
+    assert list(reopened.number) == [1, 2]
+    assert reopened.open[0] and reopened.reopened_at[0] == pd.Timestamp(T + 35 * H)
+    assert (reopened.members[0], reopened.firing[0], reopened.pages[0]) == (2, 1, 1)
+
+
+def test_a_warehouse_older_than_the_incident_columns_still_reads(
+        incident_log: tuple[DuckDBWarehouse, str, str], config: MonitorConfig) -> None:
+    wh, _, _ = incident_log
+    for column in ("incident_id", "incident_key"):
+        wh.connection.execute(
+            f"ALTER TABLE nba_predictions.monitor_alert_events DROP COLUMN {column}")
+    events = frames.alert_events(wh, D, until=T + 40 * H, config=config)
+    assert len(events) > 0 and events.incident_id.isna().all()
+    assert dtypes(events)["incident_id"] == "string"
+    frame = frames.incidents(wh, D, until=T + 40 * H, config=config)
+    assert frame.empty and dtypes(frame) == INCIDENT_DTYPES
+
+
 # --- the same frames through the BigQuery REST fake ---------------------------------
 
 @pytest.fixture
@@ -126,6 +206,9 @@ def both(db: ContractDB, quiet_env: None) -> Iterator[tuple[DuckDBWarehouse,
     db.batch()
     db.close()
     assert main(["run", "--warehouse", db.url, "--as-of", ts(D, 20).isoformat()]) == 0
+    writer = DuckDBWarehouse(db.path)
+    WarehouseAlertStore(writer).append(incident_history()[0])
+    writer.close()
     fake = start_fake_bigquery(db.path)
     duck = DuckDBWarehouse(db.path)  # the fake holds the file open read-write
     big = BigQueryWarehouse("test-project", "nba_predictions", endpoint=fake.endpoint,
@@ -156,6 +239,15 @@ def test_frames_are_the_same_through_bigquery(
     assert dtypes(events_bq)["event_time"] == TIMESTAMP
     assert "vegas_line_feature_mismatch" in set(events_bq.rule)
     pd.testing.assert_frame_equal(events_bq, events_duck)
+
+    assert events_bq.incident_id.notna().sum() > 0
+    incidents_duck = frames.incidents(duck, D, until=T + 40 * H, config=config)
+    incidents_bq = frames.incidents(big, D, until=T + 40 * H, config=config)
+    assert list(incidents_bq.number) == [1, 2]
+    pd.testing.assert_frame_equal(incidents_bq, incidents_duck)
+    # Begun before the period and read whole (its members and thread), through both.
+    later = frames.incidents(big, T + 3 * H, until=T + 40 * H, config=config)
+    pd.testing.assert_frame_equal(later, incidents_bq)
 
     obs_duck = frames.observations(duck, D, config=config)
     obs_bq = frames.observations(big, D, config=config)

@@ -105,6 +105,46 @@ class WarehouseAlertStore:
                         incident_key=found[e.event_id][1]) if e.event_id in found else e
                 for e in events]
 
+    def event_incidents(self, since: dt.datetime,
+                        as_of: dt.datetime) -> dict[str, tuple[str, str | None]] | None:
+        """event_id → (incident_id, incident_key) of the events from since to as_of that
+        belong to an incident; None for a warehouse older than migration 023."""
+        try:
+            rows = self.warehouse.query("alert_event_incidents",
+                                        {"since": since, "as_of": as_of}, labels=self.labels)
+        except WarehouseError as exc:
+            if "incident_id" not in str(exc):
+                raise
+            return None
+        return {r["event_id"]: (r["incident_id"], r["incident_key"]) for r in rows}
+
+    def incident_history(self, since: dt.datetime, until: dt.datetime) -> list[AlertEvent]:
+        """The events from `since` to `until`, each with its incident, after the earlier
+        events (read over BLOCK_HORIZON) of every incident that was open when the period
+        began or that the period meets without its opening (reopened in it): what a fold
+        of the period's incidents needs (notebooks, the report). A warehouse older than
+        migration 023 holds no incident: its events come alone."""
+        window = {"since": since, "as_of": until}
+        recent = _events(self.warehouse.query("alert_events_recent", window,
+                                              labels=self.labels))
+        found = self.event_incidents(since, until)
+        if found is None:
+            return self._with_actors(recent, window)
+        recent = [replace(e, incident_id=found[e.event_id][0],
+                          incident_key=found[e.event_id][1]) if e.event_id in found else e
+                  for e in recent]
+        long = {"since": since - BLOCK_HORIZON, "as_of": since}
+        opens = self.warehouse.query("incident_opens", long, labels=self.labels)
+        met = {e.incident_id for e in recent if e.incident_id}
+        opened = {e.incident_id for e in recent
+                  if e.rule == INCIDENT_RULE and e.event_type == "opened"}
+        earlier = open_incidents((r["incident_id"], r["event_type"], r["event_time"])
+                                 for r in opens) | {i for i in met - opened if i}
+        older = _events(self.warehouse.query("incident_events", {
+            "incident_ids": sorted(earlier), "since": long["since"], "before": since},
+            labels=self.labels)) if earlier else []
+        return self._with_actors([*older, *recent], {"since": long["since"], "as_of": until})
+
     def load_blocks(self, as_of: dt.datetime) -> dict[str, CommitBlock]:
         """The commit blocks in force at as_of, by commit: read over BLOCK_HORIZON, not
         STATE_HORIZON, so a block does not lapse with the alerts. A warehouse without the
