@@ -91,6 +91,12 @@ class App:
         return release_name(self.env)
 
     @property
+    def slack_workspace_url(self) -> str | None:
+        """SLACK_WORKSPACE_URL (https://TEAM.slack.com): the report links each
+        incident's Slack thread under it; None: unset (the report shows the ts)."""
+        return self.env.get("SLACK_WORKSPACE_URL", "").strip() or None
+
+    @property
     def user(self) -> str:
         """Who runs the command, for the events a person writes from the command line
         (`block-commit --by` defaults to it): USER, else LOGNAME, else "cli"."""

@@ -37,7 +37,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     warehouse = open_warehouse_or_exit(app, read_only=True)
     try:
-        page, data = report_page(warehouse, app.config, args.date, args.days, now)
+        page, data = report_page(warehouse, app.config, args.date, args.days, now,
+                                 slack_url=app.slack_workspace_url)
     finally:
         warehouse.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -47,12 +48,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def report_page(warehouse: Warehouse, config: MonitorConfig, date: dt.date | None, days: int,
-                now: dt.datetime) -> tuple[str, ReportData]:
+                now: dt.datetime, *, slack_url: str | None = None) -> tuple[str, ReportData]:
     """The HTML page for the period ending at `date` (default: yesterday, US/Eastern);
-    `report --out` and serve's /report both render it here."""
+    `report --out` and serve's /report both render it here. `slack_url`: the Slack
+    workspace's URL, for links to the incidents' threads."""
     from monitor.report.history import read_history
     from monitor.report.html import render_html
     from monitor.validate import default_date
 
     data = read_history(warehouse, config, date or default_date(now), max(days, 1), now)
-    return render_html(data, config), data
+    return render_html(data, config, slack_url=slack_url), data

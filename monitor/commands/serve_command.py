@@ -149,7 +149,8 @@ def report_page_of(app: App, day: dt.date | None) -> str:
     # has open with another mode (the cycle's).
     warehouse = open_warehouse_or_exit(app, create=False)
     try:
-        return report_page(warehouse, app.config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC))[0]
+        return report_page(warehouse, app.config, day, DEFAULT_DAYS, dt.datetime.now(dt.UTC),
+                           slack_url=app.slack_workspace_url)[0]
     finally:
         warehouse.close()
 

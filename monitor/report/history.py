@@ -13,7 +13,8 @@ from monitor.checks.outcome_drift import NO_SENTINELS
 from monitor.config import MonitorConfig
 from monitor.model import as_date
 from monitor.rules.blocks import CommitBlock
-from monitor.rules.state import AlertEvent
+from monitor.rules.incidents import Incident, fold_incidents
+from monitor.rules.state import INCIDENT_RULE, AlertEvent
 from monitor.rules.store import WarehouseAlertStore
 from monitor.validate import DailyReport, validate_daily
 from monitor.warehouse.base import Warehouse, WarehouseError
@@ -55,6 +56,9 @@ class ReportData:
     blocked: list[dict[str, Any]] = field(default_factory=list)
     # The commits people blocked (block-commit, Slack), in force when the page is made.
     commit_blocks: list[CommitBlock] = field(default_factory=list)
+    # The incidents open at some time in the period, as they stand at its end: the
+    # open ones first, then the others, each group the latest first.
+    incidents: list[Incident] = field(default_factory=list)
 
 
 def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, days: int,
@@ -97,13 +101,16 @@ def read_history(warehouse: Warehouse, config: MonitorConfig, date: dt.date, day
     note = ""
     store = WarehouseAlertStore(warehouse)
     try:
-        end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        alerts = [e for e in store.load(min(end, now))
-                  if e.event_type in ("fired", "resolved") and as_date(e.event_time) >= start]
+        # The period's events, and those of its incidents that began before it.
+        events = store.incident_history(period_from, period_end)
+        alerts = [e for e in events if e.event_type in ("fired", "resolved")
+                  and e.rule != INCIDENT_RULE and e.event_time >= period_from]
+        incidents = sorted(fold_incidents(events).values(),
+                           key=lambda i: (not i.open, -i.opened_at.timestamp(), -i.number))
         commit_blocks = sorted(store.load_blocks(now).values(),
                                key=lambda b: (b.blocked_at, b.commit))
     except WarehouseError:
-        alerts, commit_blocks = [], []
+        alerts, commit_blocks, incidents = [], [], []
         note = "no alert history in this warehouse (run `schema apply`)"
     return ReportData(date, start, daily, dict(sorted(systems.items())), alerts, note,
-                      blocked, commit_blocks)
+                      blocked, commit_blocks, incidents)

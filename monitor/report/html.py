@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote, urlsplit
 
 from monitor.config import MonitorConfig
 from monitor.model import Status
 from monitor.report.charts import Band, interval_chart, line_chart, num, pct
 from monitor.report.history import ReportData, SystemHistory
+from monitor.rules.incidents import Incident, MemberStatus
 from monitor.stats import wilson_interval
 
 CSS = """
@@ -185,6 +187,74 @@ def _commit_blocks_table(data: ReportData) -> str:
     return _table("commit-blocks", ["commit", "blocked by", "since (UTC)", "why"], rows)
 
 
+def workspace_base(url: str | None) -> str | None:
+    """The Slack workspace's https URL, without a trailing slash; None when unset or
+    not one."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        return None
+    return url.strip().rstrip("/")
+
+
+def thread_url(workspace: str, channel: str, ts: str) -> str:
+    """Slack's permalink of a message: /archives/CHANNEL/p + its ts without the dot."""
+    return (f"{workspace}/archives/{quote(channel, safe='')}/"
+            f"p{quote(ts.replace('.', ''), safe='')}")
+
+
+def _incident_members(inc: Incident) -> str:
+    """Each member's rule, labels and status, firing ones first."""
+    order = {MemberStatus.FIRING: 0, MemberStatus.INHIBITED: 1, MemberStatus.RESOLVED: 2}
+    parts = []
+    for m in sorted(inc.members.values(), key=lambda m: (order[m.status], m.first_fired,
+                                                          m.rule, m.fingerprint)):
+        labels = ", ".join(f"{k}={v}" for k, v in m.labels)
+        status = f"inhibited by {m.inhibited_by}" if (
+            m.status is MemberStatus.INHIBITED and m.inhibited_by) else m.status.value
+        parts.append(f"{escape(m.rule)} [{escape(labels)}] — {escape(status)}")
+    return "<br>".join(parts)
+
+
+def _incidents_table(data: ReportData, slack_url: str | None) -> str:
+    """The incidents open at some time in the period: open ones first, each with its
+    members and its Slack thread (a link when the workspace's URL is known)."""
+    if not data.incidents:
+        return f'<p class="empty">No incident was open in the period. {data.alerts_note}</p>'
+    workspace = workspace_base(slack_url)
+    note = ""
+    if slack_url and workspace is None:
+        note = ('<p class="empty">SLACK_WORKSPACE_URL is not an https URL '
+                "(https://TEAM.slack.com): threads are shown by their ts.</p>")
+    rows = []
+    for inc in data.incidents:
+        opened = inc.opened_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        resolved = (inc.resolved_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+                    if inc.resolved_at else "")
+        state = "open" if inc.open else "resolved"
+        active = len(inc.active_members())
+        thread = ""
+        if inc.slack_ts:
+            if workspace and inc.slack_channel:
+                link = thread_url(workspace, inc.slack_channel, inc.slack_ts)
+                thread = f'<a href="{escape(link)}">thread</a>'
+            else:
+                thread = escape(f"{inc.slack_channel or ''} {inc.slack_ts}".strip())
+        rows.append([(f"#{inc.number}", str(inc.number)),
+                     (f'<span class="status {"fail" if inc.open else "ok"}">{state}</span>',
+                      "0" if inc.open else "1"),
+                     (escape(inc.severity), inc.severity), (escape(inc.key), inc.key),
+                     (_incident_members(inc), str(active)),
+                     (opened, opened), (resolved, resolved),
+                     (thread, inc.slack_ts or "")])
+    return note + _table("incidents", ["#", "state", "severity", "cause", "members",
+                                       "opened (UTC)", "resolved (UTC)", "Slack"], rows)
+
+
 def _alerts_table(data: ReportData) -> str:
     if not data.alerts:
         return f'<p class="empty">No alert fired or resolved in the period. {data.alerts_note}</p>'
@@ -225,7 +295,10 @@ def _shift_table(data: ReportData) -> str:
                                     "at sentinel", "missing", "mean", "n"], rows)
 
 
-def render_html(data: ReportData, config: MonitorConfig) -> str:
+def render_html(data: ReportData, config: MonitorConfig, *,
+                slack_url: str | None = None) -> str:
+    """`slack_url`: the Slack workspace's URL (SLACK_WORKSPACE_URL), for links to the
+    incidents' threads."""
     status_rows = [[(escape(r.name), r.name),
                     (f'<span class="status {r.status.value}">{r.status.value}</span>',
                      str(list(Status).index(r.status))),
@@ -238,6 +311,9 @@ def render_html(data: ReportData, config: MonitorConfig) -> str:
         f'<span class="status {overall}">{overall}</span></h1>',
         f"<h2>Checks for {data.date}</h2>",
         _table("status", ["check", "status", "evidence"], status_rows),
+        "<h2>Incidents</h2>", "<p>The alerts of one cause, paged about once: every "
+        "incident open at some time in the period, the open ones first, with its "
+        "members as they stand now.</p>", _incidents_table(data, slack_url),
         "<h2>Blocked commits</h2>", "<p>Commits no batch may be published from "
         "(<code>block-commit</code> or Slack), in force now: <code>check-batch</code>, "
         "<code>check-deployment</code> and the batch gate block every batch of them until "
