@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from monitor.metrics.points import (
 )
 from monitor.metrics.prometheus import PrometheusExporter
 from monitor.model import Observation, eastern_date, make_labels
+from monitor.rules.incidents import fold_incidents
+from monitor.rules.store import WarehouseAlertStore
+from monitor.warehouse.duckdb import DuckDBWarehouse
 from tests.contract import ContractDB, D, features
 from tests.fakes.monitoring_server import (
     FakeMonitoring,
@@ -213,9 +217,16 @@ def test_run_with_gcp_sends_heartbeat_and_observations(
     assert main(["run", "--warehouse", db.url, "--as-of", now.isoformat()]) == 0
     assert fake.points("heartbeat") == [({}, 1.0)]
     assert fake.points("cycle_status") == [({}, 0.0)]
-    # No incident is open: both severities say so.
+    # The incidents the cycle left open, by severity (zero for the other).
+    wh = DuckDBWarehouse(db.path, read_only=True)
+    try:
+        incidents = fold_incidents(WarehouseAlertStore(wh).load(now)).values()
+    finally:
+        wh.close()
+    open_now = Counter(i.severity for i in incidents if i.open)
+    assert sum(open_now.values()) >= 1
     assert {labels["severity"]: value for labels, value in fake.points("incidents_open")
-            } == {"warning": 0.0, "critical": 0.0}
+            } == {s: float(open_now[s]) for s in ("warning", "critical")}
     assert fake.violations == []
 
 
