@@ -103,6 +103,15 @@ def test_backtest_replays_the_incident_without_writing(
     assert {"vegas_line_feature_mismatch", "ppm_default_filled"} <= rules
     assert set(fired[0]) == {"time", "event", "rule", "severity", "labels", "evidence",
                              "incident_id", "inhibited_by"}
+    # One incident for the broken commit, paged once, opened by its first alerts; every
+    # alert of the commit is one of its members.
+    (incident,) = [i for i in report["incidents"] if i["key"] == f"commit:{BROKEN_COMMIT}"]
+    assert incident["pages"] == 1 and incident["opened"] == first
+    assert incident["severity"] == "critical"
+    assert {m["rule"] for m in incident["members"]} == {
+        a["rule"] for a in fired if a["labels"].get("build_commit_sha") == BROKEN_COMMIT}
+    assert {a["incident_id"] for a in fired
+            if a["labels"].get("build_commit_sha") == BROKEN_COMMIT} == {incident["id"]}
     assert events() == before
 
 
@@ -146,6 +155,9 @@ def test_backtest_text_lists_alerts(demo_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert out.startswith("backtest 2026-01-09 .. 2026-01-09: 4 cycles ('15 */6 * * *')")
     assert "FIRED    critical vegas_line_feature_mismatch" in out
+    assert f"\nINCIDENT #1 critical commit:{BROKEN_COMMIT}: opened 2026-01-09 17:15Z, " \
+        "still open; pages=1 " in out
+    assert "  vegas_line_feature_mismatch critical [build_commit_sha=" in out
     assert main(["backtest", "--warehouse", f"duckdb:///{demo_path}", "--start", "2026-01-09",
                  "--end", "2026-01-09", "--schedule", "15 * * * 1-5"]) == 2
 

@@ -17,6 +17,7 @@ from monitor import frames
 from monitor.cli import main
 from monitor.config import MonitorConfig
 from monitor.demo import incident_first_date
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.migrations import ensure_schema
 from monitor.rules.incidents import incident_event
 from monitor.rules.store import WarehouseAlertStore
@@ -106,6 +107,12 @@ def test_alert_events_and_backtest_on_the_demo_warehouse(demo_copy: Path,
     assert len(fired) >= 1 and (fired.value > fired.threshold).all()
     assert (fired.event_time == pd.Timestamp(f"{INCIDENT}T15:15:00Z")).all()
     assert frames.alert_events(url, INCIDENT + dt.timedelta(days=1)).empty
+    # The cycle's incident for the broken commit: its alerts are its members.
+    incidents = frames.incidents(url, INCIDENT, config=config)
+    (row,) = incidents[incidents.key == f"commit:{BROKEN_COMMIT}"].itertuples()
+    assert row.open and row.severity == "critical" and row.commit == BROKEN_COMMIT
+    assert row.members >= 2 and "vegas_line_feature_mismatch" in row.rules.split(",")
+    assert (fired.incident_id == row.incident_id).all()
 
     replay = frames.backtest(url, INCIDENT, INCIDENT, schedule="15 */4 * * *", config=config)
     expected = {"time": TIMESTAMP, "event": "string", "rule": "string", "severity": "string",
@@ -114,6 +121,7 @@ def test_alert_events_and_backtest_on_the_demo_warehouse(demo_copy: Path,
     assert {c: t for c, t in dtypes(replay).items() if c in expected} == expected
     first = replay[(replay.event == "fired") & (replay.rule == "vegas_line_feature_mismatch")]
     assert len(first) >= 1 and (first.first_date == pd.Timestamp(INCIDENT)).all()
+    assert dtypes(replay)["incident_id"] == "string" and first.incident_id.notna().all()
 
 
 INCIDENT_DTYPES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,12 @@ import pytest
 from monitor.cli import main
 from monitor.commands.report_command import report_page
 from monitor.config import MonitorConfig
+from monitor.demo import incident_first_date
+from monitor.demo.options import BROKEN_COMMIT
 from monitor.report.html import thread_url, workspace_base
 from monitor.rules.store import WarehouseAlertStore
+from monitor.warehouse.duckdb import DuckDBWarehouse
+from tests.conftest import DEMO_OPTS
 from tests.contract import ContractDB
 from tests.incident_history import CHANNEL, FIRST_TS, SECOND_TS, H, T, incident_history
 
@@ -92,6 +97,27 @@ def test_no_incident_says_so(tmp_path: Path, config: MonitorConfig) -> None:
     page, data = report_page(empty.wh, config, DAY, 7, dt.datetime.now(dt.UTC))
     empty.close()
     assert data.incidents == [] and "No incident was open in the period." in page
+
+
+def test_the_cycles_incident_is_in_the_report(demo_path: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              config: MonitorConfig) -> None:
+    """One cycle after the demo's first broken batch opens the broken commit's incident;
+    the report lists it, open, with its alerts as members."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("MONITOR_METRICS_DIR", str(tmp_path / "metrics"))
+    first = incident_first_date(DEMO_OPTS)
+    as_of = dt.datetime.combine(first, dt.time(15, 15), tzinfo=dt.UTC)
+    assert main(["run", "--warehouse", f"duckdb:///{path}", "--as-of", as_of.isoformat()]) == 0
+    wh = DuckDBWarehouse(path, read_only=True)
+    try:
+        page, data = report_page(wh, config, first, 1, as_of + H)
+    finally:
+        wh.close()
+    (row,) = [r for r in incident_rows(page) if r[3] == f"commit:{BROKEN_COMMIT}"]
+    assert row[1:3] == ['<span class="status fail">open</span>', "critical"]
+    assert "vegas_line_feature_mismatch [" in row[4] and row[5] == f"{as_of:%Y-%m-%d %H:%M}"
 
 
 def test_slack_permalinks() -> None:
