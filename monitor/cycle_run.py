@@ -72,9 +72,11 @@ def run_once(app: App, warehouse: Warehouse, notifier: Notifier, *, as_of: dt.da
         from monitor.notify.formats.text import text
 
         say(env, f"dry run: {len(summary.events)} alert events would be written", extra)
+        verbs = {"post": "post", "reply": "reply in its thread", "update":
+                 "update its message", "reminder": "remind in its thread"}
         for plan in summary.planned:
-            where = f" (reply in thread {plan.thread_ts})" if plan.thread_ts else ""
-            say(env, f"--- would send {plan.kind} for {plan.rule}{where}:\n"
+            where = f" ({plan.thread_ts})" if plan.thread_ts else ""
+            say(env, f"--- would {verbs[plan.op]}{where} for {plan.rule}:\n"
                      f"{text(plan.body)}\n", {**extra, "rule": plan.rule})
     if summary.calendar is not None:
         say(env, summary.calendar.describe(), extra)

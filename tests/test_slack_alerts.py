@@ -294,7 +294,7 @@ def test_dry_run_writes_and_sends_nothing(db: ContractDB, bot_env: FakeSlack,
     db.close()
     assert run(db, T0, "r1", "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "would send post for incident #1 (commit:bad0c0de)" in out
+    assert "--- would post for incident #1 (commit:bad0c0de):" in out
     assert "vegas_line_feature_mismatch" in out
     assert bot_env.posts() == []
     assert events(db) == []
