@@ -210,8 +210,11 @@ class Settings(Strict):
     # Where this deployment serves docs/: a relative runbook_url is joined to it. None:
     # a relative runbook_url is shown as text, not a link.
     runbook_base_url: str | None = None
+    # Where this deployment publishes the HTML report (`report`): an incident's message
+    # links it. None: no link.
+    report_url: str | None = None
 
-    @field_validator("runbook_base_url")
+    @field_validator("runbook_base_url", "report_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         if value is not None:
@@ -219,7 +222,7 @@ class Settings(Strict):
             if parts.scheme not in ("http", "https") or not parts.netloc or any(
                     ch.isspace() for ch in value):
                 raise ValueError(f"{value!r}: an absolute http(s) URL, e.g. the folder "
-                                 "where this deployment serves docs/")
+                                 "where this deployment serves docs/ or its report")
         return value
 
 

@@ -239,7 +239,8 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     blocked = frozenset(store.load_blocks(as_of)) if commits else frozenset()
     summary.planned = plan(ops, states, rules, threads=notifier.supports_threads,
                            provenance=provenance, blocked=blocked, now=as_of,
-                           runbook_base_url=config.settings.runbook_base_url)
+                           runbook_base_url=config.settings.runbook_base_url,
+                           report_url=config.settings.report_url)
     summary.events = list(decided)
     if dry_run:
         return

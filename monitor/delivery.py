@@ -99,7 +99,8 @@ def plan(ops: Sequence[IncidentOp], alerts: Mapping[str, AlertState],
          rules: Mapping[str, Rule], *, threads: bool,
          provenance: Mapping[str, Mapping[str, str]],
          blocked: frozenset[str] = frozenset(), now: dt.datetime,
-         runbook_base_url: str | None = None) -> list[PlannedMessage]:
+         runbook_base_url: str | None = None,
+         report_url: str | None = None) -> list[PlannedMessage]:
     """The messages the incidents' ops call for (monitor/rules/incidents.py
     plan_incident_ops). Pure."""
     planned = []
@@ -114,7 +115,8 @@ def plan(ops: Sequence[IncidentOp], alerts: Mapping[str, AlertState],
                           for k, v in provenance.get(commit, {}).items() if v)
             body = incident_body(inc, alerts, rules, hints=hints,
                                  runbook_base_url=runbook_base_url,
-                                 blocked=commit in blocked, now=now)
+                                 blocked=commit in blocked, now=now,
+                                 report_url=report_url)
             if op.kind == "post":
                 firing = _first_per_rule(m for m in inc.active_members()
                                          if m.status is MemberStatus.FIRING)

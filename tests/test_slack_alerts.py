@@ -67,13 +67,16 @@ def test_the_runbook_is_a_link_under_the_configured_base(db: ContractDB, bot_env
                                                          tmp_path: Path) -> None:
     config = tmp_path / "alerts.yaml"
     config.write_text((ROOT / "alerts.yaml").read_text().replace(
-        "\nsettings:\n", "\nsettings:\n  runbook_base_url: https://docs.test/pm/\n", 1))
+        "\nsettings:\n", "\nsettings:\n  runbook_base_url: https://docs.test/pm/\n"
+        "  report_url: https://reports.test/monitor.html\n", 1))
     broken_slate(db)
     db.close()
     assert run(db, T0, "r1", "--config", str(config)) == 0
     body = json.dumps(bot_env.posts()[0]["blocks"], ensure_ascii=False)
     assert ("<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|Runbook: "
             "vegas_line_feature_mismatch>") in body
+    # The incident's number links the report where the deployment publishes it.
+    assert "<https://reports.test/monitor.html|Report (incident #1)>" in body
 
 
 def test_second_run_inside_repeat_interval_posts_nothing(db: ContractDB,

@@ -133,3 +133,4 @@ class MessageBody:
     # for the whole message (an incident's commit), not once per alert.
     lead: str = ""
     facts: tuple[Fact, ...] = ()
+    links: tuple[Link, ...] = ()  # of the whole message (an incident's report)

@@ -159,7 +159,8 @@ def incident_actions(inc: Incident, *, blocked: bool = False,
 def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
                   rules: Mapping[str, Rule], *, hints: Sequence[Fact] = (),
                   runbook_base_url: str | None = None, blocked: bool = False,
-                  now: dt.datetime | None = None) -> MessageBody:
+                  now: dt.datetime | None = None,
+                  report_url: str | None = None) -> MessageBody:
     """The top-level message (first post and every chat.update): what people did
     (acknowledged, silenced, blocked) stays on it."""
     active = inc.active_members()
@@ -190,7 +191,9 @@ def incident_body(inc: Incident, alerts: Mapping[str, AlertState],
     text = lead(inc, _began(inc, alerts))
     return MessageBody("incident", title, inc.severity, f"{title}: {text}", groups,
                        tuple(notes), incident_actions(inc, blocked=blocked, now=now), lead=text,
-                       facts=tuple(hints))
+                       facts=tuple(hints),
+                       links=(Link(f"Report (incident #{inc.number})", report_url),)
+                       if report_url else ())
 
 
 def reply_body(inc: Incident, changes: Sequence[Change], alerts: Mapping[str, AlertState],

@@ -159,6 +159,7 @@ def block_kit(body: MessageBody) -> SlackMessage:
         notes = []
     tail: list[Block] = notes
     tail += [_section(_link(link)) for g in body.groups for link in g.links]
+    tail += [_section(_link(link)) for link in body.links]
     if body.actions:
         tail.append(action_buttons(body.actions[0].value,
                                    [a.action_id for a in body.actions],

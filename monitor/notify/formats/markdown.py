@@ -80,4 +80,8 @@ def markdown(body: MessageBody) -> str:
         lines += [*_group_lines(group, resolved), ""]
     if body.kind != "reply":
         lines += notes
+    if body.links:
+        lines += ["", " · ".join(f"[{md(link.label)}](<{_url(link.url)}>)" if link.url
+                                 else f"{md(link.label)}: {code(link.text)}"
+                                 for link in body.links)]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -55,4 +55,5 @@ def text(body: MessageBody) -> str:
         lines += _group_lines(group, resolved)
     if body.kind != "reply":
         lines += notes
+    lines += [f"{_safe(link.label)}: {_safe(link.url or link.text)}" for link in body.links]
     return "\n".join(lines)
