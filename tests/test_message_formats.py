@@ -99,18 +99,22 @@ def body_of(groups: int, rows: int) -> MessageBody:
         (Note("n"),), (Action("acknowledge", "v"),))
 
 
-@pytest.mark.parametrize(("groups", "rows"), [(1, 20), (3, 20), (8, 5)])
+@pytest.mark.parametrize(("groups", "rows"), [(1, 20), (3, 20), (8, 5), (30, 1)])
 def test_a_body_of_several_rules_fits_slack_and_counts_what_it_leaves_out(
         groups: int, rows: int) -> None:
-    """One body may carry several rules' alerts (an incident's members)."""
+    """One body may carry several rules' alerts (an incident's members); past Slack's
+    50 blocks rows are left out first, then whole rules, each counted."""
     body = body_of(groups, rows)
     blocks = block_kit(body).blocks
-    assert len(blocks) <= MAX_BLOCKS
-    shown = sum(1 for b in blocks if b["type"] == "section" and "*commit*" in
-                b["text"]["text"])
-    more = [int(b["text"]["text"].split()[1]) for b in blocks
-            if b["type"] == "section" and b["text"]["text"].startswith("and ")]
-    assert shown + sum(more) == groups * rows
-    assert sum(1 for b in blocks if "Runbook>" in json.dumps(b)) == groups
+    assert len(blocks) <= MAX_BLOCKS and blocks[-1]["type"] == "actions"
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    shown = sum(1 for t in texts if "*commit*" in t)
+    more = [int(t.split()[1]) for t in texts if t.startswith("and ") and "rule" not in t]
+    left = [t for t in texts if t.startswith("and ") and " more rule" in t]
+    left_rules = int(left[0].split()[1]) if left else 0
+    left_sets = int(left[0].split("(")[1].split()[0]) if left else 0
+    assert bool(left) == (groups == 30)
+    assert shown + sum(more) + left_sets == groups * rows
+    assert sum(1 for b in blocks if "Runbook>" in json.dumps(b)) + left_rules == groups
     assert text(body).count("rule_") == 0 and text(body).count("https://r/") == groups
     assert markdown(body).count("- **commit** `c`") == groups * rows

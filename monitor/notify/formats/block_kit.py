@@ -120,22 +120,35 @@ def _resolved_blocks(group: AlertGroup) -> list[Block]:
             _section("\n".join(lines))]
 
 
-def _fit(body: MessageBody, fixed: int) -> tuple[AlertGroup, ...]:
-    """The groups with rows left out (counted in "and N more") until the message fits
-    in Slack's 50 blocks."""
-    groups = list(body.groups)
+def _fit(groups: Sequence[AlertGroup], fixed: int, *, resolved: bool = False
+         ) -> tuple[list[AlertGroup], list[AlertGroup]]:
+    """The groups shown and those left out, so that the message fits in Slack's 50
+    blocks: when the rules' headings and runbook links alone are too many, the last
+    groups (counted in one "and N more rules"); then rows (counted in each group's
+    "and N more"), widest group first."""
+    shown = list(groups)
+    left: list[AlertGroup] = []
 
-    def size(g: AlertGroup) -> int:
-        if body.kind == "resolved":
-            return 2
-        return len(_group_blocks(g))
+    def size(gs: Sequence[AlertGroup]) -> int:
+        drawn = (2 if resolved else len(_group_blocks(g)) for g in gs)
+        return fixed + sum(drawn) + sum(len(g.links) for g in gs) + (1 if left else 0)
 
-    while fixed + sum(size(g) for g in groups) > MAX_BLOCKS:
-        widest = max(range(len(groups)), key=lambda i: len(groups[i].rows))
-        if not groups[widest].rows:
+    while shown and size([replace(g, rows=()) for g in shown]) > MAX_BLOCKS:
+        left.insert(0, shown.pop())
+    while size(shown) > MAX_BLOCKS:
+        # The widest group gives a row, the last of those first: the top stays whole.
+        widest = max(range(len(shown)), key=lambda i: (len(shown[i].rows), i))
+        if not shown[widest].rows:
             break
-        groups[widest] = replace(groups[widest], rows=groups[widest].rows[:-1])
-    return tuple(groups)
+        shown[widest] = replace(shown[widest], rows=shown[widest].rows[:-1])
+    return shown, left
+
+
+def _more_rules(groups: Sequence[AlertGroup]) -> Block:
+    names = ", ".join(g.rule for g in groups)
+    sets = sum(g.affected for g in groups)
+    return _section(f"and {len(groups)} more rule{'s' if len(groups) != 1 else ''} "
+                    f"({sets} label set{'s' if sets != 1 else ''}): {escape(names)}")
 
 
 def block_kit(body: MessageBody) -> SlackMessage:
@@ -157,19 +170,24 @@ def block_kit(body: MessageBody) -> SlackMessage:
     if body.kind == "reply":
         head += notes
         notes = []
-    tail: list[Block] = notes
-    tail += [_section(_link(link)) for g in body.groups for link in g.links]
-    tail += [_section(_link(link)) for link in body.links]
+    # The message's own links (its report) come after the rules' runbooks.
+    own = [_section(_link(link)) for link in body.links]
+    buttons: list[Block] = []
     if body.actions:
-        tail.append(action_buttons(body.actions[0].value,
-                                   [a.action_id for a in body.actions],
-                                   confirm={a.action_id: a.confirm for a in body.actions
-                                            if a.confirm}))
-    groups = _fit(body, len(head) + len(tail))
+        buttons.append(action_buttons(body.actions[0].value,
+                                      [a.action_id for a in body.actions],
+                                      confirm={a.action_id: a.confirm for a in body.actions
+                                               if a.confirm}))
+    groups, left = _fit(body.groups, len(head) + len(notes) + len(own) + len(buttons),
+                        resolved=body.kind == "resolved")
     middle: list[Block] = []
     for group in groups:
         middle += _resolved_blocks(group) if body.kind == "resolved" else _group_blocks(group)
-    return SlackMessage(clip(escape(body.headline)), [*head, *middle, *tail])
+    if left:
+        middle.append(_more_rules(left))
+    links = [_section(_link(link)) for g in groups for link in g.links]
+    return SlackMessage(clip(escape(body.headline)),
+                        [*head, *middle, *notes, *links, *own, *buttons])
 
 
 def action_buttons(value: str, action_ids: Sequence[str], *,
