@@ -10,9 +10,9 @@ import pytest
 from monitor.config import ConfigError, MonitorConfig, parse_config
 from monitor.cycle import BUILT_IN_RULES
 from monitor.notify.formats.block_kit import block_kit
-from monitor.notify.message import alert_body
+from monitor.notify.incident_message import incident_body
 from monitor.report.format import runbook_link
-from monitor.rules.state import AlertState, Evidence, fingerprint
+from tests.incident_bodies import MISMATCH, Story, labels, rules_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shipped rules, after a settings block of the test's own.
@@ -37,21 +37,22 @@ def test_an_absolute_runbook_url_is_left_alone() -> None:
 
 
 def runbook_block(config: MonitorConfig, base: str | None) -> str:
-    labels = (("build_commit_sha", "0b5e11ad"), ("system_id", "catboost_v8"))
-    alert = AlertState(fingerprint("r", labels), "vegas_line_feature_mismatch", "critical",
-                       labels, active=True, evidence=Evidence(
-                           "mismatch_share", 0.864, 162, (0.803, 0.909), None, 0.05, "x"))
-    rule = next(r for r in config.rules if r.name == "vegas_line_feature_mismatch")
-    msg = block_kit(alert_body(rule, [alert], runbook_base_url=base))
+    story = Story()
+    story.fire("vegas_line_feature_mismatch", labels(), MISMATCH)
+    msg = block_kit(incident_body(story.incident(), story.alerts(), rules_of(config),
+                                  runbook_base_url=base))
     text: str = next(b["text"]["text"] for b in msg.blocks
                      if b["type"] == "section" and "Runbook" in b["text"]["text"])
     return text
 
 
-def test_the_alert_message_links_the_runbook_only_under_a_base(config: MonitorConfig) -> None:
-    assert runbook_block(config, None) == "Runbook: `runbooks.md#vegas_line_feature_mismatch`"
+def test_the_incident_message_links_the_runbook_only_under_a_base(
+        config: MonitorConfig) -> None:
+    assert runbook_block(config, None) == (
+        "Runbook: vegas_line_feature_mismatch: `runbooks.md#vegas_line_feature_mismatch`")
     assert runbook_block(config, "https://docs.test/pm/") == (
-        "<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|Runbook>")
+        "<https://docs.test/pm/runbooks.md#vegas_line_feature_mismatch|"
+        "Runbook: vegas_line_feature_mismatch>")
 
 
 def test_the_base_is_a_setting_and_defaults_to_none(config: MonitorConfig) -> None:

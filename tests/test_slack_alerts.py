@@ -425,7 +425,7 @@ def test_a_webhook_failure_says_whether_it_is_worth_retrying(
 
     notifier = SlackWebhookNotifier.from_url(Secret(slack.webhook_url), max_retry_after=0)
     slack.script += [(status, {"Retry-After": "60"}, answer)] * 3  # any retries too
-    delivery = notifier.send(MessageBody("firing", "T", "warning", "T", ()))
+    delivery = notifier.send(MessageBody("incident", "T", "warning", "T", ()))
     assert not delivery.ok and delivery.retryable is retryable
     assert delivery.code == (None if status >= 500 else answer.decode())
 

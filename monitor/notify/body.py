@@ -1,11 +1,11 @@
 """A message about alerts, channel-neutral: what it says, not how a channel draws it.
 
-Built once from the alert state (monitor/notify/message.py) and drawn by the pure
-formatters of monitor/notify/formats/: Block Kit for Slack, text for a terminal or a
-log, markdown. Text from the data stays raw here; each formatter escapes it for its
-own output, once. A body lists one or several rules' alerts (`groups`) and says
-nothing about where it goes: the same body can be posted, replace an earlier message
-(`chat.update`) or be a reply in a thread.
+Built once from an incident and its alerts (monitor/notify/incident_message.py) and
+drawn by the pure formatters of monitor/notify/formats/: Block Kit for Slack, text for
+a terminal or a log, markdown. Text from the data stays raw here; each formatter
+escapes it for its own output, once. A body lists one or several rules' alerts
+(`groups`) and says nothing about where it goes: the same body can be posted, replace
+an earlier message (`chat.update`) or be a reply in a thread.
 """
 
 from __future__ import annotations
@@ -20,11 +20,8 @@ if TYPE_CHECKING:  # types only: notify sits below the rules
 Severity = Literal["critical", "warning"]
 # An incident's messages (monitor/notify/incident_message.py): incident (the top-level
 # message, posted once and kept current by chat.update) | reply (what changed, in its
-# thread) | reminder (what still fires, in its thread). One rule's alerts (the
-# validate-daily and console shapes): firing | repeat ("still firing") |
-# fired_resolved (fired and cleared while its message was owed) | resolved.
-Kind = Literal["incident", "reply", "reminder", "firing", "repeat", "fired_resolved",
-               "resolved"]
+# thread) | reminder (what still fires, in its thread).
+Kind = Literal["incident", "reply", "reminder"]
 Tone = Literal["info", "resolved"]
 
 # action_id of each button → (its label, the event it writes; monitor/rules/state.py
@@ -110,7 +107,7 @@ class AlertGroup:
 
     rule: str
     severity: Severity
-    summary: str  # what the rule watches, or for a resolution how long it has been clear
+    summary: str  # the rule and what it watches (or of what it is a symptom)
     affected: int
     rows: tuple[EvidenceRow, ...]
     links: tuple[Link, ...] = ()
@@ -123,7 +120,7 @@ class AlertGroup:
 @dataclass(frozen=True)
 class MessageBody:
     kind: Kind
-    title: str  # "CRITICAL: vegas_line_feature_mismatch firing"
+    title: str  # "CRITICAL #1: commit 0b5e11ad7c3f (open)"
     severity: Severity
     headline: str  # the one line a notification shows
     groups: tuple[AlertGroup, ...]

@@ -92,8 +92,8 @@ def _member_rows(members: Sequence[Member], alerts: Mapping[str, AlertState],
         st = alerts.get(m.fingerprint)
         rule = rules.get(m.rule)
         if st is not None and rule is not None:
-            # Hints are said once for the incident (the body's facts), not per row.
-            rows.append(evidence_row(st, rule, {}))
+            # The commit's provenance is said once (the body's facts), not per row.
+            rows.append(evidence_row(st, rule))
         else:
             rows.append(EvidenceRow(label_facts(m.labels)))
     return rows

@@ -111,17 +111,8 @@ def _group_blocks(group: AlertGroup) -> list[Block]:
     return blocks
 
 
-def _resolved_blocks(group: AlertGroup) -> list[Block]:
-    lines = [_facts(row.labels) for row in group.rows]
-    if group.hidden:
-        lines.append(_more(group))
-    return [_section(f"{TONE_ICON['resolved']} *Resolved*: {escape(group.rule)} "
-                     f"{escape(group.summary)}"),
-            _section("\n".join(lines))]
-
-
-def _fit(groups: Sequence[AlertGroup], fixed: int, *, resolved: bool = False
-         ) -> tuple[list[AlertGroup], list[AlertGroup]]:
+def _fit(groups: Sequence[AlertGroup], fixed: int) -> tuple[list[AlertGroup],
+                                                          list[AlertGroup]]:
     """The groups shown and those left out, so that the message fits in Slack's 50
     blocks: when the rules' headings and runbook links alone are too many, the last
     groups (counted in one "and N more rules"); then rows (counted in each group's
@@ -130,8 +121,8 @@ def _fit(groups: Sequence[AlertGroup], fixed: int, *, resolved: bool = False
     left: list[AlertGroup] = []
 
     def size(gs: Sequence[AlertGroup]) -> int:
-        drawn = (2 if resolved else len(_group_blocks(g)) for g in gs)
-        return fixed + sum(drawn) + sum(len(g.links) for g in gs) + (1 if left else 0)
+        return fixed + sum(len(_group_blocks(g)) + len(g.links) for g in gs) + (
+            1 if left else 0)
 
     while shown and size([replace(g, rows=()) for g in shown]) > MAX_BLOCKS:
         left.insert(0, shown.pop())
@@ -154,7 +145,7 @@ def _more_rules(groups: Sequence[AlertGroup]) -> Block:
 def block_kit(body: MessageBody) -> SlackMessage:
     """The message for chat.postMessage, chat.update or an incoming webhook."""
     head: list[Block] = []
-    if body.kind not in ("resolved", "reply", "reminder"):
+    if body.kind == "incident":
         head.append({"type": "header", "text": {"type": "plain_text",
                                                 "text": clip(plain(body.title),
                                                              MAX_HEADER)}})
@@ -178,11 +169,10 @@ def block_kit(body: MessageBody) -> SlackMessage:
                                       [a.action_id for a in body.actions],
                                       confirm={a.action_id: a.confirm for a in body.actions
                                                if a.confirm}))
-    groups, left = _fit(body.groups, len(head) + len(notes) + len(own) + len(buttons),
-                        resolved=body.kind == "resolved")
+    groups, left = _fit(body.groups, len(head) + len(notes) + len(own) + len(buttons))
     middle: list[Block] = []
     for group in groups:
-        middle += _resolved_blocks(group) if body.kind == "resolved" else _group_blocks(group)
+        middle += _group_blocks(group)
     if left:
         middle.append(_more_rules(left))
     links = [_section(_link(link)) for g in groups for link in g.links]

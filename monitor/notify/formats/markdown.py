@@ -1,7 +1,8 @@
-"""MessageBody → CommonMark, for a chat reply, an issue or the docs' rendered alert.
-Pure. Text from the data is escaped here: markup characters are backslash-escaped,
-code spans fenced so a backtick in a value cannot close them, and control characters
-shown escaped by `terminal_safe` (markdown is read in terminals too)."""
+"""MessageBody → CommonMark, for a chat reply, an issue or the docs' rendered incident
+message (docs/incidents.md). Pure. Text from the data is escaped here: markup
+characters are backslash-escaped, code spans fenced so a backtick in a value cannot
+close them, and control characters shown escaped by `terminal_safe` (markdown is read
+in terminals too)."""
 
 from __future__ import annotations
 
@@ -34,12 +35,9 @@ def _facts(facts: Sequence[Fact], bold: bool) -> str:
     return " · ".join(f"{md(f.name)}: {code(f.value)}" for f in facts)
 
 
-def _group_lines(group: AlertGroup, resolved: bool) -> list[str]:
-    if resolved:
-        lines = [f"**Resolved**: {md(group.rule)} {md(group.summary)}", ""]
-    else:
-        lines = [f"{md(group.summary)} — **{group.affected}** label "
-                 f"set{'s' if group.affected != 1 else ''} affected", ""]
+def _group_lines(group: AlertGroup) -> list[str]:
+    lines = [f"{md(group.summary)} — **{group.affected}** label "
+             f"set{'s' if group.affected != 1 else ''} affected", ""]
     for row in group.rows:
         item = [_facts(row.labels, bold=True)]
         if row.numbers:
@@ -67,8 +65,7 @@ def _url(url: str) -> str:
 
 
 def markdown(body: MessageBody) -> str:
-    resolved = body.kind == "resolved"
-    lines = [] if resolved else [f"### {md(body.title)}", ""]
+    lines = [f"### {md(body.title)}", ""]
     if body.lead:
         lines += [f"**{md(body.lead)}**", ""]
     if body.facts:
@@ -77,7 +74,7 @@ def markdown(body: MessageBody) -> str:
     if body.kind == "reply":
         lines += [*notes, ""]
     for group in body.groups:
-        lines += [*_group_lines(group, resolved), ""]
+        lines += [*_group_lines(group), ""]
     if body.kind != "reply":
         lines += notes
     if body.links:

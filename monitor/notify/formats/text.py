@@ -18,12 +18,9 @@ def _facts(facts: Sequence[Fact], sep: str = " ") -> str:
     return " · ".join(f"{_safe(f.name)}{sep}{_safe(f.value)}" for f in facts)
 
 
-def _group_lines(group: AlertGroup, resolved: bool) -> list[str]:
-    if resolved:
-        lines = [f"Resolved: {_safe(group.rule)} {_safe(group.summary)}"]
-    else:
-        lines = [f"{_safe(group.summary)} — {group.affected} label "
-                 f"set{'s' if group.affected != 1 else ''} affected"]
+def _group_lines(group: AlertGroup) -> list[str]:
+    lines = [f"{_safe(group.summary)} — {group.affected} label "
+             f"set{'s' if group.affected != 1 else ''} affected"]
     for row in group.rows:
         lines.append(f"  {_facts(row.labels)}")
         if row.numbers:
@@ -42,8 +39,7 @@ def _group_lines(group: AlertGroup, resolved: bool) -> list[str]:
 
 def text(body: MessageBody) -> str:
     """The message as lines; the actions (buttons) exist only in Slack."""
-    resolved = body.kind == "resolved"
-    lines = [] if resolved else [_safe(body.title)]
+    lines = [_safe(body.title)]
     if body.lead:
         lines.append(_safe(body.lead))
     if body.facts:
@@ -52,7 +48,7 @@ def text(body: MessageBody) -> str:
     if body.kind == "reply":
         lines += notes
     for group in body.groups:
-        lines += _group_lines(group, resolved)
+        lines += _group_lines(group)
     if body.kind != "reply":
         lines += notes
     lines += [f"{_safe(link.label)}: {_safe(link.url or link.text)}" for link in body.links]
