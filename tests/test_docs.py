@@ -1,7 +1,8 @@
 """Every command, option and environment variable the code knows is documented where a
 reader looks for it: each option in its own command's section of docs/, each variable
 in docs/environment.md; every relative link of the README and docs/ leads somewhere,
-and every rule's runbook_url to its own section of docs/runbooks.md."""
+and every rule's runbook_url to its own section of docs/runbooks.md. The incident
+message docs/incidents.md shows is what the markdown formatter draws."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import pytest
 from monitor.cli import build_parser
 from monitor.config import load_config
 from monitor.cycle import BUILT_IN_RULES
+from monitor.notify.formats.markdown import markdown
+from tests.incident_bodies import demo_body, rules_of
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -206,3 +209,18 @@ def test_the_readme_is_a_short_way_in() -> None:
     assert "make demo" in readme and "`.ci/run` calls `make test`" in readme
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
     assert all(f"(docs/{page.name})" in readme for page in DOCS.glob("*.md"))
+
+
+def fenced_after(text: str, heading: str, lang: str) -> str:
+    """The first fenced block of `lang` under a heading, without its fences."""
+    section = text.split(f"\n{heading}\n", 1)[1]
+    return section.split(f"```{lang}\n", 1)[1].split("\n```\n", 1)[0] + "\n"
+
+
+def test_the_rendered_incident_message_is_what_the_formatter_draws() -> None:
+    """docs/incidents.md shows the demo incident's top-level message in markdown: the
+    same incident, built by hand, drawn by monitor/notify/formats/markdown.py."""
+    shown = fenced_after((DOCS / "incidents.md").read_text(),
+                         "## A rendered incident message", "markdown")
+    drawn = markdown(demo_body(rules_of(load_config(ROOT / "alerts.yaml"))))
+    assert shown == drawn
