@@ -41,6 +41,7 @@ from tests.incident_bodies import (
 )
 
 BASE = "https://docs.test/prediction-monitor/"
+REPORT = "https://reports.test/prediction-monitor/report.html"
 ACTED_AT = OPENED + dt.timedelta(minutes=50)
 VALUE = f"incident:{INC}"
 ENSEMBLE_MISMATCH = share("mismatch_share", 0.79, 140, (0.71, 0.85), 0.05,
@@ -86,13 +87,15 @@ def buttons(blocks: list[dict[str, Any]]) -> list[str]:
 
 def test_the_post_names_the_commit_once_and_each_rule_with_its_numbers(
         config: MonitorConfig) -> None:
-    msg = post(config, two_rules(), runbook_base_url=BASE)
+    msg = post(config, two_rules(), runbook_base_url=BASE, report_url=REPORT)
     check_golden("incident_post", msg)
     said = golden_json(msg.payload())
     # The commit's hints are said once for the incident, not once per member.
     assert said.count("feature_source_mode") == 1
     assert said.count("Runbook: vegas_line_feature_mismatch") == 1
     assert buttons(msg.blocks) == ["acknowledge", "silence_24h", "block_commit"]
+    # The published report, after the runbooks (settings.report_url).
+    assert msg.blocks[-2]["text"]["text"] == f"<{REPORT}|Report (incident #1)>"
 
 
 def test_a_long_incident_is_cut_within_slack_limits_and_says_how_much_more(
