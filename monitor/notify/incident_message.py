@@ -69,7 +69,9 @@ def _began(inc: Incident, alerts: Mapping[str, AlertState]) -> dt.datetime:
 
 def lead(inc: Incident, since: dt.datetime | None = None) -> str:
     active = inc.active_members()
-    rules = sorted({m.rule for m in active if m.status.value == FIRING})
+    # Critical rules first: "and N more" must never hide the one that pages.
+    worst = {m.rule: -_rank(m.severity) for m in active if m.status.value == FIRING}
+    rules = sorted(worst, key=lambda r: (worst[r], r))
     symptoms = sum(1 for m in active if m.status.value == INHIBITED)
     systems = _systems(active or list(inc.members.values()))
     on = f" on {', '.join(systems)}" if systems else ""
