@@ -76,6 +76,25 @@ def test_hit_rate_respects_as_of(db: ContractDB, config: MonitorConfig) -> None:
     assert HitRateByCommit().measure(db.wh, early) == []
 
 
+def test_predictions_never_graded_are_counted_beside_the_commit_hit_rate(
+        db: ContractDB, config: MonitorConfig) -> None:
+    from monitor.rules.evaluate import summarize
+
+    db.graded(correct=True)
+    db.graded(correct=False, actual=18.0)
+    for _ in range(3):  # late scratches: predicted, active, never graded
+        db.prediction()
+    db.prediction(superseded=True)  # an earlier batch's row: not a prediction that counts
+    db.prediction(commit="def456")  # another commit with no graded row: no hit rate
+    obs = HitRateByCommit().measure(db.wh, daily(config))
+    commit = pick(obs, "hit_rate", build_commit_sha="abc123", window="commit")
+    assert (commit.value, commit.sample_size) == (0.5, 2)  # the hit rate ignores them
+    assert dict(commit.context)["ungraded"] == "3"
+    assert "ungraded" not in dict(pick(obs, "hit_rate", build_commit_sha="abc123",
+                                       window="7d").context)
+    assert "3 predictions never graded" in summarize([], obs)
+
+
 def test_feature_defaults_counts_every_kind_of_bad_json(db: ContractDB,
                                                         config: MonitorConfig) -> None:
     db.prediction(cf=features(20.5))                       # healthy, with line

@@ -77,9 +77,14 @@ class HitRateByCommit:
 
         no_picks = (("not_judged", "no picks: every graded row was a PASS, a push or "
                                    "without a line"),) if not picks else ()
+        # The commit's predictions never graded once its days settled (late scratches):
+        # counted beside the hit rate the rule judges, never judged themselves.
+        ungraded = ((("ungraded", str(int(row.get("ungraded") or 0))),)
+                    if window == WINDOW_COMMIT else ())
         return [
             Observation(self.name, "hit_rate", labels, safe_ratio(hits, picks), picks,
-                        wilson_interval(hits, picks), None, (*context, *no_picks)),
+                        wilson_interval(hits, picks), None,
+                        (*context, *ungraded, *no_picks)),
             obs("picks", float(picks), picks),
             obs("mae", mae, error_n,
                 mean_interval(mae, _float(row["absolute_error_std"]), error_n)),

@@ -107,4 +107,10 @@ def summarize(findings: Sequence[Finding], observations: Sequence[Observation]) 
     if no_value:
         why = dict(no_value[0].observation.context).get("not_judged", "no value")
         parts.append(f"{len(no_value)} not judged: {why}")
+    # Once per label set: the hit rate and its bound carry the same count.
+    ungraded = sum({o.labels: int(dict(o.context).get("ungraded") or 0)
+                    for o in observations}.values())
+    if ungraded:
+        parts.append(f"{ungraded} predictions never graded once grading settled (late "
+                     "scratches): counted, not judged")
     return "; ".join(parts) or "no rule applies to these observations"
