@@ -146,8 +146,12 @@ class Sequential(Strict):
     # moves every prediction of a slate at once, and is not a drift on its own.
     max_day_share: Number = Field(0.6, gt=0, le=1)
     baseline_days: Count = Field(21, ge=3, le=90)
-    min_baseline_graded: Count = Field(300, ge=10)
+    min_baseline_graded: Count = Field(2000, ge=10)
     min_baseline_picks: Count = Field(800, ge=10, description="hit-rate baseline needs this")
+    # Picks the baseline reaches back for (a week at a time, up to baseline_max_days):
+    # the tests start a standard error of the baseline towards the alternative, and a
+    # larger baseline costs less of that. It judges from min_baseline_picks.
+    baseline_picks: Count = Field(1600, ge=10)
     serving_days: Count = Field(3, ge=1, le=30, description="graded in the last N game days")
     recent_days: Count = Field(10, ge=2, le=60, description="system-wide CUSUM window")
     history_days: Count = Field(60, ge=7, le=180)

@@ -5,6 +5,14 @@
 -- when it hit, and by how much (pushes and PASS rows are no picks: their
 -- prediction_correct is NULL). A pick without a finite line or outcome has no margin
 -- (margin_picks < picks).
+-- The edge CUSUM reads each pick's margin standardized and weighted by the edge the
+-- model claimed: points scatter about as the square root of the line (a bench player's
+-- 8-point line and a star's 30 differ twofold in spread, tenfold in variance share), so
+-- z = margin / sqrt(line); a calibrated model wins more where it claims more, so each z
+-- is weighted by the claimed edge in the same units, |predicted - line| / sqrt(line)
+-- (at most 3), relative to the mean weight of the commit's picks that day (a model that
+-- halves every edge keeps its weighted margin). weighted_picks counts the picks with a
+-- weighted margin (a finite prediction too).
 -- A prediction_id graded twice counts once (the latest graded_at wins); a NaN or
 -- infinite absolute_error is left out of the sums; rows with a non-finite
 -- absolute_error, line_value or actual_points are counted in invalid_rows.
@@ -32,6 +40,9 @@ WITH graded AS (
       WHEN recommendation = 'OVER' THEN actual_points - line_value
       WHEN recommendation = 'UNDER' THEN line_value - actual_points
     END AS raw_margin,
+    IF(IS_NAN(predicted_points) OR IS_INF(predicted_points), NULL,
+       ABS(predicted_points - line_value)) AS raw_edge,
+    line_value,
     COUNT(*) OVER (PARTITION BY system_id, prediction_id) - 1 AS extra_copies
   FROM prediction_accuracy
   WHERE game_date BETWEEN @start_date AND @end_date
@@ -41,8 +52,19 @@ WITH graded AS (
 margins AS (
   SELECT
     *,
-    IF(IS_NAN(raw_margin) OR IS_INF(raw_margin), NULL, raw_margin) AS margin
+    IF(IS_NAN(raw_margin) OR IS_INF(raw_margin), NULL, raw_margin) AS margin,
+    IF(raw_margin IS NULL OR raw_edge IS NULL OR IS_NAN(raw_margin) OR IS_INF(raw_margin)
+       OR IS_NAN(raw_edge) OR IS_INF(raw_edge),
+       NULL, LEAST(raw_edge / SQRT(GREATEST(line_value, 1.0)), 3.0)) AS edge_weight
   FROM graded
+),
+weighted AS (
+  SELECT
+    *,
+    margin / SQRT(GREATEST(line_value, 1.0)) * edge_weight
+      / NULLIF(AVG(edge_weight) OVER (PARTITION BY system_id, build_commit_sha, game_date),
+               0) AS weighted_margin
+  FROM margins
 )
 SELECT
   system_id,
@@ -56,9 +78,12 @@ SELECT
   COUNT(margin) AS margin_picks,
   SUM(margin) AS sum_margin,
   SUM(margin * margin) AS sum_sq_margin,
+  COUNT(weighted_margin) AS weighted_picks,
+  SUM(weighted_margin) AS sum_weighted_margin,
+  SUM(weighted_margin * weighted_margin) AS sum_sq_weighted_margin,
   COUNTIF(invalid) AS invalid_rows,
   SUM(extra_copies) AS duplicate_rows,
   COUNTIF(defaulted) AS defaulted_rows
-FROM margins
+FROM weighted
 GROUP BY 1, 2, 3
 ORDER BY 1, 3, 2

@@ -69,7 +69,26 @@ def test_a_picks_margin_is_how_far_past_the_line_it_landed_on_its_side(
     assert (row["picks"], row["hits"], row["margin_picks"]) == (5, 4, 3)
     assert row["sum_margin"] == pytest.approx(4.5)
     assert row["sum_sq_margin"] == pytest.approx(4.5**2 + 2 * 2.5**2)
+    assert row["weighted_picks"] == 3  # the same picks carry a weighted margin
     assert row["invalid_rows"] == 1  # the NaN line: counted, as in hit_rate_by_commit
+
+
+def test_the_edge_cusums_margin_is_standardized_and_weighted_by_the_claimed_edge(
+        db: ContractDB) -> None:
+    # OVER, line 16 (scatter 4): margin 4 -> z 1; claimed edge 8 -> weight 8 / 4 = 2.
+    db.graded(predicted=24.0, line=16.0, actual=20.0, correct=True)
+    # UNDER, line 9 (scatter 3): margin 6 -> z 2; claimed edge 1 -> weight 1 / 3.
+    db.graded(predicted=8.0, line=9.0, actual=3.0, correct=True, side="UNDER")
+    # A claimed edge of 40 on line 4 (scatter 2) weighs at most 3; it misses by 2 -> z -1.
+    db.graded(predicted=44.0, line=4.0, actual=2.0, correct=False)
+    db.graded(predicted=21.0, line=20.5, actual=30.0, correct=None)  # PASS: no weight
+    row, = outcome_rows(db)
+    mean_weight = (2 + 1 / 3 + 3) / 3  # each weight relative to the day's mean weight
+    ys = [1 * 2 / mean_weight, 2 * (1 / 3) / mean_weight, -1 * 3 / mean_weight]
+    assert row["weighted_picks"] == 3
+    assert row["sum_weighted_margin"] == pytest.approx(sum(ys))
+    assert row["sum_sq_weighted_margin"] == pytest.approx(sum(y * y for y in ys))
+    assert row["sum_margin"] == pytest.approx(4 + 6 - 2)  # the points, as before
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])

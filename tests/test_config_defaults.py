@@ -129,8 +129,9 @@ SHIPPED = {
         "prediction_lookback_days": 3, "execution_lookback_days": 2, "sentinels": None,
         "sequential": {
             "false_alarm_rate": 0.001, "mae_shift": 0.15, "edge_loss": 1.0,
-            "max_day_share": 0.6, "baseline_days": 21, "min_baseline_graded": 300,
-            "min_baseline_picks": 800, "serving_days": 3, "recent_days": 10,
+            "max_day_share": 0.6, "baseline_days": 21, "min_baseline_graded": 2000,
+            "min_baseline_picks": 800, "baseline_picks": 1600, "serving_days": 3,
+            "recent_days": 10,
             "history_days": 60, "baseline_max_days": 90},
         "freshness": {
             "expected_batch_by": dt.time(11, 0),

@@ -162,7 +162,7 @@ def test_backtest_text_lists_alerts(demo_path: Path, capsys: pytest.CaptureFixtu
                  "--end", "2026-01-09", "--schedule", "15 * * * 1-5"]) == 2
 
 
-def test_hit_rate_only_regression_is_caught_within_five_game_days(
+def test_hit_rate_only_regression_is_caught_within_six_game_days(
         tmp_path: Path, config: MonitorConfig) -> None:
     opts = DemoOptions(start=dt.date(2025, 12, 5), end=dt.date(2026, 1, 16), seed=7,
                        scenario="hit_rate_regression", legacy_days=0)
@@ -179,7 +179,10 @@ def test_hit_rate_only_regression_is_caught_within_five_game_days(
     caught = [a for a in runs["default"].alerts if a.event == "fired"
               and a.label("system_id") == MAIN_SYSTEM and "drift" in a.rule]
     assert caught, [(a.rule, a.labels) for a in runs["default"].alerts]
-    assert (caught[0].time.date() - opts.incident_start).days <= 5
+    # Six: the CUSUMs start a standard error of their re-estimated baseline towards the
+    # alternative (their false-alarm rate holds then, tests/test_sequential.py); from
+    # the baseline as estimated they crossed a day earlier.
+    assert (caught[0].time.date() - opts.incident_start).days <= 6
     # Before any of it is graded, the predictions already hug the line: the first
     # cycle after the first regressed batch says so, and on no other system.
     ((first_batch,),) = fetch(path, "SELECT min(predicted_at) FROM "

@@ -9,8 +9,12 @@ flip gone. (Testing high-edge picks as a stratum of their own was tried and is
 weaker: a model that lost its edge also stops making high-edge picks.)
 
 The edge CUSUM tests the same hypothesis on each pick's realized margin (how many
-points past the line the outcome landed, on the side picked), whose mean falls to
-`1 - edge_loss` of the baseline's. A hit keeps one bit of a pick's outcome; the margin
+points past the line the outcome landed, on the side picked), standardized by the
+line's scatter (sqrt(line): a star's and a bench player's points differ tenfold in
+variance) and weighted by the edge the model claimed (a calibrated model wins more
+where it claims more); its mean falls to `1 - edge_loss` of the baseline's. On the
+real-season benchmark that weighting carries about a sixth more evidence per pick than
+the raw margin (benchmarks/real_season.py). A hit keeps one bit of a pick's outcome; the margin
 keeps how far it landed too, so the same evidence takes fewer picks (about two thirds
 for Gaussian outcomes and a model picking both sides; about half on the demo's
 seasons). That matters once a calendar-shaped season gives ~40 picks on a game day: at
@@ -42,15 +46,28 @@ from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_thres
 from monitor.warehouse.base import QueryRunner
 
 LABELS = COMMIT
-# Points: a baseline whose margins barely vary (a handful of near-identical picks, a
-# grading bug) would make every later day look far off; real margins vary by ~6 points.
-MIN_MARGIN_SIGMA = 1.0
+# The CUSUMs' h = ln(1/alpha) assumes the in-control value known; the monitor estimates
+# it from the baseline's rows. A baseline a standard error too good (a hit rate of 58%
+# estimated for a 56.5% model from 800 picks) leaves the true value near the middle
+# between null and alternative, and the CUSUM drifts up instead of down: simulated with
+# the baseline re-estimated as here (tests/test_sequential.py), a clean commit watched for
+# 10 game days at 40 picks a day fired 20 times as often as with a known baseline. Each
+# test therefore starts from the baseline moved BASELINE_Z standard errors of its
+# estimate towards the alternative (a hit rate and a margin lower, an MAE higher): the
+# true value is at least that far from the alternative with probability Phi(z), and
+# there Wald's bound holds. Chosen by that simulation (docs/statistics.md).
+BASELINE_Z = 1.0
+# A baseline whose weighted margins barely vary (a handful of near-identical picks, a
+# grading bug) would make every later day look far off. The weighted margin is in units
+# of a line's scatter (outcome_daily_by_commit.sql): it varies by ~1.5 on real slates.
+MIN_MARGIN_SIGMA = 0.25
 # outcome_daily_by_commit's sentinel parameters where no defaulted_rows are wanted
 # (NaN equals nothing on BigQuery; a JSON number is never NaN).
 NO_SENTINELS = {"vegas_sentinel": math.nan, "ppm_sentinel": math.nan}
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
 FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits",
-          "margin_picks", "sum_margin", "sum_sq_margin", "invalid_rows", "duplicate_rows")
+          "margin_picks", "sum_margin", "sum_sq_margin", "weighted_picks",
+          "sum_weighted_margin", "sum_sq_weighted_margin", "invalid_rows", "duplicate_rows")
 
 
 @dataclass
@@ -85,8 +102,9 @@ class Baseline:
     graded: int
     picks: int
     hit_rate: float | None  # None: too few picks, or no edge over 50% to lose
-    margin: float | None = None  # a pick's mean realized margin; None as for hit_rate
+    margin: float | None = None  # a pick's mean weighted margin; None as for hit_rate
     margin_sigma: float = 0.0
+    margin_picks: int = 0
 
 
 def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | None:
@@ -99,16 +117,33 @@ def baseline_from(sums: dict[str, float], settings: Sequential) -> Baseline | No
     p0 = sums["hits"] / picks if picks >= settings.min_baseline_picks else None
     hit_rate = p0 if p0 is not None and 0.5 < p0 < 1 else None
     base = Baseline(mae, sigma, int(n), int(picks), hit_rate)
-    m = sums["margin_picks"]
+    m = sums["weighted_picks"]
     # An edge to lose on both tests: a margin above zero alone can be the lines'
     # skew (points run right of a median line), not skill, for a model picking OVER.
     if hit_rate is None or m < settings.min_baseline_picks:
         return base
-    margin = sums["sum_margin"] / m
-    margin_sigma = math.sqrt(max(sums["sum_sq_margin"] / m - margin * margin, 0.0))
+    margin = sums["sum_weighted_margin"] / m
+    margin_sigma = math.sqrt(max(sums["sum_sq_weighted_margin"] / m - margin * margin, 0.0))
     if margin <= 0 or margin_sigma < MIN_MARGIN_SIGMA:
         return base
-    return replace(base, margin=margin, margin_sigma=margin_sigma)
+    return replace(base, margin=margin, margin_sigma=margin_sigma, margin_picks=int(m))
+
+
+def in_control_rate(base: Baseline) -> float:
+    """Pure: the hit rate the CUSUM starts from, BASELINE_Z standard errors under the
+    baseline's (0 without one)."""
+    if base.hit_rate is None:
+        return 0.0
+    p = base.hit_rate
+    return p - BASELINE_Z * math.sqrt(p * (1 - p) / base.picks)
+
+
+def in_control_margin(base: Baseline) -> float:
+    """Pure: the margin the edge CUSUM starts from, BASELINE_Z standard errors under the
+    baseline's (0 without one)."""
+    if base.margin is None:
+        return 0.0
+    return base.margin - BASELINE_Z * base.margin_sigma / math.sqrt(base.margin_picks)
 
 
 def not_judged_reasons(base: Baseline | None, settings: Sequential) -> dict[str, str]:
@@ -123,24 +158,33 @@ def not_judged_reasons(base: Baseline | None, settings: Sequential) -> dict[str,
             f"baseline too small: {base.picks} picks < {settings.min_baseline_picks}"
             if base.picks < settings.min_baseline_picks
             else "baseline shows no edge over 50% to lose")
+    elif in_control_rate(base) <= 0.5:
+        reasons["hit_rate_drift"] = (f"baseline's edge over 50% is within {BASELINE_Z:g} "
+                                     "standard error of its estimate: nothing sure to lose")
     if base.margin is None:
         reasons["edge_drift"] = reasons.get("hit_rate_drift") or (
             "baseline's realized margin shows no edge (or no spread) to lose")
+    elif in_control_margin(base) <= 0:
+        reasons["edge_drift"] = (f"baseline's realized margin is within {BASELINE_Z:g} "
+                                 "standard error of zero: nothing sure to lose")
     return reasons
 
 
 def extended_baseline(before: list[dict[str, Any]], first_day: dt.date,
                       settings: Sequential) -> tuple[Baseline | None, dt.date]:
     """Pure: the baseline of the rows `before` a commit's first day: its `baseline_days`,
-    reaching back a week at a time up to `baseline_max_days` while they hold too few
-    picks for the hit-rate and edge tests. Returns the baseline and its first day."""
+    reaching back a week at a time up to `baseline_max_days` while they hold fewer than
+    `baseline_picks` picks (the hit-rate and edge tests judge from `min_baseline_picks`;
+    each starts a standard error of the baseline towards its alternative, and more picks
+    make that error smaller). Returns the baseline and its first day."""
+    wanted = max(settings.baseline_picks, settings.min_baseline_picks)
     days = settings.baseline_days
     while True:
         since = first_day - dt.timedelta(days=days)
         base = baseline_from(pooled(d for d in before
                                     if since <= as_date(d["game_date"]) < first_day),
                              settings)
-        full = base is not None and base.picks >= settings.min_baseline_picks
+        full = base is not None and base.picks >= wanted
         if full or days >= settings.baseline_max_days:
             return base, since
         days = min(days + 7, settings.baseline_max_days)
@@ -154,7 +198,7 @@ def _unjudged(check: str, system: str, commit: str, days: list[dict[str, Any]],
     labels = make_labels(system_id=system, build_commit_sha=commit)
     sums = pooled(days)
     sizes = {"mae_drift": sums["graded"], "hit_rate_drift": sums["picks"],
-             "edge_drift": sums["margin_picks"]}
+             "edge_drift": sums["weighted_picks"]}
     return [Observation(check, metric, labels, None, int(sizes[metric]), None, None,
                         (*context, ("not_judged", why)))
             for metric, why in reasons.items()]
@@ -169,34 +213,45 @@ def _observations(system: str, commit: str, days: list[dict[str, Any]], base: Ba
     sums = pooled(days)
     graded, picks = int(sums["graded"]), int(sums["picks"])
     mae = sums["sum_abs_error"] / graded if graded else math.nan
+    mae0 = base.mae + BASELINE_Z * base.sigma / math.sqrt(base.graded)
     s_mae = cusum_gaussian_mean([(int(d["graded"] or 0), float(d["sum_abs_error"] or 0))
-                                 for d in days], base.mae, base.sigma,
-                                base.mae * (1 + settings.mae_shift), cap)
+                                 for d in days], mae0, base.sigma,
+                                mae0 * (1 + settings.mae_shift), cap)
     # Bad rows (a non-finite error, line or outcome) were counted in SQL; say how many,
     # so a reader can weigh the evidence.
     bad = (("invalid_rows", str(int(sums["invalid_rows"]))),
            ("duplicate_rows", str(int(sums["duplicate_rows"]))))
-    facts = (*context, ("mae", f"{mae:.3f}"), ("threshold_h", f"{h:.2f}"), *bad)
+    facts = (*context, ("mae", f"{mae:.3f}"), ("tested_from", f"{mae0:.3f}"),
+             ("threshold_h", f"{h:.2f}"), *bad)
     out = [Observation(check, "mae_drift", labels, s_mae / h, graded, None, base.mae, facts)]
-    if base.hit_rate is not None:
-        p0, p1 = base.hit_rate, lost_edge(base.hit_rate, settings.edge_loss)
+    if base.hit_rate is not None and in_control_rate(base) > 0.5:
+        p0 = in_control_rate(base)
+        p1 = lost_edge(p0, settings.edge_loss)
         s_hit = cusum([bernoulli_llr(int(d["picks"] or 0), int(d["hits"] or 0), p0, p1)
                        for d in days], cap)
         hit = sums["hits"] / picks if picks else math.nan
-        out.append(Observation(check, "hit_rate_drift", labels, s_hit / h, picks, None, p0,
+        out.append(Observation(check, "hit_rate_drift", labels, s_hit / h, picks, None,
+                               base.hit_rate,
                                (*context, ("hit_rate", f"{hit:.3f}"),
+                                ("tested_from", f"{p0:.3f}"),
                                 ("alternative", f"{p1:.3f}"), ("threshold_h", f"{h:.2f}"),
                                 *bad)))
-    if base.margin is not None:
-        m0, m1 = base.margin, (1 - settings.edge_loss) * base.margin
-        s_edge = cusum_gaussian_mean([(int(d["margin_picks"] or 0),
-                                       float(d["sum_margin"] or 0)) for d in days],
+    if base.margin is not None and in_control_margin(base) > 0:
+        m0 = in_control_margin(base)
+        m1 = (1 - settings.edge_loss) * m0
+        s_edge = cusum_gaussian_mean([(int(d["weighted_picks"] or 0),
+                                       float(d["sum_weighted_margin"] or 0)) for d in days],
                                      m0, base.margin_sigma, m1, cap)
-        n_margin = int(sums["margin_picks"])
-        margin = sums["sum_margin"] / n_margin if n_margin else math.nan
-        out.append(Observation(check, "edge_drift", labels, s_edge / h, n_margin, None, m0,
-                               (*context, ("margin", f"{margin:.2f}"),
-                                ("alternative", f"{m1:.2f}"), ("threshold_h", f"{h:.2f}"),
+        n_margin = int(sums["weighted_picks"])
+        weighted = sums["sum_weighted_margin"] / n_margin if n_margin else math.nan
+        n_points = int(sums["margin_picks"])
+        margin = sums["sum_margin"] / n_points if n_points else math.nan
+        out.append(Observation(check, "edge_drift", labels, s_edge / h, n_margin, None,
+                               base.margin,
+                               (*context, ("weighted_margin", f"{weighted:.3f}"),
+                                ("margin", f"{margin:.2f}"),
+                                ("tested_from", f"{m0:.3f}"),
+                                ("alternative", f"{m1:.3f}"), ("threshold_h", f"{h:.2f}"),
                                 ("picks_without_margin", str(picks - n_margin)), *bad)))
     return out + _unjudged(check, system, commit, days, not_judged_reasons(base, settings),
                            context)
