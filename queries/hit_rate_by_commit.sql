@@ -4,10 +4,6 @@
 -- Bad rows are counted, never trusted: a prediction_id graded twice counts once (the
 -- latest graded_at wins; the copies are duplicate_rows), and a NaN or infinite number
 -- is left out of every statistic that uses it (invalid_rows).
--- ungraded: the commit's active predictions of the window with no grade as of @as_of.
--- The window ends at the newest game date whose grading settled, so these were never
--- graded (a late scratch: predicted, did not play; a game called off): counted and
--- reported, never judged.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP, @edge_threshold FLOAT64
 WITH graded AS (
   SELECT
@@ -31,28 +27,7 @@ WITH graded AS (
   WHERE game_date BETWEEN @start_date AND @end_date
     AND (graded_at IS NULL OR graded_at <= @as_of)
   QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, prediction_id ORDER BY graded_at DESC) = 1
-),
-graded_ids AS (
-  SELECT DISTINCT system_id, prediction_id
-  FROM prediction_accuracy
-  WHERE game_date BETWEEN @start_date AND @end_date
-    AND (graded_at IS NULL OR graded_at <= @as_of)
-),
-ungraded AS (
-  SELECT
-    p.system_id,
-    COALESCE(NULLIF(NULLIF(p.build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
-    COUNT(*) AS ungraded
-  FROM player_prop_predictions AS p
-  LEFT JOIN graded_ids AS g
-    ON g.system_id = p.system_id AND g.prediction_id = p.prediction_id
-  WHERE p.game_date BETWEEN @start_date AND @end_date
-    AND (p.predicted_at IS NULL OR p.predicted_at <= @as_of)
-    AND p.is_active
-    AND g.prediction_id IS NULL
-  GROUP BY 1, 2
-),
-by_commit AS (
+)
 SELECT
   system_id,
   build_commit_sha,
@@ -80,8 +55,4 @@ SELECT
   MAX(game_date) AS last_game_date
 FROM graded
 GROUP BY 1, 2
-)
-SELECT b.*, COALESCE(u.ungraded, 0) AS ungraded
-FROM by_commit AS b
-LEFT JOIN ungraded AS u USING (system_id, build_commit_sha)
 ORDER BY 1, 2

@@ -35,6 +35,11 @@ CASES = [
      "SELECT COUNTIF(ANY_FEATURE(fx_value = 0)) AS n FROM t",
      "SELECT COUNTIF(ANY_FEATURE(fx_value = 0)) AS n FROM ds.t",
      "SELECT COALESCE(COUNT_IF((fx_value = 0)), 0) AS n FROM ds.t"),
+    ("GREATEST and LEAST are NULL when an argument is, as on BigQuery; SQRT",
+     "SELECT SQRT(GREATEST(a, 1.0)), LEAST(b, 3.0) FROM t",
+     "SELECT SQRT(GREATEST(a, 1.0)), LEAST(b, 3.0) FROM ds.t",
+     "SELECT SQRT(CASE WHEN a IS NULL OR 1.0 IS NULL THEN NULL ELSE GREATEST(a, 1.0) END), "
+     "CASE WHEN b IS NULL OR 3.0 IS NULL THEN NULL ELSE LEAST(b, 3.0) END FROM ds.t"),
     ("table qualified by the dataset",
      "SELECT a FROM t",
      "SELECT a FROM ds.t",

@@ -41,12 +41,16 @@ class HitRateByCommit:
         # identity the hit-rate rule judges.
         spans = [(days, f"{days}d") for days in settings.hit_rate_windows_days]
         for days, name in [*spans, (commit_days, WINDOW_COMMIT)]:
+            bounds = {"start_date": end - dt.timedelta(days=days - 1), "end_date": end,
+                      "as_of": ctx.as_of}
             rows = warehouse.query(self.name, {
-                "start_date": end - dt.timedelta(days=days - 1),
-                "end_date": end,
-                "as_of": ctx.as_of,
-                "edge_threshold": float(settings.edge_threshold),
-            })
+                **bounds, "edge_threshold": float(settings.edge_threshold)})
+            if name == WINDOW_COMMIT and rows:
+                # Every date of the window settled: what is ungraded now never will be.
+                ungraded = {(r["system_id"], r["build_commit_sha"]): int(r["ungraded"] or 0)
+                            for r in warehouse.query("ungraded_by_commit", bounds)}
+                rows = [{**r, "ungraded": ungraded.get(
+                    (r["system_id"], r["build_commit_sha"]), 0)} for r in rows]
             for row in rows:
                 observations.extend(self.observe(row, name, window.context()))
         alpha = sequence_alpha(ctx.config)
