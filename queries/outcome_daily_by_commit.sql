@@ -53,17 +53,15 @@ margins AS (
   SELECT
     *,
     IF(IS_NAN(raw_margin) OR IS_INF(raw_margin), NULL, raw_margin) AS margin,
+    -- NULL, not 0, for a pick claiming no edge: it weighs nothing and is not counted.
     IF(raw_margin IS NULL OR raw_edge IS NULL OR IS_NAN(raw_margin) OR IS_INF(raw_margin)
        OR IS_NAN(raw_edge) OR IS_INF(raw_edge),
-       NULL, LEAST(raw_edge / SQRT(GREATEST(line_value, 1.0)), 3.0)) AS edge_weight
+       NULL, NULLIF(LEAST(raw_edge / SQRT(GREATEST(line_value, 1.0)), 3.0), 0))
+      AS edge_weight
   FROM graded
 ),
 weighted AS (
-  SELECT
-    *,
-    margin / SQRT(GREATEST(line_value, 1.0)) * edge_weight
-      / NULLIF(AVG(edge_weight) OVER (PARTITION BY system_id, build_commit_sha, game_date),
-               0) AS weighted_margin
+  SELECT *, margin / SQRT(GREATEST(line_value, 1.0)) * edge_weight AS z_weighted
   FROM margins
 )
 SELECT
@@ -78,9 +76,12 @@ SELECT
   COUNT(margin) AS margin_picks,
   SUM(margin) AS sum_margin,
   SUM(margin * margin) AS sum_sq_margin,
-  COUNT(weighted_margin) AS weighted_picks,
-  SUM(weighted_margin) AS sum_weighted_margin,
-  SUM(weighted_margin * weighted_margin) AS sum_sq_weighted_margin,
+  -- Each weight relative to the day's mean weight of the group's picks: the group's
+  -- sums of z * w, times n / sum(w) (and its square for the squares).
+  COUNT(edge_weight) AS weighted_picks,
+  SUM(z_weighted) * COUNT(edge_weight) / NULLIF(SUM(edge_weight), 0) AS sum_weighted_margin,
+  SUM(z_weighted * z_weighted) * (COUNT(edge_weight) / NULLIF(SUM(edge_weight), 0))
+    * (COUNT(edge_weight) / NULLIF(SUM(edge_weight), 0)) AS sum_sq_weighted_margin,
   COUNTIF(invalid) AS invalid_rows,
   SUM(extra_copies) AS duplicate_rows,
   COUNTIF(defaulted) AS defaulted_rows
