@@ -142,6 +142,7 @@ SHIPPED = {
             "history_days": 45, "recent_days": 3, "shift_days": 14, "shift_slate_days": 3,
             "shift_reference_days": 7, "shift_min_players": 200},
         "runbook_base_url": None,
+        "report_url": None,
     },
     "bigquery": {
         "location": "US", "maximum_bytes_billed": 21474836480, "job_timeout_seconds": 120.0,
