@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from monitor.backtest import BacktestAlert, backtest, cycle_times
+from monitor.backtest import BacktestAlert, BacktestIncident, backtest, cycle_times
 from monitor.checks import CheckContext
 from monitor.checks.outcome_drift import OutcomeDrift
 from monitor.config import MonitorConfig, load_config
@@ -478,6 +478,7 @@ class Result:
     first_graded: dt.datetime | None = None
     judged: tuple[int, int] | None = None
     not_judged: Counter[str] = field(default_factory=Counter)
+    incidents: list[BacktestIncident] = field(default_factory=list)
 
 
 def _fetch(path: Path, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -500,8 +501,10 @@ def run_scenario(scenario: str, data: Path, seed: int, work: Path,
     config = load_config()
     start, end = replay_start(season), season.last_day
     event_start = dt.date.fromisoformat(facts["event_start"])
-    if scenario != "clean" and not full:  # the bad stretch: from 2 days before, 12 days
-        start, end = event_start - dt.timedelta(days=2), event_start + dt.timedelta(days=12)
+    if scenario != "clean" and not full:  # the bad stretch: from 2 days before it to 3
+        # days after its fix, so the incident's whole life (and its resolution) is seen
+        event_end = dt.date.fromisoformat(facts["event_end"])
+        start, end = event_start - dt.timedelta(days=2), event_end + dt.timedelta(days=3)
     times = replay_times(season, start, end, config)
     began = time.monotonic()
     wh = DuckDBWarehouse(path, read_only=True)
@@ -510,7 +513,7 @@ def run_scenario(scenario: str, data: Path, seed: int, work: Path,
     finally:
         wh.close()
     result = Result(scenario, facts, runs["default"].alerts, len(times),
-                    time.monotonic() - began)
+                    time.monotonic() - began, incidents=runs["default"].incidents)
     if scenario == "clean":
         result.judged, result.not_judged = judged_share(path, season, config)
         return result
@@ -595,6 +598,26 @@ def _drift(wh: DuckDBWarehouse, ctx: CheckContext, at: dt.datetime) -> list[Any]
 
 # --- report ----------------------------------------------------------------------------
 
+def describe_incidents(incidents: list[BacktestIncident]) -> list[str]:
+    """What Slack would have got, per incident: top-level posts (pages), threaded
+    replies (reminders among them), chat.update edits. With a bot token pages +
+    replies are the chat.postMessage calls; a webhook sends the same number of
+    messages, each on its own, and no updates."""
+    pages = sum(i.pages for i in incidents)
+    replies = sum(i.replies for i in incidents)
+    lines = [f"    incidents {len(incidents)}: pages {pages}, replies {replies} (reminders "
+             f"{sum(i.reminders for i in incidents)}), updates "
+             f"{sum(i.updates for i in incidents)}; chat.postMessage {pages + replies}"]
+    for i in sorted(incidents, key=lambda i: i.number):
+        closed = f"resolved {i.resolved:%Y-%m-%d %H:%M}Z" if i.resolved else "open at the end"
+        rules = sorted({m.rule for m in i.members})
+        lines.append(f"      #{i.number} {i.key} ({i.severity}), opened "
+                     f"{i.opened:%Y-%m-%d %H:%M}Z, {closed}: {len(i.members)} members "
+                     f"({', '.join(rules)}); pages {i.pages}, replies {i.replies}, "
+                     f"updates {i.updates}")
+    return lines
+
+
 def describe(r: Result) -> str:
     fired = [a for a in r.alerts if a.event == "fired"]
     by_rule = Counter((a.rule, a.severity) for a in fired)
@@ -603,6 +626,7 @@ def describe(r: Result) -> str:
              f" warning {sum(1 for a in fired if a.severity == 'warning')}"]
     for (rule, severity), n in sorted(by_rule.items()):
         lines.append(f"    {rule} ({severity}): {n}")
+    lines += describe_incidents(r.incidents)
     if r.scenario == "clean":
         picks, hits = int(r.facts["clean_picks"]), int(r.facts["clean_hits"])
         lines.append(f"    model: {picks} graded picks, hit rate {hits / max(picks, 1):.3f}")
