@@ -24,6 +24,7 @@ from monitor.migrations import (
     schema_status,
 )
 from monitor.provenance import BigQueryRowWriter, DuckDBRowWriter
+from monitor.rules.incidents import fold_incidents
 from monitor.rules.state import fingerprint, fold
 from monitor.rules.store import WarehouseAlertStore
 from monitor.warehouse.base import Warehouse
@@ -432,3 +433,34 @@ def test_bigquery_writer_warns_when_behind_and_refuses_a_newer_warehouse(
         BigQueryRowWriter("test-project", "nba_predictions", client=client).write(
             "prediction_execution_log", [{**LOG_ROW, "execution_id": "e-refused"}])
     assert log_rows(old_bigquery.con) == ["e-new"]
+
+
+def test_release_19ecf6d_with_open_alerts_becomes_incidents_without_a_new_page(
+        tmp_path: Path, slack: FakeSlack) -> None:
+    """The last release before incidents left one alert notified and one owed. After the
+    upgrade each commit is an incident: the notified alert's message is adopted as its
+    incident's thread (nothing re-posted), the owed one is posted once."""
+    path = tmp_path / "release.duckdb"
+    wh = DuckDBWarehouse(path)
+    try:
+        wh.execute_statements((ROOT / "tests/fixtures/release_19ecf6d.sql").read_text(
+            encoding="utf-8"), source="fixture")
+    finally:
+        wh.close()
+    url = duck_url(path)
+    assert run(url, T3, "r3") == 0
+    assert run(url, T3 + dt.timedelta(hours=1), "r4") == 0
+    top = [p for p in slack.posts() if not p.get("thread_ts")]
+    assert len(top) == 1 and "bad1c0de" in str(top[0]["text"])  # the owed one, once
+    assert "catboost_v8" not in json.dumps(top[0]["blocks"])
+    wh = DuckDBWarehouse(path)
+    try:
+        store = WarehouseAlertStore(wh)
+        incidents = fold_incidents(store.load(T3 + dt.timedelta(hours=1)))
+    finally:
+        wh.close()
+    by_key = {inc.key: inc for inc in incidents.values()}
+    assert set(by_key) == {"commit:bad0c0de", "commit:bad1c0de"}
+    adopted = by_key["commit:bad0c0de"]
+    assert adopted.slack_ts == "1767225600.000001" and adopted.open  # the old message
+    assert [m.rule for m in adopted.members.values()] == ["vegas_line_feature_mismatch"]
