@@ -446,3 +446,22 @@ def test_an_alert_whose_rule_gained_a_label_is_renamed_without_a_page_or_a_reply
                          {("edge_collapsed", labels("c0ffee1", "v8")): True}) == []
     finally:
         RULES = saved
+
+
+def test_the_system_wide_series_joins_the_open_incident_of_the_commit_serving_it() -> None:
+    log = Log()
+    # In the same cycle as the commit's first alert, and in a later one.
+    assert log.cycle(T, "1", {("ppm_default_filled", labels("bad", "v8")): True,
+                              ("mae_drift_detected", labels("all", "v8")): True}) == ["post#1"]
+    log.cycle(T + H, "2", {("ppm_default_filled", labels("bad", "v8")): True,
+                           ("mae_drift_detected", labels("all", "v8")): True,
+                           ("hit_rate_drift_detected", labels("all", "v8")): True})
+    inc = log.only()
+    assert inc.key == "commit:bad" and len(inc.members) == 3
+    # Another system's series is not that commit's doing.
+    log.cycle(T + 2 * H, "3", {("ppm_default_filled", labels("bad", "v8")): True,
+                               ("mae_drift_detected", labels("all", "v8")): True,
+                               ("hit_rate_drift_detected", labels("all", "v8")): True,
+                               ("mae_drift_detected", labels("all", "v9")): True})
+    assert sorted(i.key for i in log.incidents().values()) == [  # type: ignore[attr-defined]
+        "commit:bad", "system_id=v9"]

@@ -36,6 +36,7 @@ from monitor.rules.state import (
 )
 
 SEVERITY_RANK = {"warning": 1, "critical": 2}
+COMMIT_KEY = "commit:"
 
 
 class MemberStatus(StrEnum):
@@ -304,10 +305,26 @@ def assign(incidents: Mapping[str, Incident], alerts: Mapping[str, AlertState],
             key = keys[fp]
             opening_severity[key] = higher(opening_severity.get(key, st.severity), st.severity)
 
+    # The system-wide series (build_commit_sha "all") of a system served by a commit
+    # with an open incident includes that commit's rows: its alerts join that incident.
+    system_home: dict[str, str] = {}
+    for inc in sorted(incidents.values(), key=lambda i: i.opened_at):
+        if inc.open and inc.key.startswith(COMMIT_KEY):
+            for m in inc.active_members():
+                if dict(m.labels).get("system_id"):
+                    system_home[dict(m.labels)["system_id"]] = inc.incident_id
+
+    def labels_of(fp: str) -> dict[str, str]:
+        return dict(alerts[fp].labels) if fp in alerts else {}
+
     def home(fp: str, first_event_id: str) -> Incident:
         nonlocal next_number
         key = keys[fp]
         inc = open_by_key.get(key)
+        system = labels_of(fp).get("system_id", "")
+        if inc is None and labels_of(fp).get("build_commit_sha") == "all" \
+                and system in system_home:
+            return working[system_home[system]]
         if inc is not None:
             return inc
         recent = [i for i in working.values() if i.key == key and i.resolved_at is not None
@@ -325,11 +342,24 @@ def assign(incidents: Mapping[str, Incident], alerts: Mapping[str, AlertState],
         open_by_key[key] = working[inc.incident_id] = inc
         return inc
 
-    for e in new_events:
+    def settle(fp: str, first_event_id: str) -> Incident:
+        inc = home(fp, first_event_id)
+        system = labels_of(fp).get("system_id", "")
+        if inc.key.startswith(COMMIT_KEY) and system:
+            system_home[system] = inc.incident_id
+        return inc
+
+    # Alerts naming a commit find their incident first, so the system-wide series of
+    # the same cycle can join it.
+    by_commit_first = sorted(new_events, key=lambda e: not keys.get(
+        e.fingerprint, "").startswith(COMMIT_KEY))
+    for e in by_commit_first:
         inc_id = members_of.get(e.fingerprint)
         if e.event_type == "fired" and e.fingerprint in keys and (
                 inc_id is None or not working[inc_id].open):
-            inc_id = members_of[e.fingerprint] = home(e.fingerprint, e.event_id).incident_id
+            members_of[e.fingerprint] = settle(e.fingerprint, e.event_id).incident_id
+    for e in new_events:
+        inc_id = members_of.get(e.fingerprint)
         stamped.append(_stamp(e, working[inc_id]) if inc_id is not None else e)
     for fp, st in sorted(alerts.items()):
         if not st.active or fp in fired_now or fp not in keys:
@@ -337,7 +367,7 @@ def assign(incidents: Mapping[str, Incident], alerts: Mapping[str, AlertState],
         inc_id = members_of.get(fp)
         if inc_id is not None and working[inc_id].open:
             continue
-        inc = home(fp, f"adopted|{fp}")
+        inc = settle(fp, f"adopted|{fp}")
         members_of[fp] = inc.incident_id
         stamped.append(_stamp(make_event(now, run_id, "joined", st.rule, st.severity,
                                          st.labels, evidence=st.evidence, detail="adopted",
