@@ -11,16 +11,24 @@
 -- predicted_at (written before the column existed) counts, as in feature_defaults.
 -- A slate is measured per commit (the commit of each player's latest prediction; NULL
 -- or '' reads 'unknown'), so a slate served by two commits gives a row for each; the
--- baseline is the system's, whichever commits served its trailing days.
+-- baseline is the system's, whichever commits served its trailing days, except a
+-- commit's day whose rows carried the configured sentinels on more than a tenth of them
+-- (has_vegas_line at @vegas_sentinel while the row has a line, or ppm_avg_last_10 at
+-- @ppm_sentinel): broken rows stand anywhere from the line, and a healthy fix measured
+-- against them would look collapsed.
 -- Params: @start_date DATE, @end_date DATE, @baseline_start DATE, @as_of TIMESTAMP,
---         @baseline_days INT64
+--         @baseline_days INT64, @vegas_sentinel FLOAT64, @ppm_sentinel FLOAT64
 WITH latest AS (
   SELECT
     system_id,
     game_date,
     COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
     predicted_points,
-    line_value
+    line_value,
+    COALESCE((line_value IS NOT NULL AND SAFE_CAST(JSON_VALUE(critical_features,
+                '$.has_vegas_line') AS FLOAT64) = @vegas_sentinel)
+             OR SAFE_CAST(JSON_VALUE(critical_features, '$.ppm_avg_last_10') AS FLOAT64)
+                = @ppm_sentinel, FALSE) AS defaulted
   FROM player_prop_predictions
   WHERE game_date BETWEEN @baseline_start AND @end_date
     AND (predicted_at IS NULL OR predicted_at <= @as_of)
@@ -33,6 +41,7 @@ lined AS (
     game_date,
     build_commit_sha,
     predicted_points - line_value AS edge,
+    defaulted,
     COALESCE(IS_NAN(predicted_points) OR IS_INF(predicted_points)
              OR IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid
   FROM latest
@@ -45,12 +54,14 @@ by_commit AS (
     build_commit_sha,
     COUNTIF(NOT invalid) AS lined_rows,
     COUNTIF(invalid) AS invalid_rows,
+    COUNTIF(defaulted) AS defaulted_rows,
     SUM(IF(invalid, 0, ABS(edge))) AS sum_abs_edge,
     SUM(IF(invalid, 0, edge * edge)) AS sum_sq_edge
   FROM lined
   GROUP BY 1, 2, 3
 ),
--- The system's whole slate, whichever commits served it: what a baseline day holds.
+-- The system's whole slate, whichever commits served it, but for commits' days that
+-- wrote defaults: what a baseline day holds.
 daily AS (
   SELECT
     system_id,
@@ -59,6 +70,7 @@ daily AS (
     SUM(sum_abs_edge) AS sum_abs_edge,
     SUM(sum_sq_edge) AS sum_sq_edge
   FROM by_commit
+  WHERE defaulted_rows <= 0.1 * (lined_rows + invalid_rows)
   GROUP BY 1, 2
 ),
 baseline AS (

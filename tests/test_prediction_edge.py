@@ -14,7 +14,7 @@ from monitor.checks.prediction_edge import PredictionEdge, edge_observations
 from monitor.config import MonitorConfig
 from monitor.model import Observation
 from monitor.rules.evaluate import FIRING, INSUFFICIENT, evaluate_rule
-from tests.contract import ContractDB, D, ts
+from tests.contract import ContractDB, D, features, ts
 from tests.fakes.bigquery_server import measured_both_ways, rounded
 
 
@@ -174,3 +174,28 @@ def test_a_small_slate_never_fires_however_close_to_the_line(config: MonitorConf
                                         min_baseline_rows=200))["prediction_edge_ratio"]
     assert small.value is not None and small.value < 0.01
     assert evaluate_rule(rule, small).state == INSUFFICIENT
+
+
+def test_days_of_a_commit_that_wrote_defaults_are_no_baseline(
+        db: ContractDB, config: MonitorConfig) -> None:
+    """After a broken stretch the fix is not measured against the broken rows: their
+    predictions stood anywhere from the line (a default-filled ppm_avg_last_10), and a
+    healthy slate measured against them would look collapsed."""
+    for back in range(1, 6):  # healthy days, 3 points off the line
+        for i in range(50):
+            db.prediction(day=D - dt.timedelta(days=back), line=20.5, commit="good",
+                          predicted=20.5 + (3.0 if i % 2 else -3.0))
+    for back in range(6, 9):  # the broken commit's days: 9 points off, ppm at 0.4
+        for i in range(100):
+            db.prediction(day=D - dt.timedelta(days=back), line=20.5, commit="broken",
+                          predicted=20.5 + (9.0 if i % 2 else -9.0),
+                          cf=features(20.5, ppm=0.4))
+    for i in range(60):  # the fix: as far from the line as the healthy days
+        db.prediction(line=20.5, predicted=20.5 + (3.0 if i % 2 else -3.0), commit="fix",
+                      player=f"today_{i}")
+    obs = measure(db, config)
+    edge, ratio = obs["prediction_edge"], obs["prediction_edge_ratio"]
+    assert edge.baseline == pytest.approx(3.0) and ratio.value == pytest.approx(1.0)
+    assert "250 lined predictions, 5 game days" in dict(ratio.context)["baseline_edge"]
+    rule = next(r for r in config.rules if r.name == "prediction_edge_collapsed")
+    assert evaluate_rule(rule, ratio).state != FIRING

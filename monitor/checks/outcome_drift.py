@@ -41,7 +41,7 @@ from monitor.metrics.registry import COMMIT, check_metrics
 from monitor.model import Observation, as_date, make_labels
 
 if TYPE_CHECKING:  # types only: the config comes in with the context
-    from monitor.config import Sequential
+    from monitor.config import MonitorConfig, Sequential
 from monitor.stats import bernoulli_llr, cusum, cusum_gaussian_mean, cusum_threshold, lost_edge
 from monitor.warehouse.base import QueryRunner
 
@@ -64,6 +64,15 @@ MIN_MARGIN_SIGMA = 0.25
 # outcome_daily_by_commit's sentinel parameters where no defaulted_rows are wanted
 # (NaN equals nothing on BigQuery; a JSON number is never NaN).
 NO_SENTINELS = {"vegas_sentinel": math.nan, "ppm_sentinel": math.nan}
+
+
+def sentinel_params(config: MonitorConfig) -> dict[str, float]:
+    """The configured sentinels of has_vegas_line and ppm_avg_last_10, as the queries
+    that leave default-filled rows out of a baseline take them. NaN equals nothing: a
+    sentinel not configured matches no row."""
+    sentinels = {f.key: f.sentinel for f in config.features if f.sentinel is not None}
+    return {"vegas_sentinel": float(sentinels.get("has_vegas_line", math.nan)),
+            "ppm_sentinel": float(sentinels.get("ppm_avg_last_10", math.nan))}
 SYSTEM_WIDE = "all"  # the build_commit_sha label of a system's commit-agnostic series
 FIELDS = ("graded", "sum_abs_error", "sum_sq_abs_error", "picks", "hits",
           "margin_picks", "sum_margin", "sum_sq_margin", "weighted_picks",
@@ -329,14 +338,9 @@ class OutcomeDrift:
         if window.end is None:
             return []
         end = window.end
-        sentinels = {f.key: f.sentinel for f in ctx.config.features
-                     if f.sentinel is not None}
         rows = warehouse.query("outcome_daily_by_commit", {
             "start_date": end - dt.timedelta(days=reach),
-            "end_date": end, "as_of": ctx.as_of,
-            # NaN equals nothing: a sentinel not configured matches no row.
-            "vegas_sentinel": float(sentinels.get("has_vegas_line", math.nan)),
-            "ppm_sentinel": float(sentinels.get("ppm_avg_last_10", math.nan))})
+            "end_date": end, "as_of": ctx.as_of, **sentinel_params(ctx.config)})
         if not rows:
             return []
         by_system: dict[str, dict[str, CommitDays]] = defaultdict(dict)

@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from monitor.checks.base import CheckContext
+from monitor.checks.outcome_drift import sentinel_params
 from monitor.metrics.registry import COMMIT_SLATE, check_metrics
 from monitor.model import Observation, make_labels
 from monitor.stats import mean_interval, ratio_interval, safe_ratio, std_from_sums
@@ -37,6 +38,7 @@ class PredictionEdge:
             "baseline_start": start - dt.timedelta(days=settings.edge_baseline_days),
             "as_of": ctx.as_of,
             "baseline_days": settings.edge_baseline_days,
+            **sentinel_params(ctx.config),
         })
         return [o for row in rows
                 for o in edge_observations(row, settings.edge_baseline_min_rows)]
