@@ -74,13 +74,17 @@ def edge_observations(row: dict[str, Any], min_baseline_rows: int) -> list[Obser
          f"{base_mean:.2f} points over {base_n} lined predictions, "
          f"{int(row['baseline_days'] or 0)} game days"),
         ("invalid_rows", str(int(row["invalid_rows"] or 0))),
-        *((("not_judged", f"baseline of {base_n} lined predictions, fewer than "
-                          f"{min_baseline_rows}" if base_n < min_baseline_rows
-            else "baseline predictions sit on the line"),) if not judged else ()),
     )
+    # Each observation says why it has no value, and only then: the slate's own mean
+    # needs lined predictions; the ratio a baseline too.
+    no_rows = (("not_judged", "no lined predictions"),) if mean is None else ()
+    why_ratio = no_rows or ((("not_judged", f"baseline of {base_n} lined predictions, "
+                              f"fewer than {min_baseline_rows}" if base_n < min_baseline_rows
+                              else "baseline predictions sit on the line"),)
+                            if ratio is None else ())
     return [
         Observation("prediction_edge", "prediction_edge", labels, mean, n,
-                    mean_interval(mean, std, n), base_mean, context),
+                    mean_interval(mean, std, n), base_mean, (*context, *no_rows)),
         Observation("prediction_edge", "prediction_edge_ratio", labels, ratio, n,
-                    ratio_iv, None, context),
+                    ratio_iv, None, (*context, *why_ratio)),
     ]
