@@ -235,3 +235,14 @@ def test_an_incident_without_a_commit_has_no_commit_buttons(config: MonitorConfi
     assert buttons(msg.blocks) == ["acknowledge", "silence_24h"]
     acked = acted_blocks(msg.blocks, "acknowledged", user="U1", at=ACTED_AT, value=VALUE)
     assert buttons(acked) == ["silence_24h"]
+
+
+def test_a_reply_with_many_changes_stays_one_block_of_changes() -> None:
+    from monitor.notify.body import MessageBody, Note
+
+    notes = tuple(Note(f"rule_{i} (system s{i}) joined") for i in range(60))
+    message = block_kit(MessageBody("reply", "#1 commit c: 60 changes", "warning",
+                                    "#1: rule_0 joined", (), notes))
+    assert len(message.blocks) == 1 <= MAX_BLOCKS
+    said = message.blocks[0]["text"]["text"]
+    assert "rule_0 (system s0) joined" in said and "rule_59 (system s59) joined" in said

@@ -157,9 +157,11 @@ def block_kit(body: MessageBody) -> SlackMessage:
         head.append(_context(_hints(body.facts)))
     notes: list[Block] = [_context(f"{TONE_ICON[n.tone]} {escape(n.text)}")
                           for n in body.notes]
-    # A reply says what changed first, then the numbers of the members that joined.
-    if body.kind == "reply":
-        head += notes
+    # A reply says what changed first, in one block however many changes a cycle
+    # decided, then the numbers of the members that joined.
+    if body.kind == "reply" and notes:
+        head.append(_section("\n".join(f"{TONE_ICON[n.tone]} {escape(n.text)}"
+                                       for n in body.notes)))
         notes = []
     # The message's own links (its report) come after the rules' runbooks.
     own = [_section(_link(link)) for link in body.links]
