@@ -317,33 +317,48 @@ def _act(app: SlackAppDeps, press: Press, tell: Callable[[str], Callable[[], Non
     # Built before anything is recorded: what cannot be shown is not done either.
     blocks = acted_blocks(press.blocks, kind, user=press.user, at=now, value=press.value,
                           until=now + SILENCE_FOR)
+
+    def choose(loaded: list[AlertEvent], store: AlertStore, run_id: str) -> list[AlertEvent]:
+        states = fold(loaded)
+        # The alerts the message lists: by the button's value, and by the message
+        # itself for lists longer than a value holds.
+        chosen = [st for fp, st in sorted(states.items())
+                  if fp in fingerprints or st.slack_ts == press.message_ts]
+        return action_events(chosen, kind, now=now, run_id=run_id, actor=press.user,
+                             silence_for=SILENCE_FOR, key=press.key)
+
+    events = _record_press(app, press, kind, now, tell, choose)
+    if isinstance(events, Response):
+        return events
+    if not events:
+        return Response(200, b"", after=tell(_NOTHING_FOR_ALERTS))
+    log.info("%s by %s: %d alert(s)", kind, press.user, len(events))
+    return Response(200, b"", after=_updater(app, press, blocks))
+
+
+def _record_press(app: SlackAppDeps, press: Press, kind: str, now: dt.datetime,
+                  tell: Callable[[str], Callable[[], None]],
+                  choose: Callable[[list[AlertEvent], AlertStore, str], list[AlertEvent]]) -> (
+        list[AlertEvent] | Response):
+    """The events `choose` decides from the alert log, appended once: one press at a
+    time (a replay that arrives while the first is recorded must find it), a replayed
+    press (same run id) recorded never twice. A failure is told to the presser."""
     run_id = f"slack:{press.key}"
     try:
-        # One press at a time: a replay that arrives while the first is recorded must
-        # find it.
         with app.recording, app.open_store() as store:
             loaded = store.load(now)
             if any(e.run_id == run_id for e in loaded):
                 log.info("%s by %s at %s already recorded: a replayed request", kind,
                          press.user, press.action_ts)
                 return Response(200, b"")
-            states = fold(loaded)
-            # The alerts the message lists: by the button's value, and by the message
-            # itself for lists longer than a value holds.
-            chosen = [st for fp, st in sorted(states.items())
-                      if fp in fingerprints or st.slack_ts == press.message_ts]
-            events = action_events(chosen, kind, now=now, run_id=run_id, actor=press.user,
-                                   silence_for=SILENCE_FOR, key=press.key)
+            events = choose(loaded, store, run_id)
             seen = {e.event_id for e in loaded}
             store.append([e for e in events if e.event_id not in seen])
     except Exception as exc:  # noqa: BLE001 - the presser hears of it
         error = redact(f"{type(exc).__name__}: {exc}")[:300]
         log.warning("%s by %s not recorded: %s", kind, press.user, error)
         return Response(200, b"", after=tell(f":boom: not recorded: {escape(error)}"))
-    if not events:
-        return Response(200, b"", after=tell(_NOTHING_FOR_ALERTS))
-    log.info("%s by %s: %d alert(s)", kind, press.user, len(events))
-    return Response(200, b"", after=_updater(app, press, blocks))
+    return events
 
 
 def _updater(app: SlackAppDeps, press: Press, blocks: list[dict[str, Any]]) -> (
@@ -381,23 +396,19 @@ def _act_on_incident(app: SlackAppDeps, press: Press,
     cannot be shown."""
     kind = BUTTONS[press.action_id][1]
     now = app.clock()
-    run_id = f"slack:{press.key}"
-    try:
-        with app.recording, app.open_store() as store:
-            loaded = store.load(now)
-            if any(e.run_id == run_id for e in loaded):
-                log.info("%s by %s at %s already recorded: a replayed request", kind,
-                         press.user, press.action_ts)
-                return Response(200, b"")
-            inc = fold_incidents(loaded).get(incident_id)
-            decided = decide(inc, kind, press, now=now, run_id=run_id,
-                             blocks=store.load_blocks(now))
-            seen = {e.event_id for e in loaded}
-            store.append([e for e in decided.events if e.event_id not in seen])
-    except Exception as exc:  # noqa: BLE001 - the presser hears of it
-        error = redact(f"{type(exc).__name__}: {exc}")[:300]
-        log.warning("%s by %s not recorded: %s", kind, press.user, error)
-        return Response(200, b"", after=tell(f":boom: not recorded: {escape(error)}"))
+    inc: Incident | None = None
+    decided = Decision([], [])
+
+    def choose(loaded: list[AlertEvent], store: AlertStore, run_id: str) -> list[AlertEvent]:
+        nonlocal inc, decided
+        inc = fold_incidents(loaded).get(incident_id)
+        decided = decide(inc, kind, press, now=now, run_id=run_id,
+                         blocks=store.load_blocks(now))
+        return decided.events
+
+    recorded = _record_press(app, press, kind, now, tell, choose)
+    if isinstance(recorded, Response):
+        return recorded
     if not decided.events:
         return Response(200, b"", after=tell(decided.nothing))
     assert inc is not None  # events are only decided for an incident
