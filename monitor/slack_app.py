@@ -29,7 +29,8 @@ from urllib.parse import parse_qs
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from monitor.config import SlackApp
-from monitor.notify.message import BUTTONS, acted_blocks, escape
+from monitor.notify.body import BUTTONS
+from monitor.notify.formats.block_kit import acted_blocks, escape
 from monitor.routes import Request, Response, Route, Routes, game_day
 from monitor.rules.blocks import CommitBlock, block_event, blocks_of, commit_text
 from monitor.rules.incidents import Incident, fold_incidents, incident_event

@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 from monitor.config import Rule
 from monitor.metrics.format import format_interval, format_value
-from monitor.notify.body import BUTTONS, EvidenceRow, Fact, Numbers
-from monitor.notify.formats.block_kit import acted_blocks, escape
+from monitor.notify.body import EvidenceRow, Fact, Numbers
 
 if TYPE_CHECKING:  # types only: notify sits below the rules
     from monitor.rules.state import AlertState, Evidence
-
-__all__ = ["BUTTONS", "acted_blocks", "escape"]  # re-exported for monitor/slack_app.py
 
 LABEL_NAMES = {"build_commit_sha": "commit", "system_id": "system", "game_date": "date"}
 
