@@ -20,6 +20,8 @@ from monitor.league_calendar import LeagueCalendar, load_calendar
 from monitor.model import CheckResult, Status, eastern_date, iso
 from monitor.notify.base import Notifier
 from monitor.rules.incidents import (
+    Incident,
+    IncidentOp,
     assign,
     fold_incidents,
     open_by_severity,
@@ -30,6 +32,7 @@ from monitor.rules.inhibit import inhibit_rules_of
 from monitor.rules.lock import CycleLock, NoLock
 from monitor.rules.state import (
     AlertEvent,
+    AlertState,
     Candidate,
     Evidence,
     cause_key,
@@ -203,6 +206,39 @@ def run_cycle(warehouse: QueryRunner, config: MonitorConfig, notifier: Notifier,
     return summary
 
 
+@dataclass(frozen=True)
+class AlertStep:
+    """What a cycle decides about its alerts (pure): alert states after this cycle's
+    events, the events to write (alerts stamped with their incidents, and what those
+    caused), the incidents, and what they owe Slack."""
+
+    states: dict[str, AlertState]
+    events: list[AlertEvent]
+    incidents: dict[str, Incident]
+    ops: list[IncidentOp]
+
+
+def decide_alerts(before: Sequence[AlertEvent], candidates: Sequence[Candidate],
+                  rules: Mapping[str, Rule], evaluated: set[str], config: MonitorConfig, *,
+                  now: dt.datetime, run_id: str, threads: bool) -> AlertStep:
+    """Alert transitions, then each alert into the incident of its cause
+    (monitor/rules/incidents.py); what the incidents owe becomes the cycle's messages."""
+    new_events = transition(fold(before), candidates, rules, evaluated, now, run_id)
+    states = fold([*before, *new_events])
+    keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by,
+                          dict(st.evidence.context) if st.evidence else None)
+            for fp, st in states.items() if st.rule in rules}
+    incidents_before = fold_incidents(before)
+    keys.update(renamed_keys(incidents_before, new_events))
+    decided = assign(incidents_before, states, new_events, keys=keys,
+                     inhibit_rules=inhibit_rules_of(config), settings=config.incident,
+                     now=now, run_id=run_id)
+    incidents = fold_incidents([*before, *decided])
+    ops = plan_incident_ops(incidents, states, now=now, settings=config.incident,
+                            threads=threads)
+    return AlertStep(states, decided, incidents, ops)
+
+
 def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: MonitorConfig,
                    notifier: Notifier, store: AlertStore, *, dry_run: bool,
                    games_expected: bool | None = None, lock: CycleLock | None = None) -> None:
@@ -210,25 +246,11 @@ def _handle_alerts(summary: CycleSummary, warehouse: QueryRunner, config: Monito
     rules = {r.name: r for r in (*config.rules, *BUILT_IN_RULES)}
     candidates, evaluated = candidates_for(results, rules, games_expected)
 
-    before = store.load(as_of)
-    new_events = transition(fold(before), candidates, rules, evaluated, as_of, run_id)
-    states = fold([*before, *new_events])
+    step = decide_alerts(store.load(as_of), candidates, rules, evaluated, config,
+                         now=as_of, run_id=run_id, threads=notifier.supports_threads)
+    states, decided, ops = step.states, step.events, step.ops
     summary.alerts_firing = sum(1 for st in states.values() if st.active)
-    # Each alert into the incident of its cause; what the incidents owe becomes the
-    # cycle's messages.
-    keys = {fp: cause_key(st.rule, dict(st.labels), rules[st.rule].incident_by,
-                          dict(st.evidence.context) if st.evidence else None)
-            for fp, st in states.items() if st.rule in rules}
-    settings = config.incident
-    incidents_before = fold_incidents(before)
-    keys.update(renamed_keys(incidents_before, new_events))
-    decided = assign(incidents_before, states, new_events, keys=keys,
-                     inhibit_rules=inhibit_rules_of(config), settings=settings, now=as_of,
-                     run_id=run_id)
-    incidents = fold_incidents([*before, *decided])
-    summary.incidents_open = open_by_severity(incidents.values())
-    ops = plan_incident_ops(incidents, states, now=as_of, settings=settings,
-                            threads=notifier.supports_threads)
+    summary.incidents_open = open_by_severity(step.incidents.values())
     commits = {op.incident.key.removeprefix("commit:") for op in ops
                if op.incident.key.startswith("commit:")}
     provenance = commit_hints(warehouse, commits, as_of)

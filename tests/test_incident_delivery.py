@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 
 from monitor.config import MonitorConfig, Rule, load_config
+from monitor.cycle import decide_alerts
 from monitor.delivery import deliver, plan
 from monitor.notify.slack import SlackNotifier
-from monitor.rules.incidents import assign, fold_incidents, plan_incident_ops
-from monitor.rules.inhibit import inhibit_rules_of
 from monitor.rules.lock import NoLock
-from monitor.rules.state import Candidate, Evidence, cause_key, fold, transition
+from monitor.rules.state import Candidate, Evidence
 from monitor.rules.store import MemoryAlertStore
 from monitor.secrets import Secret
 from monitor.warehouse.base import Params, Record
@@ -40,7 +39,8 @@ class NoCharts:
 
 
 class Cycles:
-    """The cycle's alert and incident steps (monitor/cycle.py) on given candidates."""
+    """The cycle's alert and incident step (monitor.cycle.decide_alerts) on given
+    candidates, then delivery."""
 
     def __init__(self, config: MonitorConfig, slack: FakeSlack) -> None:
         self.config = config
@@ -50,21 +50,14 @@ class Cycles:
 
     def run(self, now: dt.datetime, firing: dict[str, bool]) -> None:
         run_id = f"r{now:%H}"
-        before = self.store.load(now)
         candidates = [Candidate(r, self.rules[r].severity, LABELS, on, EV if on else None)
                       for r, on in firing.items()]
-        new = transition(fold(before), candidates, self.rules, set(firing), now, run_id)
-        states = fold([*before, *new])
-        keys = {fp: cause_key(st.rule, dict(st.labels), self.rules[st.rule].incident_by)
-                for fp, st in states.items() if st.rule in self.rules}
-        decided = assign(fold_incidents(before), states, new, keys=keys,
-                         inhibit_rules=inhibit_rules_of(self.config),
-                         settings=self.config.incident, now=now, run_id=run_id)
-        self.store.append(decided)
+        step = decide_alerts(self.store.load(now), candidates, self.rules, set(firing),
+                             self.config, now=now, run_id=run_id, threads=True)
+        self.store.append(step.events)
         notifier = SlackNotifier.from_token(Secret(TOKEN), "#alerts", self.slack.base_url)
-        ops = plan_incident_ops(fold_incidents([*before, *decided]), states, now=now,
-                                settings=self.config.incident, threads=True)
-        messages = plan(ops, states, self.rules, threads=True, provenance={}, now=now)
+        messages = plan(step.ops, step.states, self.rules, threads=True, provenance={},
+                        now=now)
         deliver(messages, notifier=notifier, store=self.store, lock=NoLock(),
                 warehouse=NoCharts(), config=self.config, rules=self.rules, as_of=now,
                 run_id=run_id)
