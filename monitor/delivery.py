@@ -72,10 +72,6 @@ class PlannedMessage:
         """What the message is about, for logs and `run --dry-run`."""
         return f"incident #{self.incident.number} ({self.incident.key})"
 
-    @property
-    def kind(self) -> str:
-        return self.op
-
 
 @dataclass
 class DeliveryReport:
