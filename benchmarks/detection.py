@@ -61,12 +61,13 @@ FEATURE_RULES = {"vegas_line_feature_mismatch", "ppm_default_filled",
                  "critical_features_missing", "backfill_on_stale_commit"}
 OUTCOME_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "edge_drift_detected",
                  "mae_drift_detected", "naive_hit_rate_7d"}
-# At prediction time, about what outcomes will show: predictions that hug the line.
-EDGE_RULES = {"prediction_edge_collapsed"}
+# At prediction time, about what outcomes will show: predictions that hug the line, or
+# picks that stop following the players' form.
+EDGE_RULES = {"prediction_edge_collapsed", "pick_agreement_dropped"}
 
 
 def outcomes_only_config(default: MonitorConfig) -> MonitorConfig:
-    """The default rules less the prediction-time edge rule: what the graded outcomes
+    """The default rules less the prediction-time edge rules: what the graded outcomes
     alone would say of a regression that leaves the predictions' distance from the
     line as it was."""
     return default.model_copy(update={"rules": [r for r in default.rules

@@ -77,6 +77,7 @@ EVENT_DAYS = 21
 SCENARIOS = ("clean", "incident", "hit_rate_only", "coverage_drop")
 DEFAULT_TIPOFF = dt.time(19, 30)
 QUALITY_RULES = {"hit_rate_below_55", "hit_rate_drift_detected", "edge_drift_detected",
+                 "pick_agreement_dropped",
                  "mae_drift_detected", "prediction_edge_collapsed"}
 
 

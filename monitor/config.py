@@ -160,6 +160,16 @@ class Sequential(Strict):
     baseline_max_days: Count = Field(90, ge=3, le=180)
 
 
+class PickAgreement(Strict):
+    """The public record a pick is held against (checks/pick_agreement.py): a player's
+    mean points over their last `reference_games` graded games, with at least
+    `min_reference_games` of them in the `reference_days` before the slate."""
+
+    reference_games: Count = Field(10, ge=1, le=82)
+    min_reference_games: Count = Field(3, ge=1, le=82)
+    reference_days: Count = Field(45, ge=1, le=365)
+
+
 class FreshnessSettings(Strict):
     # The first batch of a slate is due by this US/Eastern time on game day...
     expected_batch_by: dt.time = dt.time(11, 0)
@@ -209,6 +219,7 @@ class Settings(Strict):
     # The older form of `critical_features` (see Sentinels); None when not given.
     sentinels: Sentinels | None = None
     sequential: Sequential = Sequential()
+    pick_agreement: PickAgreement = PickAgreement()
     freshness: FreshnessSettings = FreshnessSettings()
     provenance: Provenance = Provenance()
     # Where this deployment serves docs/: a relative runbook_url is joined to it. None:

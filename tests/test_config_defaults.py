@@ -133,6 +133,8 @@ SHIPPED = {
             "min_baseline_picks": 800, "baseline_picks": 1600, "serving_days": 3,
             "recent_days": 10,
             "history_days": 60, "baseline_max_days": 90},
+        "pick_agreement": {"reference_games": 10, "min_reference_games": 3,
+                           "reference_days": 45},
         "freshness": {
             "expected_batch_by": dt.time(11, 0),
             "expected_batch_before_tipoff": dt.timedelta(hours=2),
