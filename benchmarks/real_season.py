@@ -520,8 +520,10 @@ def run_scenario(scenario: str, data: Path, seed: int, work: Path,
         return result
     bad_commit = {"incident": BROKEN_COMMIT, "hit_rate_only": REGRESSED_COMMIT}.get(scenario)
     if bad_commit:
-        ((first_bad,),) = _fetch(path, "SELECT min(predicted_at) FROM "
-                                 "nba_predictions.player_prop_predictions "
+        # From the first bad batch's start: the execution log shows a backfill on a
+        # stale commit before the batch's predictions land.
+        ((first_bad,),) = _fetch(path, "SELECT min(execution_start_timestamp) FROM "
+                                 "nba_predictions.prediction_execution_log "
                                  "WHERE build_commit_sha = ?", [bad_commit])
         ((first_graded,),) = _fetch(path, "SELECT min(graded_at) FROM "
                                     "nba_predictions.prediction_accuracy "

@@ -48,7 +48,7 @@ def test_report_renders_in_chromium(demo_path: Path, tmp_path: Path, browser: Br
           "--format", "json"])
     expected = [f"{c['name']}={c['status']}"
                 for c in json.loads(capsys.readouterr().out)["checks"]]
-    assert rows == expected and len(rows) == 8
+    assert rows == expected and len(rows) == 9
     # What changed with each commit: the broken commit's rows, ppm_avg_last_10 first.
     shift = browser.evaluate("Array.from(document.querySelectorAll('#feature-shift tbody tr'))"
                              ".map(r => r.cells[1].textContent + ' ' + r.cells[3].textContent"

@@ -54,10 +54,11 @@ def test_each_cycle_appends_a_monitor_runs_row(db: ContractDB,
         "alerts_pending, notification_failures, status "
         "FROM nba_predictions.monitor_runs").fetchall()
     wh.close()
-    # feature_defaults fails; provenance, feature_shift (no commit change) and
-    # prediction_edge (its slate measured, its ratio not judged without a baseline)
-    # are ok; the checks that need grades, batches or history have no data here.
-    assert rows == [("r1", 3, 1, 4, 1, 0, 0, "completed")]
+    # feature_defaults fails; provenance, feature_shift (no commit change),
+    # prediction_edge (its slate measured, its ratio not judged without a baseline) and
+    # pick_agreement (not judged without a baseline) are ok; the checks that need
+    # grades, batches or history have no data here.
+    assert rows == [("r1", 4, 1, 4, 1, 0, 0, "completed")]
 
 
 def test_on_cloud_run_every_log_line_is_json_with_a_severity(db: ContractDB) -> None:
