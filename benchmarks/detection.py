@@ -13,7 +13,8 @@ Scenarios: (a) the seed's incident (also replayed with `--schedule events`: a cy
 second after each batch ends, the delay printed in seconds from the first broken batch's
 end); (b) a clean season; (c) a hit-rate-only regression (~60% → ~50%, no feature
 symptom; also with the rule set "outcomes only", the defaults less the prediction-time
-edge rule: what grading alone would say); (d) a Vegas-coverage drop with no change in
+rules on the picks, prediction_edge_collapsed and pick_agreement_dropped: what grading
+alone would say); (d) a Vegas-coverage drop with no change in
 quality; (e) a day with no batch at all; (f) a clean season with a league pause of a
 week. Beside the alerts, the batch gate (monitor.gate) is applied to every batch of the
 replayed window (the rows of each execution-log batch): false blocks per season, and

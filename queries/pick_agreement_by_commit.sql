@@ -1,19 +1,23 @@
--- How often each commit's picks side with the public record, per slate: of the picks
--- (OVER/UNDER) on each player's latest visible prediction, those whose side matches the
--- side of the player's recent scoring average against the same line (the mean
--- actual_points of the player's last @reference_games graded games before the slate,
--- at least @min_reference_games of them within @reference_days). A model with
--- information leans on a player's form where the line has not caught up with it; one
--- that lost it picks its sides at random, and the agreement falls to a coin's 50%, on
--- the slate's first batch, days before the grading can say so.
--- The reference is commit-agnostic (a player's points are the same whichever commit
--- predicted them; a game graded for several systems counts once) and only what was
--- graded by @as_of counts. A pick without a finite line, or whose reference sits exactly
--- on the line, has no side to agree with (picks_without_reference). A line or prediction
--- that is NaN or infinite is counted in invalid_rows and never used.
+-- How often each commit's picks side with the public record, per slate, beyond chance:
+-- of the picks (OVER/UNDER) on each player's latest visible prediction, those whose side
+-- matches the side of the player's recent form against the same line (the form: the
+-- player's mean actual_points over their last @reference_games graded games before the
+-- slate, at least @min_reference_games of them within @reference_days, as graded by the
+-- time the pick was made). A model with information leans on a player's form where the
+-- line has not caught up with it; one that lost it agrees only by chance: an OVER pick
+-- with the share of the slate's lined players whose form is above their line
+-- (form_above / lined_with_form), an UNDER pick with the rest. over_picks, form_above and
+-- lined_with_form let the check take that chance out, whatever the model's mix of sides.
+-- The form is commit-agnostic (a player's points are the same whichever commit
+-- predicted them): one row per player and game date (a game graded for several systems,
+-- or without a game_id, counts once, at its latest grade's points), visible from its
+-- first graded_at; a grade after the pick's predicted_at (or @as_of) is not in its form.
+-- A pick without a line, or whose player has no form or a form exactly on the line, has
+-- no side to agree with (picks_without_reference). A line or prediction that is NaN or
+-- infinite is counted in invalid_rows and never used.
 -- defaulted_rows: rows carrying the configured sentinels (has_vegas_line at
 -- @vegas_sentinel while the row has a line, or ppm_avg_last_10 at @ppm_sentinel): a
--- commit that wrote defaults is no baseline for the commits after it.
+-- slate that wrote defaults is no baseline for the commits after it.
 -- Params: @start_date DATE, @end_date DATE, @as_of TIMESTAMP, @reference_games INT64,
 --         @min_reference_games INT64, @reference_days INT64,
 --         @vegas_sentinel FLOAT64, @ppm_sentinel FLOAT64
@@ -25,6 +29,8 @@ WITH latest AS (
     COALESCE(NULLIF(NULLIF(build_commit_sha, ''), 'unknown'), 'unknown') AS build_commit_sha,
     recommendation,
     line_value,
+    COALESCE(predicted_at, @as_of) AS seen_at,
+    predicted_at,
     COALESCE(IS_NAN(predicted_points) OR IS_INF(predicted_points)
              OR IS_NAN(line_value) OR IS_INF(line_value), FALSE) AS invalid,
     COALESCE((line_value IS NOT NULL AND SAFE_CAST(JSON_VALUE(critical_features,
@@ -37,20 +43,24 @@ WITH latest AS (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY system_id, game_date, player_lookup
                              ORDER BY predicted_at DESC, prediction_id DESC) = 1
 ),
-picks AS (
+lined AS (
   SELECT *
   FROM latest
-  WHERE recommendation IN ('OVER', 'UNDER') AND line_value IS NOT NULL AND NOT invalid
+  WHERE line_value IS NOT NULL AND NOT invalid
 ),
-played AS (
-  SELECT player_lookup, game_id, MAX(game_date) AS game_date,
-         MAX(actual_points) AS actual_points
+grades AS (
+  SELECT
+    player_lookup,
+    game_date,
+    actual_points,
+    MIN(graded_at) OVER (PARTITION BY player_lookup, game_date) AS first_graded_at
   FROM prediction_accuracy
   WHERE game_date BETWEEN DATE_SUB(@start_date, INTERVAL @reference_days DAY) AND @end_date
     AND graded_at IS NOT NULL AND graded_at <= @as_of
     AND actual_points IS NOT NULL
     AND NOT IS_NAN(actual_points) AND NOT IS_INF(actual_points)
-  GROUP BY player_lookup, game_id
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_lookup, game_date
+                             ORDER BY graded_at DESC, prediction_id DESC) = 1
 ),
 history AS (
   SELECT
@@ -59,12 +69,13 @@ history AS (
     p.player_lookup,
     g.actual_points,
     ROW_NUMBER() OVER (PARTITION BY p.system_id, p.game_date, p.player_lookup
-                       ORDER BY g.game_date DESC, g.game_id DESC) AS back
-  FROM picks AS p
-  JOIN played AS g
+                       ORDER BY g.game_date DESC) AS back
+  FROM lined AS p
+  JOIN grades AS g
     ON g.player_lookup = p.player_lookup
    AND g.game_date < p.game_date
    AND g.game_date >= DATE_SUB(p.game_date, INTERVAL @reference_days DAY)
+   AND g.first_graded_at <= p.seen_at
 ),
 reference AS (
   SELECT system_id, game_date, player_lookup, AVG(actual_points) AS form,
@@ -78,10 +89,11 @@ sided AS (
     p.system_id,
     p.game_date,
     p.build_commit_sha,
+    p.recommendation IN ('OVER', 'UNDER') AS is_pick,
     p.recommendation,
     IF(r.games >= @min_reference_games AND r.form != p.line_value,
        IF(r.form > p.line_value, 'OVER', 'UNDER'), NULL) AS form_side
-  FROM picks AS p
+  FROM lined AS p
   LEFT JOIN reference AS r
     ON r.system_id = p.system_id AND r.game_date = p.game_date
    AND r.player_lookup = p.player_lookup
@@ -93,7 +105,10 @@ by_commit AS (
     game_date,
     COUNTIF(invalid) AS invalid_rows,
     COUNTIF(defaulted) AS defaulted_rows,
-    COUNT(*) AS latest_rows
+    COUNT(*) AS latest_rows,
+    COUNTIF(recommendation IN ('OVER', 'UNDER') AND line_value IS NULL)
+      AS picks_without_line,
+    MIN(predicted_at) AS first_predicted_at
   FROM latest
   GROUP BY system_id, build_commit_sha, game_date
 ),
@@ -102,9 +117,12 @@ agreement AS (
     system_id,
     build_commit_sha,
     game_date,
-    COUNT(form_side) AS picks,
-    COUNTIF(form_side = recommendation) AS agreements,
-    COUNTIF(form_side IS NULL) AS picks_without_reference
+    COUNTIF(is_pick AND form_side IS NOT NULL) AS picks,
+    COUNTIF(is_pick AND form_side = recommendation) AS agreements,
+    COUNTIF(is_pick AND form_side IS NOT NULL AND recommendation = 'OVER') AS over_picks,
+    COUNTIF(is_pick AND form_side IS NULL) AS picks_without_form,
+    COUNT(form_side) AS lined_with_form,
+    COUNTIF(form_side = 'OVER') AS form_above
   FROM sided
   GROUP BY system_id, build_commit_sha, game_date
 )
@@ -114,10 +132,14 @@ SELECT
   c.game_date,
   COALESCE(a.picks, 0) AS picks,
   COALESCE(a.agreements, 0) AS agreements,
-  COALESCE(a.picks_without_reference, 0) AS picks_without_reference,
+  COALESCE(a.over_picks, 0) AS over_picks,
+  COALESCE(a.lined_with_form, 0) AS lined_with_form,
+  COALESCE(a.form_above, 0) AS form_above,
+  COALESCE(a.picks_without_form, 0) + c.picks_without_line AS picks_without_reference,
   c.invalid_rows,
   c.defaulted_rows,
-  c.latest_rows
+  c.latest_rows,
+  c.first_predicted_at
 FROM by_commit AS c
 LEFT JOIN agreement AS a
   ON a.system_id = c.system_id AND a.build_commit_sha = c.build_commit_sha

@@ -112,11 +112,13 @@ class ContractDB:
                day: dt.date = D, predicted: float = 22.0, line: float | None = 20.5,
                actual: float = 25.0, correct: bool | None = True,
                graded_at: dt.datetime | None = None, game_id: str | None = None,
-               side: str = "OVER", player: str | None = None) -> None:
+               side: str = "OVER", player: str | None = None,
+               null_game_id: bool = False) -> None:
         self._n += 1
         self._insert("prediction_accuracy", {
             "prediction_id": f"a{self._n}", "system_id": system,
-            "player_lookup": player or f"player_{self._n}", "game_id": game_id or f"g{day:%Y%m%d}",
+            "player_lookup": player or f"player_{self._n}",
+            "game_id": None if null_game_id else game_id or f"g{day:%Y%m%d}",
             "game_date": day, "predicted_points": predicted, "line_value": line,
             "recommendation": "PASS" if correct is None else side, "confidence_score": 0.6,
             "actual_points": actual, "prediction_correct": correct,
