@@ -51,13 +51,15 @@ METRIC = "pick_agreement_drift"
 # The baseline is estimated from a few hundred picks of the system's earlier commits.
 # Simulated with the baseline re-estimated as here (tests/test_pick_agreement.py,
 # docs/checks.md#agreement-with-the-players-form-pick_agreement), one standard error of
-# shift (as the outcome CUSUMs) left clean commits of a model leaning on form less
-# (60% agreement) firing 0.5-1.5% of the time over 60-150 slates; three hold them under
-# 0.14% without slate-to-slate swings. Against a model that loses its whole lean the
-# shift costs little: it is a few points of a lean of tens.
+# shift (as the outcome CUSUMs) left clean commits of a model leaning on form little
+# (60% agreement) firing 0.5-1.5% of the time over 60-150 slates, up to 5.5% with
+# slates that swing; three hold 60 slates at about false_alarm_rate (0.1%), and the
+# worst cell of a wider grid (150 slates of a weak model whose slates swing) at 0.7%.
+# Against a model that loses its whole lean the shift costs little: a few hundredths
+# of a lean of tenths.
 BASELINE_Z = 3.0
-# A commit's days whose rows carried a configured sentinel on more than this share of
-# them are no baseline (the feature-default checks' own threshold).
+# A slate whose rows carried a configured sentinel on more than this share of them is
+# no baseline (the feature-default checks' own threshold).
 DEFAULTED_SHARE = 0.10
 
 
