@@ -99,3 +99,27 @@ def test_an_edge_alert_draws_the_mean_margin_per_day(db: ContractDB) -> None:
     assert points == [(D, pytest.approx(1.0)), (D + dt.timedelta(days=1), pytest.approx(-1.5))]
     assert first == D
     assert chart_threshold(rule) is None  # a CUSUM's threshold is not a margin
+
+
+def test_a_pick_agreement_alert_draws_the_share_of_picks_on_the_forms_side(
+        db: ContractDB) -> None:
+    from monitor.config import load_config
+    from monitor.notify.chart import chart_threshold, metric_series
+
+    for back in range(1, 4):  # two players' forms: 30 and 10 points
+        day = D - dt.timedelta(days=back)
+        db.graded(player="hot", day=day, actual=30.0, game_id=f"gh{back}")
+        db.graded(player="cold", day=day, actual=10.0, game_id=f"gc{back}")
+    db.prediction(player="hot", line=20.5, rec="OVER", predicted=25.0)   # agrees
+    db.prediction(player="cold", line=20.5, rec="OVER", predicted=25.0)  # does not
+    db.prediction(player="hot", day=D + dt.timedelta(days=1), line=20.5, rec="OVER",
+                  predicted=25.0, commit="next")
+    config = load_config()
+    rule = next(r for r in config.rules if r.metric == "pick_agreement_drift")
+    title, points, first = metric_series(
+        db.wh, config, rule, {"system_id": "catboost_v8", "build_commit_sha": "next"},
+        ts(D + dt.timedelta(days=1), 20))
+    assert "form" in title
+    assert points == [(D, pytest.approx(0.5)), (D + dt.timedelta(days=1), pytest.approx(1.0))]
+    assert first == D + dt.timedelta(days=1)
+    assert chart_threshold(rule) is None  # a CUSUM's threshold is not a share
