@@ -169,6 +169,14 @@ class PickAgreement(Strict):
     min_reference_games: Count = Field(3, ge=1, le=82)
     reference_days: Count = Field(45, ge=1, le=365)
 
+    @model_validator(mode="after")
+    def _reachable(self) -> PickAgreement:
+        if self.min_reference_games > self.reference_games:
+            raise ValueError(f"min_reference_games ({self.min_reference_games}) above "
+                             f"reference_games ({self.reference_games}): no player would "
+                             "ever have a form")
+        return self
+
 
 class FreshnessSettings(Strict):
     # The first batch of a slate is due by this US/Eastern time on game day...

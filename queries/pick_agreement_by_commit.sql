@@ -9,9 +9,9 @@
 -- (form_above / lined_with_form), an UNDER pick with the rest. over_picks, form_above and
 -- lined_with_form let the check take that chance out, whatever the model's mix of sides.
 -- The form is commit-agnostic (a player's points are the same whichever commit
--- predicted them): one row per player and game date (a game graded for several systems,
--- or without a game_id, counts once, at its latest grade's points), visible from its
--- first graded_at; a grade after the pick's predicted_at (or @as_of) is not in its form.
+-- predicted them): one value per player and game date (a game graded for several
+-- systems, or without a game_id, counts once), the latest grade the pick could see: a
+-- grade (or a re-grade) after the pick's predicted_at (or @as_of) is not in its form.
 -- A pick without a line, or whose player has no form or a form exactly on the line, has
 -- no side to agree with (picks_without_reference). A line or prediction that is NaN or
 -- infinite is counted in invalid_rows and never used.
@@ -49,33 +49,39 @@ lined AS (
   WHERE line_value IS NOT NULL AND NOT invalid
 ),
 grades AS (
-  SELECT
-    player_lookup,
-    game_date,
-    actual_points,
-    MIN(graded_at) OVER (PARTITION BY player_lookup, game_date) AS first_graded_at
+  -- Every grade of a player's game, one per grading time (systems graded together
+  -- count once): a pick's form reads the latest grade of each game it could see.
+  SELECT player_lookup, game_date, graded_at, MAX(actual_points) AS actual_points
   FROM prediction_accuracy
   WHERE game_date BETWEEN DATE_SUB(@start_date, INTERVAL @reference_days DAY) AND @end_date
     AND graded_at IS NOT NULL AND graded_at <= @as_of
     AND actual_points IS NOT NULL
     AND NOT IS_NAN(actual_points) AND NOT IS_INF(actual_points)
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY player_lookup, game_date
-                             ORDER BY graded_at DESC, prediction_id DESC) = 1
+  GROUP BY player_lookup, game_date, graded_at
 ),
-history AS (
+seen AS (
   SELECT
     p.system_id,
     p.game_date,
     p.player_lookup,
-    g.actual_points,
-    ROW_NUMBER() OVER (PARTITION BY p.system_id, p.game_date, p.player_lookup
-                       ORDER BY g.game_date DESC) AS back
+    g.game_date AS played_on,
+    g.actual_points
   FROM lined AS p
   JOIN grades AS g
     ON g.player_lookup = p.player_lookup
    AND g.game_date < p.game_date
    AND g.game_date >= DATE_SUB(p.game_date, INTERVAL @reference_days DAY)
-   AND g.first_graded_at <= p.seen_at
+   AND g.graded_at <= p.seen_at
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY p.system_id, p.game_date, p.player_lookup,
+                                          g.game_date
+                             ORDER BY g.graded_at DESC, g.actual_points DESC) = 1
+),
+history AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (PARTITION BY system_id, game_date, player_lookup
+                       ORDER BY played_on DESC) AS back
+  FROM seen
 ),
 reference AS (
   SELECT system_id, game_date, player_lookup, AVG(actual_points) AS form,
@@ -106,7 +112,7 @@ by_commit AS (
     COUNTIF(invalid) AS invalid_rows,
     COUNTIF(defaulted) AS defaulted_rows,
     COUNT(*) AS latest_rows,
-    COUNTIF(recommendation IN ('OVER', 'UNDER') AND line_value IS NULL)
+    COUNTIF(recommendation IN ('OVER', 'UNDER') AND line_value IS NULL AND NOT invalid)
       AS picks_without_line,
     MIN(predicted_at) AS first_predicted_at
   FROM latest

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from monitor.checks import CheckContext
 from monitor.checks.pick_agreement import (
@@ -19,7 +20,7 @@ from monitor.checks.pick_agreement import (
     agreement_observations,
     baseline_of,
 )
-from monitor.config import MonitorConfig, Rule, Sequential
+from monitor.config import MonitorConfig, PickAgreement, Rule, Sequential
 from monitor.model import Observation
 from monitor.rules.evaluate import FIRING, INSUFFICIENT, evaluate_rule
 from monitor.stats import cusum_gaussian_mean, cusum_threshold
@@ -164,10 +165,17 @@ def test_commits_of_one_day_are_ordered_by_when_they_first_predicted() -> None:
 def test_the_baseline_reaches_back_when_its_days_hold_too_few_picks() -> None:
     old = slates(START, 60, 20, 16)  # 20 picks a day: 21 days hold 420
     obs = observe({"old": old, "new": slates(START + dt.timedelta(days=60), 1, 40, 32)})
-    base = dict(obs["new"].context)["baseline_from"]
-    # 1600 picks need 80 days; the data holds 60, so it reaches baseline_max_days.
-    assert base == str(START + dt.timedelta(days=60 - SETTINGS.baseline_max_days))
+    facts = dict(obs["new"].context)
+    # 1600 picks need 80 days; the data holds 60: it reaches back to baseline_max_days
+    # and takes all 60, from the first.
+    assert facts["baseline_from"] == str(START)
+    assert facts["baseline_agreement"].endswith("over 1200 picks")
     assert obs["new"].value == 0.0 and obs["new"].baseline == pytest.approx(0.8)
+
+
+def test_a_form_needs_more_games_than_it_reads_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="no player would ever have a form"):
+        PickAgreement(reference_games=3, min_reference_games=5)
 
 
 def simulate(rng: np.random.Generator, runs: int, agree: float, base_picks: int,
@@ -311,6 +319,45 @@ def test_the_query_counts_sides_against_the_players_form(
     assert row["picks_without_reference"] == 5
     assert (row["invalid_rows"], row["defaulted_rows"], row["latest_rows"]) == (1, 1, 13)
     assert row["first_predicted_at"] is not None
+
+
+def test_a_re_grade_after_the_pick_is_not_in_its_form(db: ContractDB,
+                                                      config: MonitorConfig) -> None:
+    """Three games at 10 points graded on time; the last re-graded at 16:00 to 100 (a
+    stat correction), after the 15:00 pick. The pick saw a form of 10: its UNDER agrees.
+    A later pick sees the correction: a form of 40, its UNDER disagrees."""
+    for back in range(1, 4):
+        db.graded(player="r", day=D - dt.timedelta(days=back), actual=10.0,
+                  game_id=f"gr{back}")
+    db.graded(player="r", day=D - dt.timedelta(days=1), actual=100.0, game_id="gr1",
+              graded_at=ts(D, 16))
+    db.prediction(player="r", line=20.5, rec="UNDER", predicted=15.0)  # at 15:00
+    db.prediction(player="s", line=20.5, rec="UNDER", predicted=15.0, predicted_at=ts(D, 17))
+    for back in range(1, 4):  # s: the same history, re-graded before its pick
+        db.graded(player="s", day=D - dt.timedelta(days=back), actual=10.0,
+                  game_id=f"gs{back}")
+    db.graded(player="s", day=D - dt.timedelta(days=1), actual=100.0, game_id="gs1",
+              graded_at=ts(D, 16))
+    (row,) = measure(db, config)
+    assert (row["picks"], row["agreements"]) == (2, 1)
+    assert (row["lined_with_form"], row["form_above"]) == (2, 1)
+
+
+def test_a_system_that_stopped_predicting_is_no_longer_watched(
+        db: ContractDB, config: MonitorConfig) -> None:
+    for back in range(1, 40):
+        day = D - dt.timedelta(days=back)
+        for i in range(30):
+            db.graded(player=f"q{i}", day=day, actual=30.0, game_id=f"gq{i}{back}")
+            for system in ("live", "retired"):
+                if system == "live" or back > 10:
+                    db.prediction(system=system, player=f"q{i}", day=day, line=20.5,
+                                  rec="OVER", commit=f"{system}-old" if back > 5 else system)
+    for i in range(30):
+        db.prediction(system="live", player=f"q{i}", line=20.5, rec="OVER", commit="live")
+    ctx = CheckContext(as_of=ts(D, 20), config=config)
+    systems = {o.label("system_id") for o in PickAgreementCheck().measure(db.wh, ctx)}
+    assert systems == {"live"}
 
 
 def test_only_the_last_reference_games_make_the_form(db: ContractDB,

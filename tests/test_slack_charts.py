@@ -101,7 +101,7 @@ def test_an_edge_alert_draws_the_mean_margin_per_day(db: ContractDB) -> None:
     assert chart_threshold(rule) is None  # a CUSUM's threshold is not a margin
 
 
-def test_a_pick_agreement_alert_draws_the_share_of_picks_on_the_forms_side(
+def test_a_pick_agreement_alert_draws_the_agreement_beyond_chance_per_day(
         db: ContractDB) -> None:
     from monitor.config import load_config
     from monitor.notify.chart import chart_threshold, metric_series
@@ -114,12 +114,17 @@ def test_a_pick_agreement_alert_draws_the_share_of_picks_on_the_forms_side(
     db.prediction(player="cold", line=20.5, rec="OVER", predicted=25.0)  # does not
     db.prediction(player="hot", day=D + dt.timedelta(days=1), line=20.5, rec="OVER",
                   predicted=25.0, commit="next")
+    db.prediction(player="cold", day=D + dt.timedelta(days=1), line=20.5, rec="UNDER",
+                  predicted=15.0, commit="next")  # agrees
     config = load_config()
     rule = next(r for r in config.rules if r.metric == "pick_agreement_drift")
     title, points, first = metric_series(
         db.wh, config, rule, {"system_id": "catboost_v8", "build_commit_sha": "next"},
         ts(D + dt.timedelta(days=1), 20))
-    assert "form" in title
-    assert points == [(D, pytest.approx(0.5)), (D + dt.timedelta(days=1), pytest.approx(1.0))]
+    # Forms above the line for half of each slate. Day D: two OVER picks, one agreeing,
+    # chance one: nothing beyond it. Day D+1: an OVER and an UNDER pick, both agreeing,
+    # chance one: one agreement beyond chance over two picks.
+    assert "beyond chance" in title
+    assert points == [(D, pytest.approx(0.0)), (D + dt.timedelta(days=1), pytest.approx(0.5))]
     assert first == D + dt.timedelta(days=1)
-    assert chart_threshold(rule) is None  # a CUSUM's threshold is not a share
+    assert chart_threshold(rule) is None  # a CUSUM's threshold is not an agreement

@@ -124,12 +124,14 @@ class AgreementBaseline:
 
 def baseline_of(slates: list[SlateAgreement], since: dt.date) -> AgreementBaseline:
     """Pure: the pooled baseline of `slates`; a pick's spread from the slates' scatter
-    about the pooled lean (picks of one slate move together), at least the binomial's."""
+    about the pooled lean (picks of one slate move together), at least the binomial's.
+    Its `since` is its first slate with picks (`since` when it has none)."""
     picks = sum(s.picks for s in slates)
     agreements = sum(s.agreements for s in slates)
     excess = sum(s.excess for s in slates)
     if not picks:
         return AgreementBaseline(0, 0, 0.0, 0.0, since)
+    since = min(s.game_date for s in slates if s.picks)  # where its picks begin
     lean = excess / picks
     scatter = sum((s.excess - s.picks * lean) ** 2 for s in slates) / picks
     rate = agreements / picks
@@ -271,8 +273,14 @@ class PickAgreementCheck:
             lambda: defaultdict(list))
         for row in rows:
             by_system[row["system_id"]][row["build_commit_sha"]].append(slate_from(row))
+        latest = {system: max(s.game_date for slates in commits.values() for s in slates)
+                  for system, commits in by_system.items()}
+        newest = max(latest.values(), default=None)
         out: list[Observation] = []
         for system, commits in sorted(by_system.items()):
-            latest = max(s.game_date for slates in commits.values() for s in slates)
-            out += agreement_observations(system, dict(commits), sequential, latest)
+            # Each system's own newest slate (another's rows for tomorrow do not age
+            # it), but a system that stopped predicting is no longer watched.
+            if newest is not None and (newest - latest[system]).days < sequential.serving_days:
+                out += agreement_observations(system, dict(commits), sequential,
+                                              latest[system])
         return out

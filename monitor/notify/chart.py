@@ -14,7 +14,7 @@ from typing import Any
 
 from monitor.checks.feature_defaults import feature_counts, query_feature_defaults
 from monitor.checks.outcome_drift import NO_SENTINELS, pooled
-from monitor.checks.pick_agreement import reference_params
+from monitor.checks.pick_agreement import reference_params, slate_from
 from monitor.config import MonitorConfig, Rule
 from monitor.metrics.registry import BY_NAME, SEED_METRICS, AlertSeries
 from monitor.model import as_date
@@ -66,19 +66,20 @@ def metric_series(warehouse: QueryRunner, config: MonitorConfig, rule: Rule,
         return title, [(d, s[numerator] / s[denominator]) for d, s in sums
                        if s[denominator]], first_of_commit
     if series == "agreement":
-        agree: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+        # What the rule tests: the picks' agreement with the players' form beyond chance.
+        agree: dict[dt.date, list[float]] = defaultdict(lambda: [0.0, 0.0])
         for r in warehouse.query("pick_agreement_by_commit", {
                 "start_date": start, "end_date": end, "as_of": as_of,
                 **reference_params(config), **NO_SENTINELS}):
             if r["system_id"] != system:
                 continue
-            day = as_date(r["game_date"])
+            slate = slate_from(r)
             if r["build_commit_sha"] == commit:
-                first_of_commit = min(first_of_commit or day, day)
-            agree[day][0] += int(r["agreements"] or 0)
-            agree[day][1] += int(r["picks"] or 0)
-        return ("share of picks on the side of the player's form, per day",
-                [(d, a / n) for d, (a, n) in sorted(agree.items()) if n], first_of_commit)
+                first_of_commit = min(first_of_commit or slate.game_date, slate.game_date)
+            agree[slate.game_date][0] += slate.excess
+            agree[slate.game_date][1] += slate.picks
+        return ("picks' agreement with the players' form beyond chance, per day",
+                [(d, x / n) for d, (x, n) in sorted(agree.items()) if n], first_of_commit)
     if series == "feature_sentinel":
         # The feature the alert is about: its `feature` label, or the seed metric's key.
         key = labels.get("feature") or {m: k for k, m in SEED_METRICS.items()}.get(
