@@ -32,10 +32,11 @@ predictions keep their distance from the line but take a random side: a true 50%
 picks, features and unlined predictions healthy, 21 days); coverage_drop (lines for
 55% as many players for 21 days, quality unchanged).
 
-Prints alerts by rule and severity, the time and graded game days to the first alert on
-the bad commit, and the judged share: of the (commit, system, game day) label sets with
-a graded pick after the first month, the share whose hit-rate and edge tests were
-judged by the first cycle after the day's grading settled.
+Prints alerts by rule and severity, the time (from the first bad batch's start) and
+graded game days to the first alert on the bad commit, and the judged share: of the
+(commit, system, game day) label sets with a graded pick after the first month, the
+share whose hit-rate and edge tests were judged by the first cycle after the day's
+grading settled.
 """
 
 from __future__ import annotations

@@ -6,32 +6,9 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import ConfigError, parse_config
+from tests.minimal_config import CARD_RULES, GOOD_RULE
 
 ROOT = Path(__file__).resolve().parent.parent
-
-GOOD_RULE = """\
-rules:
-  - name: hit_rate_low
-    metric: hit_rate
-    below: 0.55
-    severity: critical
-    group_by: [system_id, build_commit_sha]
-"""
-
-
-# One rule on each of the card's other checks: a config needs them to be valid.
-CARD_RULES = """\
-  - name: mismatch_high
-    metric: mismatch_share
-    above: 0.05
-    severity: critical
-    group_by: [system_id]
-  - name: coverage_low
-    metric: vegas_coverage
-    drop_from_baseline: 0.1
-    severity: warning
-    group_by: [system_id]
-"""
 
 
 def problems(text: str) -> list[tuple[int, str]]:

@@ -20,27 +20,10 @@ from monitor.cycle import BUILT_IN_RULES
 from monitor.matchers import InhibitRule, parse_matcher
 from monitor.rules.inhibit import Firing, inhibit_rules_of, inhibited_by
 from monitor.rules.state import Candidate, Evidence, cause_key, fold, transition
+from tests.minimal_config import MINIMAL
 
 ROOT = Path(__file__).resolve().parent.parent
-# The smallest valid file: one rule on each of the card's checks.
-BASE = """\
-rules:
-  - name: hit_rate_low
-    metric: hit_rate
-    below: 0.55
-    severity: critical
-    group_by: [system_id, build_commit_sha]
-  - name: mismatch_high
-    metric: mismatch_share
-    above: 0.05
-    severity: critical
-    group_by: [system_id]
-  - name: coverage_low
-    metric: vegas_coverage
-    drop_from_baseline: 0.1
-    severity: warning
-    group_by: [system_id]
-"""
+BASE = MINIMAL  # the smallest valid file
 T = dt.datetime(2026, 1, 9, 15, tzinfo=dt.UTC)
 SHA = "0b5e11ad" * 5
 

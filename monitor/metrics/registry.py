@@ -40,7 +40,8 @@ CALENDAR: tuple[str, ...] = ("calendar_table",)
 SEED_METRICS: dict[str, str] = {"has_vegas_line": "mismatch_share",
                                 "ppm_avg_last_10": "ppm_default_share"}
 # The daily series drawn for an alert on the metric: MAE, hit rate, a pick's mean margin
-# past the line, or the share of the alert's critical feature at its sentinel.
+# past the line, a pick's agreement with the players' form beyond chance, or the share
+# of the alert's critical feature at its sentinel.
 AlertSeries = Literal["mae", "hit_rate", "margin", "agreement", "feature_sentinel"]
 
 
@@ -166,7 +167,8 @@ REGISTRY: tuple[MetricSpec, ...] = (
                "replaced commit, in threshold units", "value", alert_series="margin",
                source="outcome_drift", labels=COMMIT),
     MetricSpec("pick_agreement_drift", "CUSUM of how often the commit's picks side with the "
-               "players' recent form vs the system's earlier commits, in threshold units",
+               "players' recent form beyond chance, vs the system's earlier commits, in "
+               "threshold units",
                "value", alert_series="agreement", source="pick_agreement", labels=COMMIT),
     MetricSpec("prediction_edge", "mean |predicted - line| of the slate's lined predictions "
                "(points), per commit", "value", source="prediction_edge", labels=COMMIT_SLATE),
